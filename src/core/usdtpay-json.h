@@ -1,0 +1,71 @@
+/* usdtpay-json.h
+ *
+ * Copyright 2026 UsdtPay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define USDTPAY_JSON_MAX_DEPTH 64
+
+/* A strict RFC 8259 validator over raw bytes, run before json-glib builds a
+ * tree because json-glib 1.6 is lenient. Refused with
+ * USDTPAY_ERROR_MALFORMED_JSON (the message names the byte offset): invalid
+ * UTF-8, comments, single quotes, trailing commas, duplicate keys in one
+ * object, leading zeros, numbers that overflow a double or, for integers,
+ * a gint64, "\u0000", lone surrogates, control characters in strings,
+ * nesting deeper than USDTPAY_JSON_MAX_DEPTH, and anything after the value
+ * but whitespace. */
+gboolean    usdtpay_json_validate          (const char  *data,
+                                            gsize        length,
+                                            GError     **error);
+/* Validates, then parses with json-glib. Returns a new node. */
+JsonNode   *usdtpay_json_parse_strict      (const char  *data,
+                                            gsize        length,
+                                            GError     **error);
+/* As above, and insists on a top-level object. */
+JsonObject *usdtpay_json_parse_object      (const char  *data,
+                                            gsize        length,
+                                            GError     **error);
+
+/* Typed member readers for request bodies. Each fails with
+ * USDTPAY_ERROR_INVALID_REQUEST naming the member when it is missing (unless
+ * optional) or of the wrong JSON type. An optional absent member leaves
+ * @out untouched and returns TRUE; JSON null counts as absent for optional
+ * members. */
+gboolean    usdtpay_json_get_string        (JsonObject  *object,
+                                            const char  *member,
+                                            gboolean     optional,
+                                            const char **out,
+                                            GError     **error);
+gboolean    usdtpay_json_get_boolean       (JsonObject  *object,
+                                            const char  *member,
+                                            gboolean     optional,
+                                            gboolean    *out,
+                                            GError     **error);
+gboolean    usdtpay_json_get_int           (JsonObject  *object,
+                                            const char  *member,
+                                            gboolean     optional,
+                                            gint64      *out,
+                                            GError     **error);
+/* A USDT money string member, parsed strictly; must be > 0 when @positive. */
+gboolean    usdtpay_json_get_usdt          (JsonObject  *object,
+                                            const char  *member,
+                                            gboolean     optional,
+                                            gboolean     positive,
+                                            gint64      *out,
+                                            GError     **error);
+
+/* Serialises @node compactly. */
+char       *usdtpay_json_to_string         (JsonNode    *node,
+                                            gsize       *length);
+/* `{"error":{"code":"…","message":"…"}}` for @error. */
+char       *usdtpay_json_error_body        (const GError *error,
+                                            gsize        *length);
+
+G_END_DECLS
