@@ -64,6 +64,15 @@ gboolean    usdtpay_json_get_usdt          (JsonObject  *object,
 /* Serialises @node compactly. */
 char       *usdtpay_json_to_string         (JsonNode    *node,
                                             gsize       *length);
+/* Appends @node compactly to @out (what usdtpay_json_to_string() returns). */
+void        usdtpay_json_append            (GString     *out,
+                                            JsonNode    *node);
+/* Appends @text (@length bytes, or up to its NUL when -1) as a JSON string
+ * with its quotes; bytes that are not valid UTF-8 become \ufffd. NULL
+ * appends null. */
+void        usdtpay_json_append_string     (GString     *out,
+                                            const char  *text,
+                                            gssize       length);
 /* `{"error":{"code":"…","message":"…"}}` for @error. */
 char       *usdtpay_json_error_body        (const GError *error,
                                             gsize        *length);
