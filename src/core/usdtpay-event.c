@@ -134,6 +134,57 @@ usdtpay_event_free (UsdtpayEvent *event)
   g_free (event);
 }
 
+static GString *
+encode_head (gint64            seq,
+             UsdtpayEventType  type,
+             gint64            at,
+             gsize             reserve)
+{
+  char time_buf[USDTPAY_TIME_BUF_SIZE];
+  const char *key = event_info[type].object_key;
+  GString *out;
+
+  /* Built by hand: the platform encodes every event once, and the fixed
+   * part needs no escaping. */
+  out = g_string_sized_new (reserve + 128);
+  g_string_append_printf (out, "{\"seq\":%" G_GINT64_FORMAT ",\"type\":\"%s\",\"at\":\"%s\"",
+                          seq, event_info[type].name,
+                          usdtpay_time_format_buf (at, time_buf));
+  if (key != NULL)
+    g_string_append_printf (out, ",\"%s\":", key);
+  return out;
+}
+
+static char *
+encode_finish (GString *out,
+               gsize   *length)
+{
+  g_string_append_c (out, '}');
+
+  if (length != NULL)
+    *length = out->len;
+  return g_string_free (out, FALSE);
+}
+
+char *
+usdtpay_event_encode_raw (gint64            seq,
+                          UsdtpayEventType  type,
+                          gint64            at,
+                          const char       *object_json,
+                          gsize             object_length,
+                          gsize            *length)
+{
+  GString *out;
+
+  g_return_val_if_fail ((guint)type < USDTPAY_N_EVENT_TYPES, NULL);
+  g_return_val_if_fail (event_info[type].object_key == NULL || object_json != NULL, NULL);
+
+  out = encode_head (seq, type, at, object_length);
+  if (event_info[type].object_key != NULL)
+    g_string_append_len (out, object_json, object_length);
+  return encode_finish (out, length);
+}
+
 char *
 usdtpay_event_encode (gint64            seq,
                       UsdtpayEventType  type,
@@ -141,31 +192,15 @@ usdtpay_event_encode (gint64            seq,
                       JsonNode         *object,
                       gsize            *length)
 {
-  char time_buf[USDTPAY_TIME_BUF_SIZE];
-  const char *key;
   GString *out;
 
   g_return_val_if_fail ((guint)type < USDTPAY_N_EVENT_TYPES, NULL);
+  g_return_val_if_fail (event_info[type].object_key == NULL || object != NULL, NULL);
 
-  key = event_info[type].object_key;
-  g_return_val_if_fail (key == NULL || object != NULL, NULL);
-
-  /* Built by hand: the platform encodes every event once, and the fixed
-   * part needs no escaping. */
-  out = g_string_sized_new (1024);
-  g_string_append_printf (out, "{\"seq\":%" G_GINT64_FORMAT ",\"type\":\"%s\",\"at\":\"%s\"",
-                          seq, event_info[type].name,
-                          usdtpay_time_format_buf (at, time_buf));
-  if (key != NULL)
-    {
-      g_string_append_printf (out, ",\"%s\":", key);
-      usdtpay_json_append (out, object);
-    }
-  g_string_append_c (out, '}');
-
-  if (length != NULL)
-    *length = out->len;
-  return g_string_free (out, FALSE);
+  out = encode_head (seq, type, at, 1024);
+  if (event_info[type].object_key != NULL)
+    usdtpay_json_append (out, object);
+  return encode_finish (out, length);
 }
 
 static gboolean G_GNUC_PRINTF (2, 3)

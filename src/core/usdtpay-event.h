@@ -73,6 +73,15 @@ char         *usdtpay_event_encode           (gint64            seq,
                                               gint64            at,
                                               JsonNode         *object,
                                               gsize            *length);
+/* As usdtpay_event_encode() with the object already serialised, e.g. by
+ * usdtpay_order_append_json(): @object_json (@object_length bytes) is copied
+ * as it is and must be one compact JSON object. */
+char         *usdtpay_event_encode_raw       (gint64            seq,
+                                              UsdtpayEventType  type,
+                                              gint64            at,
+                                              const char       *object_json,
+                                              gsize             object_length,
+                                              gsize            *length);
 /* Parses one feed text message strictly (usdtpay-json.h) into an event.
  * `{"type":"caught_up","seq":N}` decodes to USDTPAY_EVENT_CAUGHT_UP. */
 UsdtpayEvent *usdtpay_event_decode           (const char       *data,

@@ -700,7 +700,7 @@ usdtpay_json_parse_strict (const char  *data,
   if (!usdtpay_json_validate (data, length, error))
     return NULL;
 
-  parser = json_parser_new_immutable ();
+  parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, data, length, &local_error))
     {
       g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_MALFORMED_JSON,

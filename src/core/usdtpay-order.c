@@ -164,12 +164,107 @@ JsonNode *
 usdtpay_order_to_node (const UsdtpayOrder *order,
                        const char         *pay_url)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
 
   g_return_val_if_fail (order != NULL, NULL);
 
   usdtpay_order_to_json (order, builder, pay_url);
   return json_builder_get_root (builder);
+}
+
+/* Every member but the first ("id"), so always after a comma. Member names
+ * are ours and need no escaping. */
+static void
+append_name (GString    *out,
+             const char *name)
+{
+  g_string_append_len (out, ",\"", 2);
+  g_string_append (out, name);
+  g_string_append_len (out, "\":", 2);
+}
+
+static void
+append_string_member (GString    *out,
+                      const char *name,
+                      const char *value)
+{
+  append_name (out, name);
+  usdtpay_json_append_string (out, value, -1);
+}
+
+static void
+append_money_member (GString    *out,
+                     const char *name,
+                     gint64      amount,
+                     guint       decimals)
+{
+  char buf[USDTPAY_MONEY_BUF_SIZE];
+
+  append_name (out, name);
+  g_string_append_c (out, '"');
+  g_string_append (out, usdtpay_money_format_buf (amount, decimals, buf));
+  g_string_append_c (out, '"');
+}
+
+static void
+append_time_member (GString    *out,
+                    const char *name,
+                    gint64      usec)
+{
+  char buf[USDTPAY_TIME_BUF_SIZE];
+
+  append_name (out, name);
+  if (usec == 0)
+    g_string_append_len (out, "null", 4);
+  else
+    {
+      g_string_append_c (out, '"');
+      g_string_append (out, usdtpay_time_format_buf (usec, buf));
+      g_string_append_c (out, '"');
+    }
+}
+
+void
+usdtpay_order_append_json (const UsdtpayOrder *order,
+                           GString            *out,
+                           const char         *pay_url)
+{
+  const UsdtpayCurrency *currency;
+
+  g_return_if_fail (order != NULL);
+  g_return_if_fail (out != NULL);
+
+  currency = usdtpay_currency_lookup (order->fiat_currency);
+
+  /* Keep in step with usdtpay_order_to_json(); the tests compare both. */
+  g_string_append_len (out, "{\"id\":", 6);
+  usdtpay_json_append_string (out, order->id != NULL ? order->id : "", -1);
+  append_name (out, "version");
+  g_string_append_printf (out, "%" G_GINT64_FORMAT, order->version);
+  append_string_member (out, "state", usdtpay_order_state_to_string (order->state));
+  append_money_member (out, "amount", order->amount, USDTPAY_USDT_DECIMALS);
+  append_money_member (out, "fee", order->fee, USDTPAY_USDT_DECIMALS);
+  append_money_member (out, "net", order->net, USDTPAY_USDT_DECIMALS);
+  append_money_member (out, "fiat_amount", order->fiat_amount, currency != NULL ? currency->decimals : 2);
+  append_string_member (out, "fiat_currency", order->fiat_currency);
+  append_string_member (out, "method", order->method != NULL ? order->method : "");
+  append_string_member (out, "external_id", order->external_id != NULL ? order->external_id : "");
+  append_string_member (out, "customer_ref", order->customer_ref);
+  append_string_member (out, "payer_name", order->payer_name);
+  append_string_member (out, "shop", order->shop != NULL ? order->shop : "");
+  append_string_member (out, "merchant", order->merchant);
+  append_string_member (out, "return_url", order->return_url);
+  append_time_member (out, "created_at", order->created_at);
+  append_time_member (out, "matched_at", order->matched_at);
+  append_time_member (out, "paid_at", order->paid_at);
+  append_time_member (out, "completed_at", order->completed_at);
+  append_time_member (out, "closed_at", order->closed_at);
+  append_time_member (out, "payment_deadline", order->payment_deadline);
+  append_time_member (out, "confirm_deadline", order->confirm_deadline);
+  append_time_member (out, "offer_deadline", order->offer_deadline);
+  if (pay_url != NULL)
+    append_string_member (out, "pay_url", pay_url);
+  g_string_append_c (out, '}');
 }
 
 static gboolean

@@ -62,6 +62,12 @@ void          usdtpay_order_to_json    (const UsdtpayOrder *order,
                                         const char         *pay_url);
 JsonNode     *usdtpay_order_to_node    (const UsdtpayOrder *order,
                                         const char         *pay_url);
+/* Appends the same object as usdtpay_order_to_json() to @out as compact JSON
+ * text (the bytes usdtpay_json_to_string() makes of it), without building a
+ * tree: the platform's path for answers and events. */
+void          usdtpay_order_append_json (const UsdtpayOrder *order,
+                                         GString            *out,
+                                         const char         *pay_url);
 /* Reads an order object (as written by usdtpay_order_to_json()). */
 UsdtpayOrder *usdtpay_order_from_json  (JsonObject         *object,
                                         GError            **error);

@@ -117,6 +117,14 @@ test_round_trip (void)
       gsize length;
 
       text = usdtpay_event_encode (seq, i, at, control ? NULL : object, &length);
+
+      /* The same bytes from an object serialised beforehand. */
+      {
+        g_autofree char *object_text = usdtpay_json_to_string (object, NULL);
+        g_autofree char *raw = usdtpay_event_encode_raw (seq, i, at, control ? NULL : object_text,
+                                                         control ? 0 : strlen (object_text), NULL);
+        g_assert_cmpstr (raw, ==, text);
+      }
       g_assert_true (usdtpay_json_validate (text, length, NULL));
       event = usdtpay_event_decode (text, length, &error);
       g_assert_no_error (error);
@@ -140,6 +148,50 @@ test_round_trip (void)
       if (!control)
         g_assert_true (json_node_equal (copy->object, event->object));
     }
+}
+
+/* The platform's path: an order straight to an event's bytes. */
+static void
+test_order_event (void)
+{
+  g_autoptr(UsdtpayOrder) order = usdtpay_order_new ();
+  g_autoptr(UsdtpayEvent) event = NULL;
+  g_autoptr(UsdtpayOrder) back = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  GString *object = g_string_new (NULL);
+  gsize length;
+
+  order->id = g_strdup ("ord_abc");
+  order->version = 3;
+  order->state = USDTPAY_ORDER_MATCHED;
+  order->amount = 100000000;
+  order->fee = usdtpay_fee_compute (order->amount, 30);
+  order->net = order->amount - order->fee;
+  order->fiat_amount = 72000;
+  memcpy (order->fiat_currency, "CNY", 4);
+  order->method = g_strdup ("alipay");
+  order->external_id = g_strdup ("e1");
+  order->shop = g_strdup ("acme");
+  order->merchant = g_strdup ("m1");
+  order->created_at = G_GINT64_CONSTANT (1795659527000000);
+  order->matched_at = G_GINT64_CONSTANT (1795659528000000);
+
+  usdtpay_order_append_json (order, object, NULL);
+  text = usdtpay_event_encode_raw (9, USDTPAY_EVENT_ORDER_MATCHED, order->matched_at,
+                                   object->str, object->len, &length);
+  g_string_free (object, TRUE);
+
+  event = usdtpay_event_decode (text, length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (event->type, ==, USDTPAY_EVENT_ORDER_MATCHED);
+  back = usdtpay_order_from_json (json_node_get_object (event->object), &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (back->id, ==, "ord_abc");
+  g_assert_cmpint (back->version, ==, 3);
+  g_assert_cmpint (back->fee, ==, 300000);
+  g_assert_cmpint (back->matched_at, ==, order->matched_at);
+  g_assert_null (back->payer_name);
 }
 
 static void
@@ -255,6 +307,7 @@ main (int   argc,
   g_test_add_func ("/core/event/types", test_types);
   g_test_add_func ("/core/event/encode", test_encode);
   g_test_add_func ("/core/event/round-trip", test_round_trip);
+  g_test_add_func ("/core/event/order-event", test_order_event);
   g_test_add_func ("/core/event/new-free", test_new_free);
   g_test_add_func ("/core/event/control", test_control);
   g_test_add_func ("/core/event/decode-refused", test_decode_refused);

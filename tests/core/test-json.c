@@ -316,6 +316,109 @@ test_length (void)
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (node), "a"), ==, 1);
 }
 
+/* Exact-size heap copies, so that the sanitizer sees any read past the
+ * length, in our validator or in json-glib. */
+static void
+test_exact_buffers (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (accepted); i++)
+    {
+      gsize length = accepted[i].length < 0 ? strlen (accepted[i].data) : (gsize)accepted[i].length;
+      g_autofree char *copy = g_memdup2 (accepted[i].data, MAX (length, 1));
+      g_autoptr(JsonNode) node = usdtpay_json_parse_strict (copy, length, NULL);
+
+      g_assert_nonnull (node);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    {
+      gsize length = refused[i].length < 0 ? strlen (refused[i].data) : (gsize)refused[i].length;
+      g_autofree char *copy = g_memdup2 (refused[i].data, MAX (length, 1));
+
+      g_assert_false (usdtpay_json_validate (copy, length, NULL));
+    }
+}
+
+/* Random damage to valid documents. Whatever the validator lets through
+ * must be taken by json-glib, and must come back out of our writer as a
+ * valid document that reads back to an equal tree. */
+static void
+test_fuzz (void)
+{
+  static const char alphabet[] = "{}[]:,\"\\/ \t\n0123456789-+.eEtrufalsn\x00\x01\x1f\x7f\x80\xbf\xc0\xc3"
+                                 "\xe0\xed\xf0\xf4\xf5\xff'#*u";
+  static const char * const seeds[] = {
+    "{\"a\":[1,2.5,-3e2,true,false,null],\"b\":{\"c\":\"d\\u00e9\\n\"},\"e\":\"\xe4\xb8\xad\"}",
+    "[{\"id\":\"ord_1\",\"amount\":\"1.000000\"},{\"id\":\"ord_2\"}]",
+    "{\"type\":\"ack\",\"seq\":12345}",
+    "[\"\\uD834\\uDD1E\",0,-0.0,1e10,[[]],{}]",
+  };
+  guint accepted_count = 0;
+  guint iterations = g_test_slow () ? 2000000 : 200000;
+
+  for (guint i = 0; i < iterations; i++)
+    {
+      const char *seed = seeds[i % G_N_ELEMENTS (seeds)];
+      GString *doc = g_string_new (seed);
+      guint edits = g_test_rand_int_range (1, 4);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = NULL;
+
+      for (guint e = 0; e < edits; e++)
+        {
+          guint pos = g_test_rand_int_range (0, doc->len + 1);
+          char c = alphabet[g_test_rand_int_range (0, sizeof alphabet - 1)];
+
+          switch (g_test_rand_int_range (0, 3))
+            {
+            case 0:
+              g_string_insert_len (doc, pos, &c, 1);
+              break;
+            case 1:
+              if (pos < doc->len)
+                g_string_erase (doc, pos, 1);
+              break;
+            default:
+              if (pos < doc->len)
+                doc->str[pos] = c;
+              break;
+            }
+        }
+
+      {
+        g_autofree char *copy = g_memdup2 (doc->str, doc->len + 1);
+        gsize length = doc->len;
+
+        g_string_free (doc, TRUE);
+
+        if (!usdtpay_json_validate (copy, length, &error))
+          {
+            g_assert_error (error, USDTPAY_ERROR, USDTPAY_ERROR_MALFORMED_JSON);
+            continue;
+          }
+
+        accepted_count++;
+        node = usdtpay_json_parse_strict (copy, length, &error);
+        if (node == NULL)
+          g_error ("json-glib refused what we accepted: %s", error->message);
+
+        {
+          g_autofree char *out = NULL;
+          g_autoptr(JsonNode) again = NULL;
+          gsize out_length;
+
+          out = usdtpay_json_to_string (node, &out_length);
+          again = usdtpay_json_parse_strict (out, out_length, &error);
+          if (again == NULL)
+            g_error ("our output \"%s\" is not valid: %s", out, error->message);
+          g_assert_true (json_node_equal (node, again));
+        }
+      }
+    }
+
+  g_test_message ("%u of %u mutated documents were valid", accepted_count, iterations);
+  g_assert_cmpuint (accepted_count, >, 0);
+}
+
 static char *
 nested (guint depth,
         char  open,
@@ -539,6 +642,8 @@ main (int   argc,
   g_test_add_func ("/core/json/refused", test_refused);
   g_test_add_func ("/core/json/offsets", test_offsets);
   g_test_add_func ("/core/json/length", test_length);
+  g_test_add_func ("/core/json/exact-buffers", test_exact_buffers);
+  g_test_add_func ("/core/json/fuzz", test_fuzz);
   g_test_add_func ("/core/json/depth", test_depth);
   g_test_add_func ("/core/json/many-keys", test_many_keys);
   g_test_add_func ("/core/json/parse-object", test_parse_object);

@@ -172,6 +172,8 @@ test_round_trip (void)
       g_autofree char *text = NULL;
       gsize length;
       static const char * const currencies[] = { "CNY", "JPY", "KWD", "USD", "VND", "CLF" };
+      const char *pay_url;
+      GString *direct;
 
       order->state = g_test_rand_int_range (0, USDTPAY_N_ORDER_STATES);
       order->version = g_test_rand_int_range (1, G_MAXINT32);
@@ -188,12 +190,25 @@ test_round_trip (void)
         g_clear_pointer (&order->payer_name, g_free);
       if (g_test_rand_bit ())
         order->return_url = g_strdup ("https://shop.example/back?x=1&y=\"2\"");
+      if (g_test_rand_bit ())
+        {
+          g_free (order->payer_name);
+          order->payer_name = g_strdup ("Tab\there, \"quote\", back\\slash, \x01, \xe4\xb8\xad\xe6\x96\x87");
+        }
       order->completed_at = g_test_rand_bit () ? 0 : order->created_at + g_test_rand_int ();
       order->closed_at = g_test_rand_bit () ? 0 : order->created_at + g_test_rand_int ();
       order->matched_at = g_test_rand_bit () ? 0 : order->matched_at;
 
-      node = usdtpay_order_to_node (order, g_test_rand_bit () ? "https://x/pay/1?t=2" : NULL);
+      pay_url = g_test_rand_bit () ? "https://x/pay/1?t=2" : NULL;
+      node = usdtpay_order_to_node (order, pay_url);
       text = usdtpay_json_to_string (node, &length);
+
+      /* The tree-free writer makes the same bytes. */
+      direct = g_string_new (NULL);
+      usdtpay_order_append_json (order, direct, pay_url);
+      g_assert_cmpstr (direct->str, ==, text);
+      g_string_free (direct, TRUE);
+
       reparsed = usdtpay_json_parse_strict (text, length, &error);
       g_assert_no_error (error);
       back = usdtpay_order_from_json (json_node_get_object (reparsed), &error);
