@@ -680,7 +680,13 @@ usdtpay_json_validate (const char  *data,
 
   skip_whitespace (&v);
   if (v.p < v.end)
-    return fail_at (&v, v.p, "unexpected data after the value");
+    {
+      if (*v.p == '/')
+        return fail_at (&v, v.p, "comments are not allowed");
+      if (*v.p == '\0')
+        return fail_at (&v, v.p, "NUL byte after the value");
+      return fail_at (&v, v.p, "unexpected data after the value");
+    }
 
   return TRUE;
 }
