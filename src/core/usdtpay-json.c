@@ -19,7 +19,7 @@
 
 /* Duplicate keys are found by linear search while an object is small and
  * with a hash set once it grows. */
-#define SMALL_OBJECT_KEYS 16
+#define SMALL_OBJECT_KEYS 32
 
 typedef struct
 {

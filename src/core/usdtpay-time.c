@@ -69,6 +69,18 @@ floor_div (gint64 a,
   return q;
 }
 
+static inline void
+put_digits (char  *out,
+            guint  value,
+            guint  n)
+{
+  for (guint i = n; i > 0; i--)
+    {
+      out[i - 1] = '0' + value % 10;
+      value /= 10;
+    }
+}
+
 const char *
 usdtpay_time_format_buf (gint64  usec,
                          char   *buf)
@@ -99,11 +111,22 @@ usdtpay_time_format_buf (gint64  usec,
 
   civil_from_days (days, &year, &month, &day);
 
-  g_snprintf (buf, USDTPAY_TIME_BUF_SIZE,
-              "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ",
-              (int)year, month, day,
-              (int)(sod / 3600), (int)(sod / 60 % 60), (int)(sod % 60),
-              (int)rem_usec);
+  /* By hand rather than with printf: every event and answer has times. */
+  put_digits (buf, (guint)year, 4);
+  buf[4] = '-';
+  put_digits (buf + 5, month, 2);
+  buf[7] = '-';
+  put_digits (buf + 8, day, 2);
+  buf[10] = 'T';
+  put_digits (buf + 11, (guint)(sod / 3600), 2);
+  buf[13] = ':';
+  put_digits (buf + 14, (guint)(sod / 60 % 60), 2);
+  buf[16] = ':';
+  put_digits (buf + 17, (guint)(sod % 60), 2);
+  buf[19] = '.';
+  put_digits (buf + 20, (guint)rem_usec, 6);
+  buf[26] = 'Z';
+  buf[27] = '\0';
   return buf;
 }
 

@@ -611,6 +611,36 @@ test_many_keys (void)
   }
 }
 
+/* Each size around the switch from linear search to the hash set, with the
+ * repeat of each earlier key in the last place. */
+static void
+test_duplicate_every_position (void)
+{
+  for (guint n = 1; n <= 70; n++)
+    {
+      GString *s = g_string_new ("{");
+
+      for (guint i = 0; i < n; i++)
+        g_string_append_printf (s, "%s\"key-%u\":%u", i ? "," : "", i, i);
+
+      {
+        g_autofree char *ok = g_strconcat (s->str, "}", NULL);
+        g_assert_true (usdtpay_json_validate (ok, strlen (ok), NULL));
+      }
+
+      for (guint j = 0; j < n; j++)
+        {
+          g_autofree char *dup = g_strdup_printf ("%s,\"key-%u\":0}", s->str, j);
+          g_autoptr(GError) error = NULL;
+
+          g_assert_false (usdtpay_json_validate (dup, strlen (dup), &error));
+          g_assert_true (g_str_has_suffix (error->message, "duplicate member name"));
+        }
+
+      g_string_free (s, TRUE);
+    }
+}
+
 static void
 test_parse_object (void)
 {
@@ -767,6 +797,7 @@ main (int   argc,
   g_test_add_func ("/core/json/u-escapes", test_u_escapes);
   g_test_add_func ("/core/json/depth", test_depth);
   g_test_add_func ("/core/json/many-keys", test_many_keys);
+  g_test_add_func ("/core/json/duplicate-every-position", test_duplicate_every_position);
   g_test_add_func ("/core/json/parse-object", test_parse_object);
   g_test_add_func ("/core/json/to-string", test_to_string);
 
