@@ -541,8 +541,8 @@ request_done_cb (GObject      *source,
 
   if (status >= 200 && status < 300)
     stat_record (sim, req->kind, g_get_monotonic_time () - req->first_sent);
-  else
-    count_error (sim, req->kind, status, body);
+  else if (!(req->kind == KIND_ACCEPT && status == 409))
+    count_error (sim, req->kind, status, body);  /* a lost accept race is no error */
 
   req->reply (req, status, body);
   request_free (req);

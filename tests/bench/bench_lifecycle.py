@@ -1,0 +1,61 @@
+# The lifecycle benchmark: full lifecycles (create → match → paid → confirm)
+# driven by usdtpay-customer at a saturating concurrency against the daemon on
+# a temp database (fsync on, auto-matching merchants), then, in the same run,
+# two anchors: pgbench TPC-B (scale 10, 8 clients, 10 s) on a throw-away
+# PostgreSQL cluster, and the same load generator against a static libsoup
+# server. Prints name=value lines, among them ratio_pg and ceiling.
+#
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+import os
+
+from benchlib import Static, emit, merchant_daemon, note, pgbench_tps, require_built, run_customer
+
+CONCURRENCY = int(os.environ.get('USDTPAY_BENCH_CONCURRENCY', '64'))
+DURATION = float(os.environ.get('USDTPAY_BENCH_SECONDS', '12'))
+WRITES_PER_LIFECYCLE = 4
+
+
+def main():
+    require_built()
+    merchants = ['m%d' % i for i in range(1, 9)]
+    d, shop_key, margs = merchant_daemon('bench-lifecycle', merchants)
+    try:
+        r = run_customer(['--platform', d.url, '--api-key', shop_key, '--concurrency', str(CONCURRENCY),
+                          '--duration', str(DURATION), '--pay-after', '0', '--auto-confirm',
+                          '--merchant-cap', '100000', '--drain', '10', '--run-id', 'bench'] + margs,
+                         timeout=DURATION + 300)
+        d.stop()
+    finally:
+        d.cleanup()
+    lifecycles = float(r['lifecycles_per_s'])
+    writes = WRITES_PER_LIFECYCLE * lifecycles
+    emit('concurrency', CONCURRENCY)
+    emit('duration_s', float(r['elapsed_s']))
+    emit('lifecycles_per_s', lifecycles)
+    emit('writes_per_s', writes)
+    for kind in ('create', 'paid', 'confirm', 'feed', 'lifecycle'):
+        for p in ('p50', 'p99'):
+            key = '%s_%s_ms' % (kind, p)
+            if key in r:
+                emit(key, float(r[key]))
+    emit('errors', int(r['errors']))
+
+    note('anchor 1: pgbench TPC-B scale 10, 8 clients, 10 s')
+    tps = pgbench_tps(10, 8, 10)
+    emit('pgbench_tps', tps)
+    emit('ratio_pg', writes / tps if tps > 0 else 0.0)
+
+    note('anchor 2: the same load generator against a static libsoup server')
+    with Static() as s:
+        sr = run_customer(['--static-url', s.url + '/v1/orders/ord_0123456789abcdefghjk',
+                           '--concurrency', str(CONCURRENCY), '--duration', '10'], timeout=120)
+    static = float(sr['static_req_per_s'])
+    emit('static_req_per_s', static)
+    emit('static_p50_ms', float(sr['static_p50_ms']))
+    emit('static_p99_ms', float(sr['static_p99_ms']))
+    emit('ceiling', writes / static if static > 0 else 0.0)
+
+
+if __name__ == '__main__':
+    main()
