@@ -266,6 +266,15 @@ usdtpay_currency_lookup (const char *code)
                   sizeof currencies[0], currency_compare);
 }
 
+const UsdtpayCurrency *
+usdtpay_currency_get_all (gsize *n_currencies)
+{
+  g_return_val_if_fail (n_currencies != NULL, NULL);
+
+  *n_currencies = G_N_ELEMENTS (currencies);
+  return currencies;
+}
+
 gboolean
 usdtpay_fiat_parse (const char  *text,
                     const char  *currency,

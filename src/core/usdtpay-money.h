@@ -57,6 +57,8 @@ char                  *usdtpay_usdt_format         (gint64              micro);
 
 /* ISO 4217 table. Returns NULL for an unknown code (codes are upper case). */
 const UsdtpayCurrency *usdtpay_currency_lookup     (const char         *code);
+/* The whole table, sorted by code; @n_currencies gets its length. */
+const UsdtpayCurrency *usdtpay_currency_get_all    (gsize              *n_currencies);
 /* Parses an amount of @currency into its minor units; unknown currency and
  * amounts <= 0 are refused. */
 gboolean               usdtpay_fiat_parse          (const char         *text,

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "usdtpay-core.h"
@@ -199,6 +200,51 @@ test_round_trip (void)
       }
 }
 
+/* The wider units the parser also supports, up to 10^18. */
+static void
+test_round_trip_wide (void)
+{
+  for (guint decimals = 7; decimals <= 18; decimals++)
+    for (guint i = 0; i < 10000; i++)
+      {
+        gint64 value = random_gint64 ();
+        gint64 back = 0;
+        g_autofree char *text = usdtpay_money_format (value, decimals);
+
+        g_assert_true (usdtpay_money_parse (text, decimals, USDTPAY_MONEY_ALLOW_NEGATIVE, &back, NULL));
+        g_assert_cmpint (back, ==, value);
+      }
+}
+
+static void
+test_currency_table (void)
+{
+  gsize n = 0;
+  const UsdtpayCurrency *all = usdtpay_currency_get_all (&n);
+
+  g_assert_cmpuint (n, >=, 150);
+  for (gsize i = 0; i < n; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autofree char *text = NULL;
+      gint64 minor = 0;
+
+      g_assert_cmpuint (strlen (all[i].code), ==, 3);
+      for (guint k = 0; k < 3; k++)
+        g_assert_true (g_ascii_isupper (all[i].code[k]));
+      if (i > 0)
+        g_assert_cmpint (strcmp (all[i - 1].code, all[i].code), <, 0);
+      g_assert_cmpuint (all[i].decimals, <=, 4);
+      g_assert_true (usdtpay_currency_lookup (all[i].code) == &all[i]);
+
+      /* One major unit plus one minor unit, both ways. */
+      text = usdtpay_fiat_format (1 + (gint64)pow (10, all[i].decimals), all[i].code);
+      g_assert_true (usdtpay_fiat_parse (text, all[i].code, &minor, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (minor, ==, 1 + (gint64)pow (10, all[i].decimals));
+    }
+}
+
 static void
 test_usdt (void)
 {
@@ -384,7 +430,9 @@ main (int   argc,
   g_test_add_func ("/core/money/parse-strict", test_parse_strict);
   g_test_add_func ("/core/money/format", test_format);
   g_test_add_func ("/core/money/round-trip", test_round_trip);
+  g_test_add_func ("/core/money/round-trip-wide", test_round_trip_wide);
   g_test_add_func ("/core/money/usdt", test_usdt);
+  g_test_add_func ("/core/money/currency-table", test_currency_table);
   g_test_add_func ("/core/money/currency", test_currency);
   g_test_add_func ("/core/money/fee-random", test_fee_random);
   g_test_add_func ("/core/money/fee-edges", test_fee_edges);

@@ -112,6 +112,64 @@ test_parse (void)
     }
 }
 
+/* Random RFC 3339 texts with offsets and 0–9 fractional digits, read by us
+ * and by GDateTime. */
+static void
+test_parse_against_gdatetime (void)
+{
+  static const guint month_days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+  guint compared = 0;
+
+  for (guint i = 0; i < 20000; i++)
+    {
+      guint year = g_test_rand_int_range (2, 9999);
+      guint month = g_test_rand_int_range (1, 13);
+      gboolean leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+      guint day = g_test_rand_int_range (1, month_days[month - 1] + (month == 2 && leap) + 1);
+      guint n_frac = g_test_rand_int_range (0, 10);
+      g_autoptr(GString) text = g_string_new (NULL);
+      g_autoptr(GDateTime) dt = NULL;
+      guint frac_usec = 0;
+      gint64 usec = 0;
+
+      g_string_append_printf (text, "%04u-%02u-%02uT%02d:%02d:%02d", year, month, day,
+                              g_test_rand_int_range (0, 24), g_test_rand_int_range (0, 60),
+                              g_test_rand_int_range (0, 60));
+      if (n_frac > 0)
+        {
+          g_string_append_c (text, '.');
+          for (guint k = 0; k < n_frac; k++)
+            {
+              guint digit = g_test_rand_int_range (0, 10);
+
+              g_string_append_c (text, '0' + digit);
+              if (k < 6)
+                frac_usec = frac_usec * 10 + digit;
+            }
+          for (guint k = n_frac; k < 6; k++)
+            frac_usec *= 10;
+        }
+      if (g_test_rand_bit ())
+        g_string_append_c (text, 'Z');
+      else
+        g_string_append_printf (text, "%c%02d:%02d", g_test_rand_bit () ? '+' : '-',
+                                g_test_rand_int_range (0, 24), g_test_rand_int_range (0, 60));
+
+      if (!usdtpay_time_parse (text->str, &usec, NULL))
+        g_error ("refused %s", text->str);
+      dt = g_date_time_new_from_iso8601 (text->str, NULL);
+      if (dt == NULL)
+        continue;   /* GDateTime cannot say every instant near its range's ends */
+
+      g_assert_cmpint (usec / G_USEC_PER_SEC - (usec % G_USEC_PER_SEC < 0), ==, g_date_time_to_unix (dt));
+      g_assert_cmpint ((usec % G_USEC_PER_SEC + G_USEC_PER_SEC) % G_USEC_PER_SEC, ==, frac_usec);
+      compared++;
+    }
+
+  g_test_message ("%u of 20000 compared", compared);
+  g_assert_cmpuint (compared, >, 19000);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -121,6 +179,7 @@ main (int   argc,
   g_test_add_func ("/core/time/format", test_format);
   g_test_add_func ("/core/time/against-gdatetime", test_against_gdatetime);
   g_test_add_func ("/core/time/parse", test_parse);
+  g_test_add_func ("/core/time/parse-against-gdatetime", test_parse_against_gdatetime);
 
   return g_test_run ();
 }
