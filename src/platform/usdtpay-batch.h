@@ -1,0 +1,163 @@
+/* usdtpay-batch.h
+ *
+ * Copyright 2026 UsdtPay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include "usdtpay-core.h"
+
+G_BEGIN_DECLS
+
+/* What one request changes, as a list of operations the store writes in one
+ * transaction (together with the other batches of its group). The engine
+ * builds a batch on the main thread; the store's writer thread consumes it.
+ * Every operation owns copies of its data, so the engine may go on changing
+ * its own objects.
+ */
+typedef enum
+{
+  USDTPAY_OP_ORDER_PUT,
+  USDTPAY_OP_EVENT_APPEND,
+  USDTPAY_OP_TRANSFER,
+  USDTPAY_OP_PRINCIPAL_PUT,
+  USDTPAY_OP_SESSION_PUT,
+  USDTPAY_OP_SESSION_DELETE,
+  USDTPAY_OP_API_KEY_PUT,
+  USDTPAY_OP_IDEMPOTENCY_PUT,
+  USDTPAY_OP_META_PUT,
+} UsdtpayOpKind;
+
+typedef struct
+{
+  char   *account;
+  gint64  amount;
+} UsdtpayEntry;
+
+typedef struct
+{
+  char        *name;
+  UsdtpayRole  role;
+  char        *password_hash;  /* nullable: shops have none */
+  char        *settings;       /* JSON text, nullable */
+  gboolean     suspended;
+  gint64       last_matched_at;
+  gint64       created_at;
+} UsdtpayPrincipalRecord;
+
+typedef struct
+{
+  UsdtpayOpKind kind;
+  union {
+    struct {
+      UsdtpayOrder *order;
+      gint64        held;       /* escrow frozen for this order */
+    } order;
+    struct {
+      gint64            seq;
+      UsdtpayEventType  type;
+      gint64            at;
+      char             *order_id;  /* nullable */
+      char            **audience;  /* principal names; support sees all */
+      GBytes           *body;      /* the encoded event */
+    } event;
+    struct {
+      gint64        id;
+      gint64        at;
+      char         *kind;       /* "credit", "freeze", "release", "unfreeze"… */
+      char         *order_id;   /* nullable */
+      GArray       *entries;    /* of UsdtpayEntry, summing to zero */
+    } transfer;
+    UsdtpayPrincipalRecord principal;
+    struct {
+      char   *hash;             /* hex SHA-256 of the token */
+      char   *principal;
+      gint64  expires_at;
+    } session;
+    struct {
+      char   *hash;
+      char   *principal;
+      char   *prefix;           /* first characters, to tell keys apart */
+      char   *scopes;           /* space separated */
+      gint64  created_at;
+      gint64  revoked_at;
+    } api_key;
+    struct {
+      char   *shop;
+      char   *key;
+      char   *body_hash;        /* hex SHA-256 of the request body */
+      guint   status;
+      GBytes *response;
+      gint64  created_at;
+    } idempotency;
+    struct {
+      char *key;
+      char *value;
+    } meta;
+  };
+} UsdtpayOp;
+
+typedef struct _UsdtpayBatch UsdtpayBatch;
+
+UsdtpayBatch *usdtpay_batch_new                (void);
+void          usdtpay_batch_free               (UsdtpayBatch        *batch);
+guint         usdtpay_batch_get_n_ops          (UsdtpayBatch        *batch);
+const UsdtpayOp *usdtpay_batch_get_op          (UsdtpayBatch        *batch,
+                                                guint                index);
+
+void          usdtpay_batch_put_order          (UsdtpayBatch        *batch,
+                                                const UsdtpayOrder  *order,
+                                                gint64               held);
+/* Takes a reference on @body. */
+void          usdtpay_batch_append_event       (UsdtpayBatch        *batch,
+                                                gint64               seq,
+                                                UsdtpayEventType     type,
+                                                gint64               at,
+                                                const char          *order_id,
+                                                const char * const  *audience,
+                                                GBytes              *body);
+/* Takes ownership of @entries. */
+void          usdtpay_batch_add_transfer       (UsdtpayBatch        *batch,
+                                                gint64               id,
+                                                gint64               at,
+                                                const char          *kind,
+                                                const char          *order_id,
+                                                GArray              *entries);
+void          usdtpay_batch_put_principal      (UsdtpayBatch                 *batch,
+                                                const UsdtpayPrincipalRecord *record);
+void          usdtpay_batch_put_session        (UsdtpayBatch        *batch,
+                                                const char          *hash,
+                                                const char          *principal,
+                                                gint64               expires_at);
+void          usdtpay_batch_delete_session     (UsdtpayBatch        *batch,
+                                                const char          *hash);
+void          usdtpay_batch_put_api_key        (UsdtpayBatch        *batch,
+                                                const char          *hash,
+                                                const char          *principal,
+                                                const char          *prefix,
+                                                const char          *scopes,
+                                                gint64               created_at,
+                                                gint64               revoked_at);
+void          usdtpay_batch_put_idempotency    (UsdtpayBatch        *batch,
+                                                const char          *shop,
+                                                const char          *key,
+                                                const char          *body_hash,
+                                                guint                status,
+                                                GBytes              *response,
+                                                gint64               created_at);
+void          usdtpay_batch_put_meta           (UsdtpayBatch        *batch,
+                                                const char          *key,
+                                                const char          *value);
+
+GArray       *usdtpay_entries_new              (void);
+void          usdtpay_entries_add              (GArray              *entries,
+                                                const char          *account,
+                                                gint64               amount);
+
+void          usdtpay_principal_record_clear   (UsdtpayPrincipalRecord *record);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UsdtpayBatch, usdtpay_batch_free)
+
+G_END_DECLS

@@ -1,0 +1,532 @@
+/* usdtpay-platform.c
+ *
+ * Copyright 2026 UsdtPay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "usdtpay-platform"
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <sodium.h>
+
+#include "usdtpay-auth.h"
+#include "usdtpay-engine.h"
+#include "usdtpay-server.h"
+#include "usdtpay-sqlite-store.h"
+
+#define EXIT_USAGE 2
+
+static const char usage_text[] =
+  "Usage:\n"
+  "  usdtpay-platform serve --db FILE --listen ADDR:PORT [--dev] [--tls-cert F --tls-key F]\n"
+  "                         [--offer-seconds N] [--payment-minutes N] [--confirm-minutes N]\n"
+  "  usdtpay-platform admin --db FILE [--dev] add-shop NAME\n"
+  "  usdtpay-platform admin --db FILE [--dev] add-merchant USER --password-file F\n"
+  "  usdtpay-platform admin --db FILE [--dev] add-support USER --password-file F\n"
+  "  usdtpay-platform admin --db FILE [--dev] credit USER AMOUNT\n"
+  "  usdtpay-platform admin --db FILE [--dev] add-key SHOP [--scopes S] | list-keys SHOP\n"
+  "  usdtpay-platform admin --db FILE [--dev] rotate-key SHOP PREFIX | revoke-key SHOP PREFIX\n"
+  "  usdtpay-platform check --db FILE\n"
+  "\n"
+  "Run a command with --help for its options.\n";
+
+/* Held while serving or administering, so that two writers never share a
+ * database: the engine's memory must be the only cache of it. */
+static int
+lock_database (const char  *db,
+               GError     **error)
+{
+  g_autofree char *path = g_strconcat (db, ".lock", NULL);
+  int fd = open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+
+  if (fd < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "cannot open %s: %s", path,
+                   g_strerror (errno));
+      return -1;
+    }
+  if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                   "%s is in use by another usdtpay-platform; stop it first", db);
+      close (fd);
+      return -1;
+    }
+
+  return fd;
+}
+
+static UsdtpayStore *
+open_store (const char  *db,
+            gboolean     dev,
+            GError     **error)
+{
+  if (db == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--db FILE is required");
+      return NULL;
+    }
+
+  return USDTPAY_STORE (usdtpay_sqlite_store_open (db, dev, error));
+}
+
+static int
+fail (const GError *error)
+{
+  g_printerr ("usdtpay-platform: %s\n", error->message);
+
+  return error->domain == G_OPTION_ERROR ? EXIT_USAGE : EXIT_FAILURE;
+}
+
+/* serve */
+
+typedef struct
+{
+  GMainLoop     *loop;
+  UsdtpayServer *server;
+  gboolean       stopping;
+} Serve;
+
+static gboolean
+drained_cb (gpointer user_data)
+{
+  Serve *serve = user_data;
+
+  g_main_loop_quit (serve->loop);
+
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+signal_cb (gpointer user_data)
+{
+  Serve *serve = user_data;
+
+  if (!serve->stopping)
+    {
+      serve->stopping = TRUE;
+      g_message ("Stopping: finishing the requests in flight");
+      usdtpay_server_shutdown (serve->server, drained_cb, serve);
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+command_serve (int    argc,
+               char **argv)
+{
+  g_autofree char *db = NULL;
+  g_autofree char *listen = NULL;
+  g_autofree char *tls_cert = NULL;
+  g_autofree char *tls_key = NULL;
+  gboolean dev = FALSE;
+  int offer_seconds = 300, payment_minutes = 15, confirm_minutes = 30, fee_bps = USDTPAY_DEFAULT_FEE_BPS;
+  const GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database file", "FILE" },
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address and port (default 127.0.0.1:8080)", "ADDR:PORT" },
+    { "dev", 0, 0, G_OPTION_ARG_NONE, &dev, "Create a dev database (test clock, credits)", NULL },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &tls_cert, "Serve HTTPS with this certificate", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &tls_key, "The certificate's private key", "FILE" },
+    { "offer-seconds", 0, 0, G_OPTION_ARG_INT, &offer_seconds, "Expire an untaken order after N s (300)", "N" },
+    { "payment-minutes", 0, 0, G_OPTION_ARG_INT, &payment_minutes, "The customer's payment deadline (15)", "N" },
+    { "confirm-minutes", 0, 0, G_OPTION_ARG_INT, &confirm_minutes, "The merchant's confirm deadline (30)", "N" },
+    { "fee-bps", 0, 0, G_OPTION_ARG_INT, &fee_bps, "Platform fee in basis points (30)", "N" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context = g_option_context_new ("- serve the UsdtPay API");
+  g_autoptr(GTlsCertificate) certificate = NULL;
+  g_autoptr(UsdtpayStore) store = NULL;
+  g_autoptr(UsdtpayEngine) engine = NULL;
+  g_autoptr(UsdtpayServer) server = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base_url = NULL;
+  UsdtpayEngineConfig config;
+  Serve serve = { 0 };
+  int lock_fd;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail (error);
+  if (argc > 1)
+    {
+      g_printerr ("usdtpay-platform: unexpected argument %s\n", argv[1]);
+      return EXIT_USAGE;
+    }
+  if ((tls_cert == NULL) != (tls_key == NULL))
+    {
+      g_printerr ("usdtpay-platform: --tls-cert and --tls-key go together\n");
+      return EXIT_USAGE;
+    }
+  if (offer_seconds < 1 || payment_minutes < 1 || confirm_minutes < 1 || fee_bps < 0 || fee_bps > 10000)
+    {
+      g_printerr ("usdtpay-platform: deadlines must be positive and --fee-bps from 0 to 10000\n");
+      return EXIT_USAGE;
+    }
+  if (tls_cert != NULL &&
+      !(certificate = g_tls_certificate_new_from_files (tls_cert, tls_key, &error)))
+    return fail (error);
+
+  if (db == NULL)
+    {
+      g_printerr ("usdtpay-platform: --db FILE is required\n");
+      return EXIT_USAGE;
+    }
+  if ((lock_fd = lock_database (db, &error)) < 0)
+    return fail (error);
+  if (!(store = open_store (db, dev, &error)))
+    return fail (error);
+
+  config = (UsdtpayEngineConfig) {
+    .offer_seconds = offer_seconds,
+    .payment_minutes = payment_minutes,
+    .confirm_minutes = confirm_minutes,
+    .fee_bps = fee_bps,
+    .session_seconds = G_GINT64_CONSTANT (7) * 24 * 3600,
+  };
+  if (!(engine = usdtpay_engine_new (store, &config, &error)))
+    return fail (error);
+
+  server = usdtpay_server_new (engine, certificate);
+  if (!(base_url = usdtpay_server_listen (server, listen ? listen : "127.0.0.1:8080", &error)))
+    return fail (error);
+
+  loop = g_main_loop_new (NULL, FALSE);
+  serve.loop = loop;
+  serve.server = server;
+  g_unix_signal_add (SIGTERM, signal_cb, &serve);
+  g_unix_signal_add (SIGINT, signal_cb, &serve);
+
+  g_message ("Serving %s on %s%s", db, base_url, usdtpay_engine_is_dev (engine) ? " (dev database)" : "");
+  g_print ("listening on %s\n", base_url);
+  fflush (stdout);
+
+  g_main_loop_run (loop);
+
+  g_clear_object (&server);
+  usdtpay_store_close (store);
+  close (lock_fd);
+
+  return EXIT_SUCCESS;
+}
+
+/* admin */
+
+typedef struct
+{
+  GMainLoop *loop;
+  GError    *error;
+} Wait;
+
+static void
+committed_cb (const GError *error,
+              gpointer      user_data)
+{
+  Wait *wait = user_data;
+
+  if (error != NULL)
+    wait->error = g_error_copy (error);
+  g_main_loop_quit (wait->loop);
+}
+
+/* Makes @change durable before returning. */
+static gboolean
+commit_sync (UsdtpayEngine  *engine,
+             UsdtpayChange  *change,
+             GError        **error)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  Wait wait = { loop, NULL };
+
+  usdtpay_engine_commit (engine, change, committed_cb, &wait);
+  g_main_loop_run (loop);
+  if (wait.error != NULL)
+    {
+      g_propagate_error (error, wait.error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static char *
+read_password_file (const char  *path,
+                    GError     **error)
+{
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  if (path == NULL)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "--password-file F is required");
+      return NULL;
+    }
+  if (!g_file_get_contents (path, &contents, &length, error))
+    return NULL;
+  if (length > 0 && contents[length - 1] == '\n')
+    contents[--length] = '\0';
+  if (length > 0 && contents[length - 1] == '\r')
+    contents[--length] = '\0';
+  if (length < 8 || strlen (contents) != length)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "the password must be at least 8 characters, without NUL bytes");
+      return NULL;
+    }
+
+  return g_steal_pointer (&contents);
+}
+
+static gboolean
+need_args (char       **args,
+           guint        n,
+           const char  *usage,
+           GError     **error)
+{
+  if (g_strv_length (args) != n)
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "usage: admin %s", usage);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+run_admin (UsdtpayEngine  *engine,
+           char          **args,
+           const char     *password_file,
+           const char     *scopes_text,
+           GError        **error)
+{
+  g_autoptr(UsdtpayChange) change = usdtpay_change_new ();
+  g_autofree char *printed = NULL;
+  const char *command = args[0];
+
+  if (g_str_equal (command, "add-shop"))
+    {
+      if (!need_args (args, 2, "add-shop NAME", error) ||
+          !usdtpay_engine_add_principal (engine, args[1], USDTPAY_ROLE_SHOP, NULL, change, error) ||
+          !(printed = usdtpay_engine_add_api_key (engine, args[1], USDTPAY_SCOPE_ALL, change, error)))
+        return FALSE;
+    }
+  else if (g_str_equal (command, "add-merchant") || g_str_equal (command, "add-support"))
+    {
+      gboolean merchant = g_str_equal (command, "add-merchant");
+      g_autofree char *password = NULL;
+      g_autofree char *hash = NULL;
+
+      if (!need_args (args, 2, merchant ? "add-merchant USER --password-file F"
+                                        : "add-support USER --password-file F", error) ||
+          !(password = read_password_file (password_file, error)) ||
+          !(hash = usdtpay_password_hash (password, error)))
+        return FALSE;
+      sodium_memzero (password, strlen (password));
+      if (!usdtpay_engine_add_principal (engine, args[1],
+                                         merchant ? USDTPAY_ROLE_MERCHANT : USDTPAY_ROLE_SUPPORT,
+                                         hash, change, error))
+        return FALSE;
+    }
+  else if (g_str_equal (command, "credit"))
+    {
+      gint64 amount = 0;
+
+      if (!need_args (args, 3, "credit USER AMOUNT", error) ||
+          !usdtpay_usdt_parse (args[2], &amount, error) ||
+          !usdtpay_engine_credit (engine, args[1], amount, change, error))
+        return FALSE;
+    }
+  else if (g_str_equal (command, "add-key"))
+    {
+      guint scopes = scopes_text ? usdtpay_scopes_parse (scopes_text) : USDTPAY_SCOPE_ALL;
+
+      if (!need_args (args, 2, "add-key SHOP [--scopes S]", error))
+        return FALSE;
+      if (scopes == 0)
+        {
+          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                       "--scopes takes orders:write, orders:read, webhooks and balance:withdraw");
+          return FALSE;
+        }
+      if (!(printed = usdtpay_engine_add_api_key (engine, args[1], scopes, change, error)))
+        return FALSE;
+    }
+  else if (g_str_equal (command, "list-keys"))
+    {
+      g_autoptr(GPtrArray) lines = NULL;
+
+      if (!need_args (args, 2, "list-keys SHOP", error))
+        return FALSE;
+      lines = usdtpay_engine_list_api_keys (engine, args[1]);
+      for (guint i = 0; i < lines->len; i++)
+        g_print ("%s\n", (const char *)g_ptr_array_index (lines, i));
+      return TRUE;
+    }
+  else if (g_str_equal (command, "revoke-key"))
+    {
+      if (!need_args (args, 3, "revoke-key SHOP PREFIX", error) ||
+          !usdtpay_engine_revoke_api_key (engine, args[1], args[2], change, error))
+        return FALSE;
+    }
+  else if (g_str_equal (command, "rotate-key"))
+    {
+      guint scopes = scopes_text ? usdtpay_scopes_parse (scopes_text) : USDTPAY_SCOPE_ALL;
+
+      if (!need_args (args, 3, "rotate-key SHOP PREFIX", error) ||
+          !usdtpay_engine_revoke_api_key (engine, args[1], args[2], change, error) ||
+          !(printed = usdtpay_engine_add_api_key (engine, args[1], scopes, change, error)))
+        return FALSE;
+    }
+  else
+    {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION, "unknown admin command %s",
+                   command);
+      return FALSE;
+    }
+
+  if (!commit_sync (engine, g_steal_pointer (&change), error))
+    return FALSE;
+  if (printed != NULL)
+    {
+      g_print ("%s\n", printed);
+      sodium_memzero (printed, strlen (printed));
+    }
+
+  return TRUE;
+}
+
+static int
+command_admin (int    argc,
+               char **argv)
+{
+  g_autofree char *db = NULL;
+  g_autofree char *password_file = NULL;
+  g_autofree char *scopes = NULL;
+  gboolean dev = FALSE;
+  const GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database file", "FILE" },
+    { "dev", 0, 0, G_OPTION_ARG_NONE, &dev, "Create a dev database", NULL },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, "Read the password from F", "F" },
+    { "scopes", 0, 0, G_OPTION_ARG_STRING, &scopes, "Scopes of a new key, space separated", "S" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    g_option_context_new ("COMMAND ARGS - add-shop, add-merchant, add-support, credit, add-key, "
+                          "list-keys, rotate-key, revoke-key");
+  g_autoptr(UsdtpayStore) store = NULL;
+  g_autoptr(UsdtpayEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  UsdtpayEngineConfig config = { 300, 15, 30, USDTPAY_DEFAULT_FEE_BPS, 3600 };
+  int lock_fd;
+  int status;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail (error);
+  if (argc < 2)
+    {
+      g_printerr ("%s", usage_text);
+      return EXIT_USAGE;
+    }
+  if (db == NULL)
+    {
+      g_printerr ("usdtpay-platform: --db FILE is required\n");
+      return EXIT_USAGE;
+    }
+  if ((lock_fd = lock_database (db, &error)) < 0 ||
+      !(store = open_store (db, dev, &error)) ||
+      !(engine = usdtpay_engine_new (store, &config, &error)))
+    return fail (error);
+
+  status = run_admin (engine, argv + 1, password_file, scopes, &error) ? EXIT_SUCCESS : fail (error);
+  usdtpay_store_close (store);
+  close (lock_fd);
+
+  return status;
+}
+
+/* check */
+
+static int
+command_check (int    argc,
+               char **argv)
+{
+  g_autofree char *db = NULL;
+  const GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database file", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) context =
+    g_option_context_new ("- recompute every balance and check the event log");
+  g_autoptr(UsdtpayStore) store = NULL;
+  g_autoptr(GString) report = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  gboolean clean;
+
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error))
+    return fail (error);
+  if (db == NULL || !g_file_test (db, G_FILE_TEST_IS_REGULAR))
+    {
+      g_printerr ("usdtpay-platform: --db FILE must name an existing database\n");
+      return EXIT_USAGE;
+    }
+  if (!(store = open_store (db, FALSE, &error)))
+    return fail (error);
+
+  clean = usdtpay_store_check (store, report, &error);
+  if (error != NULL)
+    return fail (error);
+  g_print ("%s%s\n", report->str, clean ? "clean" : "DISAGREEMENT: see above");
+
+  return clean ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  const char *command = argc > 1 ? argv[1] : NULL;
+
+  if (sodium_init () < 0)
+    {
+      g_printerr ("usdtpay-platform: libsodium could not start\n");
+      return EXIT_FAILURE;
+    }
+  g_set_prgname ("usdtpay-platform");
+
+  if (command == NULL || g_str_equal (command, "--help") || g_str_equal (command, "-h"))
+    {
+      g_print ("%s", usage_text);
+      return command ? EXIT_SUCCESS : EXIT_USAGE;
+    }
+  if (g_str_equal (command, "--version"))
+    {
+      g_print ("usdtpay-platform %s\n", PACKAGE_VERSION);
+      return EXIT_SUCCESS;
+    }
+
+  /* Each command parses the arguments after its name. */
+  argv[1] = argv[0];
+  if (g_str_equal (command, "serve"))
+    return command_serve (argc - 1, argv + 1);
+  if (g_str_equal (command, "admin"))
+    return command_admin (argc - 1, argv + 1);
+  if (g_str_equal (command, "check"))
+    return command_check (argc - 1, argv + 1);
+
+  g_printerr ("usdtpay-platform: unknown command %s\n\n%s", command, usage_text);
+
+  return EXIT_USAGE;
+}

@@ -1,0 +1,1471 @@
+/* usdtpay-server.c
+ *
+ * Copyright 2026 UsdtPay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "usdtpay-server"
+
+#include "config.h"
+
+#include <string.h>
+
+#include <sodium.h>
+
+#include "usdtpay-auth.h"
+#include "usdtpay-feed.h"
+#include "usdtpay-server.h"
+
+#define TICK_MSEC            250
+#define IDEMPOTENCY_KEEP     (G_GINT64_CONSTANT (24) * 3600 * G_USEC_PER_SEC)
+#define LIST_LIMIT_DEFAULT   50
+#define LIST_LIMIT_MAX       200
+
+typedef struct
+{
+  char      *body_hash;
+  guint      status;
+  GBytes    *response;       /* NULL while the first request is in flight */
+  gint64     created_at;
+  GPtrArray *waiters;        /* Request* waiting for the first one's answer */
+} Idem;
+
+struct _UsdtpayServer
+{
+  GObject          parent_instance;
+
+  UsdtpayEngine   *engine;
+  UsdtpayFeed     *feed;
+  UsdtpayThrottle *throttle;
+  SoupServer      *soup;
+  GHashTable      *idempotency;   /* "shop\x1fkey" → Idem* */
+
+  gboolean         shutting_down;
+  guint            in_flight;
+  GSourceFunc      drained;
+  gpointer         drained_data;
+  guint            tick_id;
+  gboolean         tick_in_flight;
+  /* Verified against when the user is unknown, so that costs as much as a
+   * wrong password and does not tell which names exist. */
+  char            *dummy_hash;
+};
+
+G_DEFINE_FINAL_TYPE (UsdtpayServer, usdtpay_server, G_TYPE_OBJECT)
+
+typedef struct
+{
+  UsdtpayServer     *self;
+  SoupServerMessage *msg;
+  UsdtpayCaller      caller;
+  char              *idem_key;
+  guint              status;
+  GBytes            *response;
+} Request;
+
+static void
+idem_free (gpointer data)
+{
+  Idem *idem = data;
+
+  g_assert (idem->waiters == NULL);
+
+  g_free (idem->body_hash);
+  g_clear_pointer (&idem->response, g_bytes_unref);
+  g_free (idem);
+}
+
+/* Answers */
+
+static void
+respond_bytes (SoupServerMessage *msg,
+               guint              status,
+               GBytes            *body)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  gsize length = 0;
+  gconstpointer data = body ? g_bytes_get_data (body, &length) : NULL;
+
+  soup_message_headers_replace (headers, "Cache-Control", "no-store");
+  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+  if (status == SOUP_STATUS_NO_CONTENT)
+    soup_server_message_set_status (msg, status, NULL);
+  else
+    soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, data, length);
+  soup_server_message_set_status (msg, status, NULL);
+}
+
+static GBytes *
+error_bytes (const GError *error)
+{
+  gsize length = 0;
+  char *text = usdtpay_json_error_body (error, &length);
+
+  return g_bytes_new_take (text, length);
+}
+
+static void
+respond_error (SoupServerMessage *msg,
+               const GError      *error)
+{
+  g_autoptr(GBytes) body = error_bytes (error);
+  guint status = usdtpay_error_to_http_status (error);
+
+  if (g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_UNAUTHENTICATED))
+    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                  "WWW-Authenticate", "Bearer");
+  respond_bytes (msg, status, body);
+}
+
+static void
+respond_new_error (SoupServerMessage *msg,
+                   UsdtpayErrorCode   code,
+                   const char        *message)
+{
+  g_autoptr(GError) error = g_error_new_literal (USDTPAY_ERROR, code, message);
+
+  respond_error (msg, error);
+}
+
+static GBytes *
+node_bytes (JsonNode *node)
+{
+  gsize length = 0;
+  char *text = usdtpay_json_to_string (node, &length);
+
+  return g_bytes_new_take (text, length);
+}
+
+static void
+respond_node (SoupServerMessage *msg,
+              guint              status,
+              JsonNode          *node)
+{
+  g_autoptr(GBytes) body = node_bytes (node);
+
+  respond_bytes (msg, status, body);
+}
+
+/* An order as @caller may see it: the owning shop gets pay_url, the customer
+ * the merchant's payment details. */
+static JsonNode *
+order_node_for (UsdtpayServer      *self,
+                UsdtpayCaller      *caller,
+                const UsdtpayOrder *order)
+{
+  g_autofree char *pay_url = NULL;
+  JsonNode *node;
+
+  if (caller->role == USDTPAY_ROLE_SHOP)
+    pay_url = usdtpay_engine_pay_url (self->engine, order);
+  node = usdtpay_order_to_node (order, pay_url);
+
+  if (caller->role == USDTPAY_ROLE_CUSTOMER &&
+      (order->state == USDTPAY_ORDER_MATCHED || order->state == USDTPAY_ORDER_PAID))
+    {
+      const UsdtpayMethod *method = usdtpay_engine_order_method (self->engine, order);
+
+      if (method != NULL)
+        {
+          JsonObject *details = json_object_new ();
+
+          json_object_set_string_member (details, "method", method->id);
+          json_object_set_string_member (details, "account_name", method->account_name);
+          json_object_set_string_member (details, "account_number", method->account_number);
+          if (method->qr != NULL)
+            json_object_set_string_member (details, "qr", method->qr);
+          json_object_set_object_member (json_node_get_object (node), "payment_details", details);
+        }
+    }
+
+  return node;
+}
+
+/* Requests that wait for the store */
+
+static Request *
+request_new (UsdtpayServer     *self,
+             SoupServerMessage *msg)
+{
+  Request *req = g_new0 (Request, 1);
+
+  req->self = g_object_ref (self);
+  req->msg = g_object_ref (msg);
+  self->in_flight++;
+  soup_server_message_pause (msg);
+
+  return req;
+}
+
+static void
+request_free (Request *req)
+{
+  UsdtpayServer *self = req->self;
+
+  usdtpay_caller_clear (&req->caller);
+  g_clear_pointer (&req->response, g_bytes_unref);
+  g_free (req->idem_key);
+  g_object_unref (req->msg);
+
+  if (--self->in_flight == 0 && self->shutting_down && self->drained != NULL)
+    {
+      GSourceFunc drained = g_steal_pointer (&self->drained);
+
+      g_idle_add (drained, self->drained_data);
+    }
+  g_object_unref (self);
+  g_free (req);
+}
+
+static void
+request_answer (Request *req)
+{
+  respond_bytes (req->msg, req->status, req->response);
+  soup_server_message_unpause (req->msg);
+}
+
+static void
+answer_idempotency_waiters (UsdtpayServer *self,
+                            Request       *req,
+                            gboolean       keep)
+{
+  Idem *idem = g_hash_table_lookup (self->idempotency, req->idem_key);
+  g_autoptr(GPtrArray) waiters = NULL;
+
+  if (idem == NULL)
+    return;
+
+  waiters = g_steal_pointer (&idem->waiters);
+  if (keep)
+    {
+      idem->status = req->status;
+      idem->response = g_bytes_ref (req->response);
+    }
+  else
+    g_hash_table_remove (self->idempotency, req->idem_key);
+
+  for (guint i = 0; waiters != NULL && i < waiters->len; i++)
+    {
+      Request *waiter = g_ptr_array_index (waiters, i);
+
+      waiter->status = req->status;
+      waiter->response = req->response ? g_bytes_ref (req->response) : NULL;
+      soup_message_headers_replace (soup_server_message_get_response_headers (waiter->msg),
+                                    "Idempotent-Replayed", "true");
+      request_answer (waiter);
+      request_free (waiter);
+    }
+}
+
+static void
+request_committed_cb (const GError *error,
+                      gpointer      user_data)
+{
+  Request *req = user_data;
+
+  if (error != NULL)
+    {
+      g_autoptr(GError) unavailable =
+        g_error_new (USDTPAY_ERROR, USDTPAY_ERROR_UNAVAILABLE, "the store could not write: %s",
+                     error->message);
+
+      g_clear_pointer (&req->response, g_bytes_unref);
+      req->response = error_bytes (unavailable);
+      req->status = SOUP_STATUS_SERVICE_UNAVAILABLE;
+    }
+
+  if (req->idem_key != NULL)
+    answer_idempotency_waiters (req->self, req, error == NULL);
+
+  request_answer (req);
+  request_free (req);
+}
+
+/* Sends @change to the store and answers @status/@body once it is durable.
+ * Even an answer that changed nothing waits: it may rest on state that is
+ * not yet durable. */
+static void
+commit_and_answer (Request       *req,
+                   UsdtpayChange *change,
+                   guint          status,
+                   GBytes        *body)
+{
+  req->status = status;
+  req->response = body;
+  usdtpay_engine_commit (req->self->engine, change, request_committed_cb, req);
+}
+
+static void
+commit_error (Request      *req,
+              const GError *error)
+{
+  commit_and_answer (req, usdtpay_change_new (), usdtpay_error_to_http_status (error),
+                     error_bytes (error));
+}
+
+/* Parsing requests */
+
+static const char *
+bearer_token (SoupServerMessage *msg)
+{
+  const char *header = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                     "Authorization");
+
+  if (header == NULL || g_ascii_strncasecmp (header, "Bearer ", 7) != 0)
+    return NULL;
+
+  return header + 7;
+}
+
+static gboolean
+is_platform_token (const char *token)
+{
+  return g_str_has_prefix (token, "us_") || g_str_has_prefix (token, "up_");
+}
+
+/* Parses the request body as a strict JSON object; an empty body gives NULL
+ * without error when @optional. */
+static gboolean
+parse_body (SoupServerMessage  *msg,
+            gboolean            optional,
+            JsonObject        **out,
+            GError            **error)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
+  gsize length = 0;
+  const char *data = g_bytes_get_data (bytes, &length);
+
+  *out = NULL;
+  if (length > USDTPAY_MAX_BODY)
+    {
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_TOO_LARGE, "the body is over 64 KiB");
+      return FALSE;
+    }
+  if (length == 0 && optional)
+    return TRUE;
+  if (length == 0)
+    {
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, "a JSON body is required");
+      return FALSE;
+    }
+
+  *out = usdtpay_json_parse_object (data, length, error);
+
+  return *out != NULL;
+}
+
+static char *
+body_sha256_hex (SoupServerMessage *msg)
+{
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  guint8 digest[crypto_hash_sha256_BYTES];
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  gsize length = 0;
+  const guint8 *data = g_bytes_get_data (bytes, &length);
+
+  crypto_hash_sha256 (digest, data ? data : (const guint8 *)"", length);
+  sodium_bin2hex (hex, sizeof hex, digest, sizeof digest);
+
+  return g_strdup (hex);
+}
+
+static gboolean
+authenticate (UsdtpayServer     *self,
+              SoupServerMessage *msg,
+              UsdtpayCaller     *caller,
+              GError           **error)
+{
+  return usdtpay_engine_authenticate (self->engine, bearer_token (msg), caller, error);
+}
+
+static gboolean
+require_role (UsdtpayCaller  *caller,
+              UsdtpayRole     role,
+              GError        **error)
+{
+  if (caller->role != role)
+    {
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_FORBIDDEN, "only a %s may do that",
+                   usdtpay_role_to_string (role));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+require_scope (UsdtpayCaller  *caller,
+               guint           scope,
+               const char     *name,
+               GError        **error)
+{
+  if (caller->role == USDTPAY_ROLE_SHOP && !(caller->scopes & scope))
+    {
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_FORBIDDEN, "the key lacks the %s scope", name);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+is_loopback (SoupServerMessage *msg)
+{
+  GSocketAddress *address = soup_server_message_get_remote_address (msg);
+
+  return G_IS_INET_SOCKET_ADDRESS (address) &&
+         g_inet_address_get_is_loopback (g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (address)));
+}
+
+/* Sessions */
+
+typedef struct
+{
+  Request *req;
+  char    *username;
+  char    *address;
+} Login;
+
+static void
+login_free (Login *login)
+{
+  g_free (login->username);
+  g_free (login->address);
+  g_free (login);
+}
+
+static void
+login_verified_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  Login *login = user_data;
+  Request *req = login->req;
+  UsdtpayServer *self = req->self;
+  g_autofree char *user_key = g_strconcat ("user:", login->username, NULL);
+  g_autofree char *addr_key = g_strconcat ("addr:", login->address, NULL);
+  UsdtpayPrincipal *principal = usdtpay_engine_lookup_principal (self->engine, login->username);
+  g_autoptr(UsdtpayChange) change = usdtpay_change_new ();
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *token = NULL;
+  gint64 now = g_get_real_time ();
+
+  if (!usdtpay_password_verify_finish (result, NULL) || principal == NULL ||
+      (principal->role != USDTPAY_ROLE_MERCHANT && principal->role != USDTPAY_ROLE_SUPPORT))
+    {
+      g_autoptr(GError) error = g_error_new_literal (USDTPAY_ERROR, USDTPAY_ERROR_UNAUTHENTICATED,
+                                                     "wrong username or password");
+
+      usdtpay_throttle_failed (self->throttle, user_key, now);
+      usdtpay_throttle_failed (self->throttle, addr_key, now);
+      commit_error (req, error);
+      login_free (login);
+      return;
+    }
+
+  usdtpay_throttle_reset (self->throttle, user_key);
+  token = usdtpay_engine_create_session (self->engine, principal, change);
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "token");
+  json_builder_add_string_value (builder, token);
+  json_builder_set_member_name (builder, "role");
+  json_builder_add_string_value (builder, usdtpay_role_to_string (principal->role));
+  json_builder_set_member_name (builder, "principal");
+  json_builder_add_string_value (builder, principal->name);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+
+  commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_OK, node_bytes (node));
+  login_free (login);
+}
+
+static void
+handle_login (UsdtpayServer     *self,
+              SoupServerMessage *msg)
+{
+  static const char * const allowed[] = { "username", "password", NULL };
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *user_key = NULL;
+  g_autofree char *addr_key = NULL;
+  const char *username = NULL, *password = NULL;
+  const char *address = soup_server_message_get_remote_host (msg);
+  UsdtpayPrincipal *principal;
+  guint retry_user = 0, retry_addr = 0;
+  gint64 now = g_get_real_time ();
+  Login *login;
+
+  if (!parse_body (msg, FALSE, &body, &error) ||
+      !usdtpay_json_get_string (body, "username", FALSE, &username, &error) ||
+      !usdtpay_json_get_string (body, "password", FALSE, &password, &error))
+    {
+      respond_error (msg, error);
+      return;
+    }
+  {
+    g_autoptr(GList) members = json_object_get_members (body);
+
+    for (const GList *l = members; l; l = l->next)
+      if (!g_strv_contains (allowed, l->data))
+        {
+          g_autofree char *text = g_strdup_printf ("unknown member \"%s\"", (const char *)l->data);
+
+          respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, text);
+          return;
+        }
+  }
+
+  user_key = g_strconcat ("user:", username, NULL);
+  addr_key = g_strconcat ("addr:", address ? address : "?", NULL);
+  if (!usdtpay_throttle_allow (self->throttle, user_key, now, &retry_user) ||
+      !usdtpay_throttle_allow (self->throttle, addr_key, now, &retry_addr))
+    {
+      g_autofree char *retry = g_strdup_printf ("%u", MAX (retry_user, retry_addr));
+
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", retry);
+      respond_new_error (msg, USDTPAY_ERROR_RATE_LIMITED, "too many failed logins; try again later");
+      return;
+    }
+
+  principal = usdtpay_engine_lookup_principal (self->engine, username);
+  login = g_new0 (Login, 1);
+  login->req = request_new (self, msg);
+  login->username = g_strdup (username);
+  login->address = g_strdup (address ? address : "?");
+  usdtpay_password_verify_async (principal && principal->password_hash ? principal->password_hash
+                                                                       : self->dummy_hash,
+                                 password, NULL, login_verified_cb, login);
+}
+
+static void
+handle_logout (UsdtpayServer     *self,
+               SoupServerMessage *msg)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UsdtpayChange) change = NULL;
+  Request *req;
+
+  req = request_new (self, msg);
+  if (!authenticate (self, msg, &req->caller, &error))
+    {
+      commit_error (req, error);
+      return;
+    }
+  if (req->caller.session_hash == NULL)
+    {
+      g_set_error (&error, USDTPAY_ERROR, USDTPAY_ERROR_FORBIDDEN, "only a session can be ended");
+      commit_error (req, error);
+      return;
+    }
+
+  change = usdtpay_change_new ();
+  usdtpay_engine_delete_session (self->engine, req->caller.session_hash, change);
+  commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_NO_CONTENT, NULL);
+}
+
+/* Orders */
+
+static char *
+idempotency_map_key (const char *shop,
+                     const char *key)
+{
+  return g_strconcat (shop, "\x1f", key, NULL);
+}
+
+static void
+create_order_now (UsdtpayServer *self,
+                  Request       *req,
+                  const char    *key,
+                  const char    *body_hash)
+{
+  g_autoptr(UsdtpayChange) change = usdtpay_change_new ();
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) error = NULL;
+  UsdtpayOrder *order = NULL;
+  GBytes *response;
+  guint status;
+
+  if (parse_body (req->msg, FALSE, &body, &error))
+    order = usdtpay_engine_create_order (self->engine, &req->caller, body, change, &error);
+
+  if (order != NULL)
+    {
+      g_autoptr(JsonNode) node = order_node_for (self, &req->caller, order);
+
+      response = node_bytes (node);
+      status = SOUP_STATUS_CREATED;
+    }
+  else
+    {
+      response = error_bytes (error);
+      status = usdtpay_error_to_http_status (error);
+    }
+
+  /* The answer is kept with the order, in the same transaction, so a retry
+   * after a crash finds both or neither. */
+  if (key != NULL && status < 500)
+    usdtpay_change_put_idempotency (change, req->caller.principal->name, key, body_hash, status,
+                                    response, usdtpay_engine_now (self->engine));
+
+  commit_and_answer (req, g_steal_pointer (&change), status, response);
+}
+
+static void
+handle_create_order (UsdtpayServer     *self,
+                     SoupServerMessage *msg)
+{
+  const char *key = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                  "Idempotency-Key");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *body_hash = NULL;
+  g_autofree char *map_key = NULL;
+  Request *req = request_new (self, msg);
+  Idem *idem;
+
+  if (!authenticate (self, msg, &req->caller, &error) ||
+      !require_role (&req->caller, USDTPAY_ROLE_SHOP, &error) ||
+      !require_scope (&req->caller, USDTPAY_SCOPE_ORDERS_WRITE, "orders:write", &error))
+    {
+      commit_error (req, error);
+      return;
+    }
+
+  if (key == NULL)
+    {
+      create_order_now (self, req, NULL, NULL);
+      return;
+    }
+
+  if (*key == '\0' || strlen (key) > 255)
+    {
+      g_set_error (&error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST,
+                   "Idempotency-Key must be 1 to 255 characters");
+      commit_error (req, error);
+      return;
+    }
+
+  body_hash = body_sha256_hex (msg);
+  map_key = idempotency_map_key (req->caller.principal->name, key);
+  idem = g_hash_table_lookup (self->idempotency, map_key);
+
+  if (idem != NULL && !g_str_equal (idem->body_hash, body_hash))
+    {
+      g_set_error (&error, USDTPAY_ERROR, USDTPAY_ERROR_IDEMPOTENCY_MISMATCH,
+                   "this Idempotency-Key was used with another body");
+      commit_error (req, error);
+      return;
+    }
+
+  if (idem != NULL && idem->response != NULL)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                    "Idempotent-Replayed", "true");
+      commit_and_answer (req, usdtpay_change_new (), idem->status, g_bytes_ref (idem->response));
+      return;
+    }
+
+  if (idem != NULL)
+    {
+      /* The first request with this key is still being written: this one
+       * gets its outcome. */
+      if (idem->waiters == NULL)
+        idem->waiters = g_ptr_array_new ();
+      g_ptr_array_add (idem->waiters, req);
+      return;
+    }
+
+  idem = g_new0 (Idem, 1);
+  idem->body_hash = g_strdup (body_hash);
+  idem->created_at = usdtpay_engine_now (self->engine);
+  g_hash_table_insert (self->idempotency, g_strdup (map_key), idem);
+  req->idem_key = g_steal_pointer (&map_key);
+
+  create_order_now (self, req, key, body_hash);
+}
+
+/* Authenticates a request about one order: a platform token, or the
+ * customer's capability for exactly that order. */
+static gboolean
+authenticate_for_order (UsdtpayServer     *self,
+                        SoupServerMessage *msg,
+                        const char        *order_id,
+                        UsdtpayCaller     *caller,
+                        GError           **error)
+{
+  const char *token = bearer_token (msg);
+
+  if (token != NULL && !is_platform_token (token))
+    {
+      if (usdtpay_engine_authenticate_customer (self->engine, order_id, token, caller))
+        return TRUE;
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_UNAUTHENTICATED, "the token is not valid");
+      return FALSE;
+    }
+
+  return authenticate (self, msg, caller, error);
+}
+
+static void
+handle_get_order (UsdtpayServer     *self,
+                  SoupServerMessage *msg,
+                  const char        *order_id)
+{
+  g_auto(UsdtpayCaller) caller = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  UsdtpayOrder *order;
+
+  if (!authenticate_for_order (self, msg, order_id, &caller, &error) ||
+      !require_scope (&caller, USDTPAY_SCOPE_ORDERS_READ, "orders:read", &error) ||
+      !(order = usdtpay_engine_get_order (self->engine, &caller, order_id, &error)))
+    {
+      respond_error (msg, error);
+      return;
+    }
+
+  node = order_node_for (self, &caller, order);
+  respond_node (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+handle_list_orders (UsdtpayServer     *self,
+                    SoupServerMessage *msg,
+                    GHashTable        *query)
+{
+  g_auto(UsdtpayCaller) caller = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) orders = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  g_autofree char *next = NULL;
+  const char *state_text = query ? g_hash_table_lookup (query, "state") : NULL;
+  const char *limit_text = query ? g_hash_table_lookup (query, "limit") : NULL;
+  const char *after = query ? g_hash_table_lookup (query, "after") : NULL;
+  UsdtpayOrderState state = USDTPAY_ORDER_PENDING;
+  guint64 limit = LIST_LIMIT_DEFAULT;
+
+  if (!authenticate (self, msg, &caller, &error) ||
+      !require_scope (&caller, USDTPAY_SCOPE_ORDERS_READ, "orders:read", &error))
+    {
+      respond_error (msg, error);
+      return;
+    }
+  if (state_text != NULL && !usdtpay_order_state_from_string (state_text, &state))
+    {
+      respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "state is not an order state");
+      return;
+    }
+  if (limit_text != NULL &&
+      !g_ascii_string_to_unsigned (limit_text, 10, 1, LIST_LIMIT_MAX, &limit, NULL))
+    {
+      respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "limit must be from 1 to 200");
+      return;
+    }
+
+  orders = usdtpay_engine_list_orders (self->engine, &caller, state_text != NULL, state, after,
+                                       (guint)limit, &next, &error);
+  if (orders == NULL)
+    {
+      respond_error (msg, error);
+      return;
+    }
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < orders->len; i++)
+    json_builder_add_value (builder, order_node_for (self, &caller, g_ptr_array_index (orders, i)));
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "next");
+  if (next != NULL)
+    json_builder_add_string_value (builder, next);
+  else
+    json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "seq");
+  json_builder_add_int_value (builder, usdtpay_engine_get_durable_seq (self->engine));
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+
+  respond_node (msg, SOUP_STATUS_OK, node);
+}
+
+static gboolean
+action_from_path (const char         *name,
+                  UsdtpayOrderAction *action)
+{
+  static const struct {
+    const char         *name;
+    UsdtpayOrderAction  action;
+  } actions[] = {
+    { "accept", USDTPAY_ACTION_ACCEPT },
+    { "paid", USDTPAY_ACTION_PAY },
+    { "confirm", USDTPAY_ACTION_CONFIRM },
+    { "cancel", USDTPAY_ACTION_CANCEL },
+    { "dispute", USDTPAY_ACTION_DISPUTE },
+    { "resolve", USDTPAY_ACTION_RESOLVE_COMPLETE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    if (g_str_equal (name, actions[i].name))
+      {
+        *action = actions[i].action;
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+static void
+handle_order_action (UsdtpayServer      *self,
+                     SoupServerMessage  *msg,
+                     const char         *order_id,
+                     UsdtpayOrderAction  action)
+{
+  g_autoptr(UsdtpayChange) change = usdtpay_change_new ();
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  Request *req = request_new (self, msg);
+  UsdtpayOrder *order;
+  gboolean noop = FALSE;
+
+  if (!authenticate_for_order (self, msg, order_id, &req->caller, &error))
+    {
+      commit_error (req, error);
+      return;
+    }
+  if (!parse_body (msg, TRUE, &body, &error) ||
+      !(order = usdtpay_engine_order_action (self->engine, &req->caller, order_id, action, body, change,
+                                             &noop, &error)))
+    {
+      commit_error (req, error);
+      return;
+    }
+
+  node = order_node_for (self, &req->caller, order);
+  commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_OK, node_bytes (node));
+}
+
+/* Merchants */
+
+static void
+handle_merchant_me (UsdtpayServer     *self,
+                    SoupServerMessage *msg,
+                    gboolean           patch)
+{
+  g_autoptr(UsdtpayChange) change = usdtpay_change_new ();
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  Request *req = request_new (self, msg);
+
+  if (!authenticate (self, msg, &req->caller, &error) ||
+      !require_role (&req->caller, USDTPAY_ROLE_MERCHANT, &error) ||
+      (patch && (!parse_body (msg, FALSE, &body, &error) ||
+                 !usdtpay_engine_update_merchant (self->engine, req->caller.principal, body, change,
+                                                  &error))))
+    {
+      commit_error (req, error);
+      return;
+    }
+
+  node = usdtpay_engine_merchant_to_json (self->engine, req->caller.principal);
+  commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_OK, node_bytes (node));
+}
+
+static void
+handle_list_merchants (UsdtpayServer     *self,
+                       SoupServerMessage *msg)
+{
+  g_auto(UsdtpayCaller) caller = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) merchants = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (!authenticate (self, msg, &caller, &error) ||
+      !require_role (&caller, USDTPAY_ROLE_SUPPORT, &error))
+    {
+      respond_error (msg, error);
+      return;
+    }
+
+  merchants = usdtpay_engine_list_merchants (self->engine);
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < merchants->len; i++)
+    json_builder_add_value (builder, usdtpay_engine_merchant_to_json (self->engine,
+                                                                      g_ptr_array_index (merchants, i)));
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "next");
+  json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "seq");
+  json_builder_add_int_value (builder, usdtpay_engine_get_durable_seq (self->engine));
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+
+  respond_node (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+handle_suspend (UsdtpayServer     *self,
+                SoupServerMessage *msg,
+                const char        *name,
+                gboolean           suspended)
+{
+  static const char * const allowed[] = { "reason", NULL };
+  g_autoptr(UsdtpayChange) change = usdtpay_change_new ();
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  Request *req = request_new (self, msg);
+  const char *reason = NULL;
+
+  if (!authenticate (self, msg, &req->caller, &error) ||
+      !require_role (&req->caller, USDTPAY_ROLE_SUPPORT, &error) ||
+      !parse_body (msg, FALSE, &body, &error) ||
+      !usdtpay_json_get_string (body, "reason", FALSE, &reason, &error))
+    {
+      commit_error (req, error);
+      return;
+    }
+  {
+    g_autoptr(GList) members = json_object_get_members (body);
+
+    for (const GList *l = members; l; l = l->next)
+      if (!g_strv_contains (allowed, l->data))
+        {
+          g_set_error (&error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, "unknown member \"%s\"",
+                       (const char *)l->data);
+          commit_error (req, error);
+          return;
+        }
+  }
+  if (!usdtpay_engine_set_suspended (self->engine, &req->caller, name, suspended, reason, change, &error))
+    {
+      commit_error (req, error);
+      return;
+    }
+
+  node = usdtpay_engine_merchant_to_json (self->engine, usdtpay_engine_lookup_principal (self->engine, name));
+  commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_OK, node_bytes (node));
+}
+
+/* Ledger, health, dev clock */
+
+static void
+handle_balances (UsdtpayServer     *self,
+                 SoupServerMessage *msg)
+{
+  g_auto(UsdtpayCaller) caller = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (!authenticate (self, msg, &caller, &error))
+    {
+      respond_error (msg, error);
+      return;
+    }
+
+  node = usdtpay_engine_balances_to_json (self->engine, &caller);
+  respond_node (msg, SOUP_STATUS_OK, node);
+}
+
+static void
+handle_health (UsdtpayServer     *self,
+               SoupServerMessage *msg)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "status");
+  json_builder_add_string_value (builder, self->shutting_down ? "stopping" : "ok");
+  json_builder_set_member_name (builder, "seq");
+  json_builder_add_int_value (builder, usdtpay_engine_get_durable_seq (self->engine));
+  json_builder_set_member_name (builder, "dev");
+  json_builder_add_boolean_value (builder, usdtpay_engine_is_dev (self->engine));
+  json_builder_set_member_name (builder, "feed_connections");
+  json_builder_add_int_value (builder, usdtpay_feed_get_n_connections (self->feed));
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+
+  respond_node (msg, SOUP_STATUS_OK, node);
+}
+
+static GBytes *
+clock_bytes (UsdtpayServer *self)
+{
+  g_autofree char *now = usdtpay_time_format (usdtpay_engine_now (self->engine));
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "now");
+  json_builder_add_string_value (builder, now);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+
+  return node_bytes (node);
+}
+
+static void
+handle_dev_clock (UsdtpayServer     *self,
+                  SoupServerMessage *msg,
+                  gboolean           advance)
+{
+  static const char * const allowed[] = { "advance_seconds", NULL };
+  g_autoptr(UsdtpayChange) change = usdtpay_change_new ();
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GError) error = NULL;
+  Request *req = request_new (self, msg);
+  gint64 seconds = 0;
+
+  if (!usdtpay_engine_is_dev (self->engine) || !is_loopback (msg))
+    {
+      g_set_error (&error, USDTPAY_ERROR, USDTPAY_ERROR_NOT_FOUND, "no such resource");
+      commit_error (req, error);
+      return;
+    }
+  if (!advance)
+    {
+      commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_OK, clock_bytes (self));
+      return;
+    }
+  if (!parse_body (msg, FALSE, &body, &error) ||
+      !usdtpay_json_get_int (body, "advance_seconds", FALSE, &seconds, &error))
+    {
+      commit_error (req, error);
+      return;
+    }
+  {
+    g_autoptr(GList) members = json_object_get_members (body);
+
+    for (const GList *l = members; l; l = l->next)
+      if (!g_strv_contains (allowed, l->data))
+        {
+          g_set_error (&error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, "unknown member \"%s\"",
+                       (const char *)l->data);
+          commit_error (req, error);
+          return;
+        }
+  }
+  if (!usdtpay_engine_advance_clock (self->engine, seconds, change, &error))
+    {
+      commit_error (req, error);
+      return;
+    }
+
+  commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_OK, clock_bytes (self));
+}
+
+/* Routing */
+
+static void
+respond_method_not_allowed (SoupServerMessage *msg,
+                            const char        *allow)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
+  respond_new_error (msg, USDTPAY_ERROR_METHOD_NOT_ALLOWED, "method not allowed here");
+}
+
+static void
+route_orders (UsdtpayServer     *self,
+              SoupServerMessage *msg,
+              const char        *method,
+              char             **parts,
+              guint              n_parts,
+              GHashTable        *query)
+{
+  UsdtpayOrderAction action;
+
+  /* parts: "orders" [id [action]] */
+  if (n_parts == 1)
+    {
+      if (g_str_equal (method, "POST"))
+        handle_create_order (self, msg);
+      else if (g_str_equal (method, "GET"))
+        handle_list_orders (self, msg, query);
+      else
+        respond_method_not_allowed (msg, "GET, POST");
+    }
+  else if (n_parts == 2)
+    {
+      if (g_str_equal (method, "GET"))
+        handle_get_order (self, msg, parts[1]);
+      else
+        respond_method_not_allowed (msg, "GET");
+    }
+  else if (n_parts == 3 && action_from_path (parts[2], &action))
+    {
+      if (g_str_equal (method, "POST"))
+        handle_order_action (self, msg, parts[1], action);
+      else
+        respond_method_not_allowed (msg, "POST");
+    }
+  else
+    respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
+}
+
+static void
+route_merchants (UsdtpayServer     *self,
+                 SoupServerMessage *msg,
+                 const char        *method,
+                 char             **parts,
+                 guint              n_parts)
+{
+  if (n_parts == 1)
+    {
+      if (g_str_equal (method, "GET"))
+        handle_list_merchants (self, msg);
+      else
+        respond_method_not_allowed (msg, "GET");
+    }
+  else if (n_parts == 2 && g_str_equal (parts[1], "me"))
+    {
+      if (g_str_equal (method, "GET"))
+        handle_merchant_me (self, msg, FALSE);
+      else if (g_str_equal (method, "PATCH"))
+        handle_merchant_me (self, msg, TRUE);
+      else
+        respond_method_not_allowed (msg, "GET, PATCH");
+    }
+  else if (n_parts == 3 && (g_str_equal (parts[2], "suspend") || g_str_equal (parts[2], "unsuspend")))
+    {
+      if (g_str_equal (method, "POST"))
+        handle_suspend (self, msg, parts[1], g_str_equal (parts[2], "suspend"));
+      else
+        respond_method_not_allowed (msg, "POST");
+    }
+  else
+    respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
+}
+
+static void
+route (UsdtpayServer     *self,
+       SoupServerMessage *msg,
+       const char        *method,
+       const char        *path,
+       GHashTable        *query)
+{
+  g_auto(GStrv) parts = NULL;
+  guint n_parts;
+
+  if (!g_str_has_prefix (path, "/v1/"))
+    {
+      respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
+      return;
+    }
+
+  parts = g_strsplit (path + strlen ("/v1/"), "/", 8);
+  n_parts = g_strv_length (parts);
+  if (n_parts > 0 && *parts[n_parts - 1] == '\0')
+    {
+      respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
+      return;
+    }
+
+  if (g_str_equal (parts[0], "orders"))
+    route_orders (self, msg, method, parts, n_parts, query);
+  else if (g_str_equal (parts[0], "merchants"))
+    route_merchants (self, msg, method, parts, n_parts);
+  else if (n_parts == 1 && g_str_equal (parts[0], "sessions"))
+    {
+      if (g_str_equal (method, "POST"))
+        handle_login (self, msg);
+      else
+        respond_method_not_allowed (msg, "POST");
+    }
+  else if (n_parts == 2 && g_str_equal (parts[0], "sessions") && g_str_equal (parts[1], "current"))
+    {
+      if (g_str_equal (method, "DELETE"))
+        handle_logout (self, msg);
+      else
+        respond_method_not_allowed (msg, "DELETE");
+    }
+  else if (n_parts == 2 && g_str_equal (parts[0], "ledger") && g_str_equal (parts[1], "balances"))
+    {
+      if (g_str_equal (method, "GET"))
+        handle_balances (self, msg);
+      else
+        respond_method_not_allowed (msg, "GET");
+    }
+  else if (n_parts == 1 && g_str_equal (parts[0], "health"))
+    {
+      if (g_str_equal (method, "GET"))
+        handle_health (self, msg);
+      else
+        respond_method_not_allowed (msg, "GET");
+    }
+  else if (n_parts == 2 && g_str_equal (parts[0], "dev") && g_str_equal (parts[1], "clock"))
+    {
+      if (g_str_equal (method, "GET") || g_str_equal (method, "POST"))
+        handle_dev_clock (self, msg, g_str_equal (method, "POST"));
+      else
+        respond_method_not_allowed (msg, "GET, POST");
+    }
+  else
+    respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
+}
+
+static void
+handler_cb (SoupServer        *server,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  UsdtpayServer *self = user_data;
+
+  if (self->shutting_down)
+    {
+      respond_new_error (msg, USDTPAY_ERROR_UNAVAILABLE, "the platform is shutting down");
+      return;
+    }
+
+  if (soup_server_message_get_request_body (msg)->length > USDTPAY_MAX_BODY)
+    {
+      respond_new_error (msg, USDTPAY_ERROR_TOO_LARGE, "the body is over 64 KiB");
+      return;
+    }
+
+  route (self, msg, soup_server_message_get_method (msg), path, query);
+}
+
+/* Refuses an oversized body from its headers, before it is read. */
+static void
+early_handler_cb (SoupServer        *server,
+                  SoupServerMessage *msg,
+                  const char        *path,
+                  GHashTable        *query,
+                  gpointer           user_data)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  goffset length = soup_message_headers_get_content_length (headers);
+
+  if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
+      length > USDTPAY_MAX_BODY)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
+      respond_new_error (msg, USDTPAY_ERROR_TOO_LARGE, "the body is over 64 KiB");
+    }
+}
+
+/* The feed: authenticated like any request, before the upgrade. */
+static void
+feed_early_handler_cb (SoupServer        *server,
+                       SoupServerMessage *msg,
+                       const char        *path,
+                       GHashTable        *query,
+                       gpointer           user_data)
+{
+  UsdtpayServer *self = user_data;
+  g_auto(UsdtpayCaller) caller = { 0 };
+  g_autoptr(GError) error = NULL;
+  const char *since = query ? g_hash_table_lookup (query, "since") : NULL;
+  guint64 value;
+
+  if (self->shutting_down)
+    respond_new_error (msg, USDTPAY_ERROR_UNAVAILABLE, "the platform is shutting down");
+  else if (!authenticate (self, msg, &caller, &error))
+    respond_error (msg, error);
+  else if (caller.role == USDTPAY_ROLE_SHOP)
+    respond_new_error (msg, USDTPAY_ERROR_FORBIDDEN, "shops receive webhooks, not the feed");
+  else if (since != NULL && !g_ascii_string_to_unsigned (since, 10, 0, G_MAXINT64, &value, NULL))
+    respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "since must be a sequence number");
+}
+
+static void
+feed_cb (SoupServer              *server,
+         SoupServerMessage       *msg,
+         const char              *path,
+         SoupWebsocketConnection *connection,
+         gpointer                 user_data)
+{
+  UsdtpayServer *self = user_data;
+  g_auto(UsdtpayCaller) caller = { 0 };
+  GUri *uri = soup_server_message_get_uri (msg);
+  const char *query_text = g_uri_get_query (uri);
+  g_autoptr(GHashTable) query = query_text ? g_uri_parse_params (query_text, -1, "&", G_URI_PARAMS_NONE, NULL)
+                                           : NULL;
+  const char *since = query ? g_hash_table_lookup (query, "since") : NULL;
+
+  if (!authenticate (self, msg, &caller, NULL))
+    {
+      soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "unauthenticated");
+      return;
+    }
+
+  usdtpay_feed_add_connection (self->feed, connection, caller.principal,
+                               since ? g_ascii_strtoll (since, NULL, 10) : 0);
+}
+
+/* Deadlines */
+
+static void
+tick_committed_cb (const GError *error,
+                   gpointer      user_data)
+{
+  UsdtpayServer *self = user_data;
+
+  self->tick_in_flight = FALSE;
+  g_object_unref (self);
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  UsdtpayServer *self = user_data;
+  g_autoptr(UsdtpayChange) change = NULL;
+  gint64 horizon = usdtpay_engine_now (self->engine) - IDEMPOTENCY_KEEP;
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->idempotency);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Idem *idem = value;
+
+      if (idem->response != NULL && idem->created_at < horizon)
+        g_hash_table_iter_remove (&iter);
+    }
+
+  if (self->tick_in_flight)
+    return G_SOURCE_CONTINUE;
+
+  change = usdtpay_change_new ();
+  usdtpay_engine_tick (self->engine, change);
+  if (!usdtpay_change_is_empty (change))
+    {
+      self->tick_in_flight = TRUE;
+      usdtpay_engine_commit (self->engine, g_steal_pointer (&change), tick_committed_cb, g_object_ref (self));
+    }
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Lifecycle */
+
+char *
+usdtpay_server_listen (UsdtpayServer  *self,
+                       const char     *address,
+                       GError        **error)
+{
+  g_autoptr(GSocketConnectable) parsed = NULL;
+  g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSList) uris = NULL;
+  const char *host;
+  char *base_url;
+  GUri *uri;
+
+  g_return_val_if_fail (USDTPAY_IS_SERVER (self), NULL);
+
+  if (!(parsed = g_network_address_parse (address, 0, error)))
+    return NULL;
+  host = g_network_address_get_hostname (G_NETWORK_ADDRESS (parsed));
+  socket_address = g_inet_socket_address_new_from_string (host, g_network_address_get_port (G_NETWORK_ADDRESS (parsed)));
+  if (socket_address == NULL)
+    {
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST,
+                   "--listen wants a numeric ADDRESS:PORT, not %s", address);
+      return NULL;
+    }
+  if (!soup_server_listen (self->soup, socket_address,
+                           soup_server_is_https (self->soup) ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+    return NULL;
+
+  uris = soup_server_get_uris (self->soup);
+  uri = uris->data;
+  base_url = g_strdup_printf ("%s://%s%s%s:%d", g_uri_get_scheme (uri), strchr (host, ':') ? "[" : "",
+                              host, strchr (host, ':') ? "]" : "", g_uri_get_port (uri));
+  g_slist_free_full (g_steal_pointer (&uris), (GDestroyNotify)g_uri_unref);
+  usdtpay_engine_set_base_url (self->engine, base_url);
+
+  return base_url;
+}
+
+void
+usdtpay_server_shutdown (UsdtpayServer *self,
+                         GSourceFunc    callback,
+                         gpointer       user_data)
+{
+  g_return_if_fail (USDTPAY_IS_SERVER (self));
+
+  self->shutting_down = TRUE;
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  usdtpay_feed_close_all (self->feed);
+
+  if (self->in_flight == 0)
+    g_idle_add (callback, user_data);
+  else
+    {
+      self->drained = callback;
+      self->drained_data = user_data;
+    }
+}
+
+UsdtpayServer *
+usdtpay_server_new (UsdtpayEngine   *engine,
+                    GTlsCertificate *certificate)
+{
+  UsdtpayServer *self;
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (USDTPAY_IS_ENGINE (engine), NULL);
+
+  self = g_object_new (USDTPAY_TYPE_SERVER, NULL);
+  self->engine = g_object_ref (engine);
+  self->feed = usdtpay_feed_new (engine);
+  self->throttle = usdtpay_throttle_new ();
+  self->dummy_hash = usdtpay_password_hash ("usdtpay: nobody has this password", &error);
+  self->soup = soup_server_new ("server-header", "usdtpay-platform/" PACKAGE_VERSION,
+                                "tls-certificate", certificate,
+                                NULL);
+
+  soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
+  soup_server_add_early_handler (self->soup, "/v1/feed", feed_early_handler_cb, self, NULL);
+  soup_server_add_websocket_handler (self->soup, "/v1/feed", NULL, NULL, feed_cb, self, NULL);
+  soup_server_add_handler (self->soup, NULL, handler_cb, self, NULL);
+
+  self->tick_id = g_timeout_add (TICK_MSEC, tick_cb, self);
+
+  return self;
+}
+
+static void
+usdtpay_server_dispose (GObject *object)
+{
+  UsdtpayServer *self = (UsdtpayServer *)object;
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  if (self->soup != NULL)
+    soup_server_disconnect (self->soup);
+  g_clear_object (&self->soup);
+  g_clear_object (&self->feed);
+  g_clear_object (&self->throttle);
+  g_clear_object (&self->engine);
+  g_clear_pointer (&self->idempotency, g_hash_table_unref);
+  g_clear_pointer (&self->dummy_hash, g_free);
+
+  G_OBJECT_CLASS (usdtpay_server_parent_class)->dispose (object);
+}
+
+static void
+usdtpay_server_class_init (UsdtpayServerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = usdtpay_server_dispose;
+}
+
+static void
+usdtpay_server_init (UsdtpayServer *self)
+{
+  self->idempotency = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, idem_free);
+}

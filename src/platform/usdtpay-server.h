@@ -1,0 +1,34 @@
+/* usdtpay-server.h
+ *
+ * Copyright 2026 UsdtPay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "usdtpay-engine.h"
+
+G_BEGIN_DECLS
+
+#define USDTPAY_TYPE_SERVER (usdtpay_server_get_type ())
+
+G_DECLARE_FINAL_TYPE (UsdtpayServer, usdtpay_server, USDTPAY, SERVER, GObject)
+
+#define USDTPAY_MAX_BODY (64 * 1024)
+
+/* The REST and WebSocket API over the engine, on the GLib main loop. */
+UsdtpayServer *usdtpay_server_new          (UsdtpayEngine    *engine,
+                                            GTlsCertificate  *certificate);
+/* @address is "HOST:PORT"; port 0 picks a free one. Returns the base URL. */
+char          *usdtpay_server_listen       (UsdtpayServer    *self,
+                                            const char       *address,
+                                            GError          **error);
+/* Stops taking requests; @callback runs once nothing is in flight. */
+void           usdtpay_server_shutdown     (UsdtpayServer    *self,
+                                            GSourceFunc       callback,
+                                            gpointer          user_data);
+
+G_END_DECLS
