@@ -1,0 +1,383 @@
+/* usdtpay-application.c
+ *
+ * Copyright 2026 UsdtPay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "usdtpay-application"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "usdtpay-alerts.h"
+#include "usdtpay-application.h"
+#include "usdtpay-preferences-window.h"
+#include "usdtpay-resources.h"
+#include "usdtpay-window.h"
+
+struct _UsdtpayApplication
+{
+  AdwApplication  parent_instance;
+
+  GSettings      *settings;
+  UsdtpayAlerts  *alerts;
+  UsdtpayWindow  *window;
+
+  /* Command-line login: the demo and the tests. */
+  char           *platform;
+  char           *username;
+  char           *password_file;
+};
+
+G_DEFINE_FINAL_TYPE (UsdtpayApplication, usdtpay_application, ADW_TYPE_APPLICATION)
+
+static const GOptionEntry main_entries[] = {
+  { "platform", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Log in to this platform URL"), N_("URL") },
+  { "username", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("Log in as this merchant"), N_("NAME") },
+  { "password-file", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Read the password from this file"), N_("FILE") },
+  { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
+    N_("Print the version and exit"), NULL },
+  { NULL }
+};
+
+static gboolean
+read_password (const char  *path,
+               char       **password,
+               GError     **error)
+{
+  g_autofree char *contents = NULL;
+  gsize len = 0;
+
+  if (!g_file_get_contents (path, &contents, &len, error))
+    return FALSE;
+
+  /* One trailing newline is not part of the password, as for the platform's
+   * admin commands. */
+  if (len > 0 && contents[len - 1] == '\n')
+    contents[--len] = '\0';
+
+  *password = g_steal_pointer (&contents);
+
+  return TRUE;
+}
+
+static int
+usdtpay_application_handle_local_options (GApplication *app,
+                                          GVariantDict *options)
+{
+  UsdtpayApplication *self = USDTPAY_APPLICATION (app);
+
+  if (g_variant_dict_contains (options, "version"))
+    {
+      g_print ("usdtpay %s\n", PACKAGE_VERSION);
+      return 0;
+    }
+
+  g_variant_dict_lookup (options, "platform", "s", &self->platform);
+  g_variant_dict_lookup (options, "username", "s", &self->username);
+  g_variant_dict_lookup (options, "password-file", "^ay", &self->password_file);
+
+  if ((self->platform != NULL || self->username != NULL || self->password_file != NULL) &&
+      (self->platform == NULL || self->username == NULL || self->password_file == NULL))
+    {
+      g_printerr ("%s\n", _("--platform, --username and --password-file go together"));
+      return 2;
+    }
+
+  return -1;
+}
+
+static void
+usdtpay_application_activate (GApplication *app)
+{
+  UsdtpayApplication *self = USDTPAY_APPLICATION (app);
+  gboolean first = self->window == NULL;
+
+  if (first)
+    {
+      self->window = usdtpay_window_new (ADW_APPLICATION (self), self->settings, self->alerts);
+      g_object_add_weak_pointer (G_OBJECT (self->window), (gpointer *)&self->window);
+    }
+
+  gtk_window_present (GTK_WINDOW (self->window));
+
+  if (!first)
+    return;
+
+  if (self->platform != NULL)
+    {
+      g_autofree char *password = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (!read_password (self->password_file, &password, &error))
+        {
+          g_warning ("Could not read the password file: %s", error->message);
+          usdtpay_window_restore_session (self->window);
+          return;
+        }
+
+      usdtpay_window_login (self->window, self->platform, self->username, password);
+      memset (password, 0, strlen (password));
+    }
+  else
+    {
+      usdtpay_window_restore_session (self->window);
+    }
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  UsdtpayApplication *self = user_data;
+  UsdtpayPreferencesWindow *prefs;
+
+  prefs = usdtpay_preferences_window_new (self->window != NULL ? GTK_WINDOW (self->window) : NULL,
+                                          self->settings);
+  gtk_window_present (GTK_WINDOW (prefs));
+}
+
+static void
+about_action (GSimpleAction *action,
+              GVariant      *param,
+              gpointer       user_data)
+{
+  UsdtpayApplication *self = user_data;
+  static const char *developers[] = { "UsdtPay developers", NULL };
+
+  adw_show_about_window (self->window != NULL ? GTK_WINDOW (self->window) : NULL,
+                         "application-name", _("UsdtPay"),
+                         "application-icon", APPLICATION_ID,
+                         "developer-name", "UsdtPay developers",
+                         "version", PACKAGE_VERSION,
+                         "developers", developers,
+                         "copyright", "© 2026 UsdtPay developers",
+                         "license-type", GTK_LICENSE_GPL_3_0,
+                         "comments", _("The merchant’s desk for peer-to-peer USDT payments"),
+                         /* Translators: your name, to be credited in About */
+                         "translator-credits", _("translator-credits"),
+                         NULL);
+}
+
+static void
+logout_action (GSimpleAction *action,
+               GVariant      *param,
+               gpointer       user_data)
+{
+  UsdtpayApplication *self = user_data;
+
+  if (self->window != NULL)
+    usdtpay_window_logout (self->window);
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  UsdtpayApplication *self = user_data;
+
+  if (self->window != NULL)
+    gtk_window_destroy (GTK_WINDOW (self->window));
+  g_application_quit (G_APPLICATION (self));
+}
+
+static void
+show_order_action (GSimpleAction *action,
+                   GVariant      *param,
+                   gpointer       user_data)
+{
+  UsdtpayApplication *self = user_data;
+
+  g_application_activate (G_APPLICATION (self));
+  if (self->window != NULL)
+    usdtpay_window_show_order (self->window, g_variant_get_string (param, NULL));
+}
+
+static void
+activate_action (GSimpleAction *action,
+                 GVariant      *param,
+                 gpointer       user_data)
+{
+  g_application_activate (G_APPLICATION (user_data));
+}
+
+static void
+play_sound_action (GSimpleAction *action,
+                   GVariant      *param,
+                   gpointer       user_data)
+{
+  UsdtpayApplication *self = user_data;
+  const char *kind = g_variant_get_string (param, NULL);
+
+  if (g_strcmp0 (kind, "new-offer") == 0)
+    usdtpay_alerts_play (self->alerts, USDTPAY_ALERT_NEW_OFFER, TRUE);
+  else if (g_strcmp0 (kind, "matched") == 0)
+    usdtpay_alerts_play (self->alerts, USDTPAY_ALERT_MATCHED, TRUE);
+  else if (g_strcmp0 (kind, "paid") == 0)
+    usdtpay_alerts_play (self->alerts, USDTPAY_ALERT_PAID, TRUE);
+}
+
+/* Test hooks, present only with USDTPAY_TEST_STATE set: the tests drive the
+ * app over D-Bus (org.gtk.Actions) and look at it through screenshots. */
+
+static void
+test_screenshot_action (GSimpleAction *action,
+                        GVariant      *param,
+                        gpointer       user_data)
+{
+  UsdtpayApplication *self = user_data;
+  GtkWidget *widget;
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  GskRenderer *renderer;
+  int width;
+  int height;
+
+  if (self->window == NULL)
+    return;
+
+  widget = GTK_WIDGET (self->window);
+  if (usdtpay_window_get_dialog (self->window) != NULL)
+    widget = GTK_WIDGET (usdtpay_window_get_dialog (self->window));
+
+  width = gtk_widget_get_width (widget);
+  height = gtk_widget_get_height (widget);
+  if (width <= 0 || height <= 0)
+    {
+      g_warning ("The window is not on screen; no screenshot");
+      return;
+    }
+
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    return;
+
+  renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
+  texture = gsk_renderer_render_texture (renderer, node, NULL);
+  if (!gdk_texture_save_to_png (texture, g_variant_get_string (param, NULL)))
+    g_warning ("Could not save the screenshot to %s", g_variant_get_string (param, NULL));
+}
+
+static void
+test_respond_action (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       user_data)
+{
+  UsdtpayApplication *self = user_data;
+
+  if (self->window != NULL)
+    usdtpay_window_respond_dialog (self->window, g_variant_get_string (param, NULL), TRUE);
+}
+
+static void
+test_close_window_action (GSimpleAction *action,
+                          GVariant      *param,
+                          gpointer       user_data)
+{
+  UsdtpayApplication *self = user_data;
+
+  if (self->window != NULL)
+    gtk_window_close (GTK_WINDOW (self->window));
+}
+
+static const GActionEntry app_entries[] = {
+  { "preferences", preferences_action },
+  { "about", about_action },
+  { "logout", logout_action },
+  { "quit", quit_action },
+  { "show-order", show_order_action, "s" },
+  { "activate", activate_action },
+  { "play-sound", play_sound_action, "s" },
+};
+
+static const GActionEntry test_entries[] = {
+  { "test-screenshot", test_screenshot_action, "s" },
+  { "test-respond", test_respond_action, "s" },
+  { "test-close-window", test_close_window_action },
+};
+
+static void
+usdtpay_application_startup (GApplication *app)
+{
+  UsdtpayApplication *self = USDTPAY_APPLICATION (app);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *prefs_accels[] = { "<Control>comma", NULL };
+  static const char *take_accels[] = { "<Control>t", NULL };
+  static const char *confirm_accels[] = { "<Control>Return", NULL };
+  static const char *reconnect_accels[] = { "<Control>r", NULL };
+
+  G_APPLICATION_CLASS (usdtpay_application_parent_class)->startup (app);
+
+  self->settings = g_settings_new (APPLICATION_ID);
+  self->alerts = usdtpay_alerts_new (self->settings);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries,
+                                   G_N_ELEMENTS (app_entries), self);
+  if (g_getenv ("USDTPAY_TEST_STATE") != NULL)
+    g_action_map_add_action_entries (G_ACTION_MAP (self), test_entries,
+                                     G_N_ELEMENTS (test_entries), self);
+
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences", prefs_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.take-first", take_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.confirm-first", confirm_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.reconnect", reconnect_accels);
+}
+
+static void
+usdtpay_application_finalize (GObject *object)
+{
+  UsdtpayApplication *self = (UsdtpayApplication *)object;
+
+  g_clear_object (&self->alerts);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->platform, g_free);
+  g_clear_pointer (&self->username, g_free);
+  g_clear_pointer (&self->password_file, g_free);
+
+  G_OBJECT_CLASS (usdtpay_application_parent_class)->finalize (object);
+}
+
+static void
+usdtpay_application_class_init (UsdtpayApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *app_class = G_APPLICATION_CLASS (klass);
+
+  object_class->finalize = usdtpay_application_finalize;
+  app_class->activate = usdtpay_application_activate;
+  app_class->startup = usdtpay_application_startup;
+  app_class->handle_local_options = usdtpay_application_handle_local_options;
+
+  /* The resources live in a static library; referring to them keeps their
+   * object, and its registering constructor, in the program. */
+  g_assert (usdtpay_get_resource () != NULL);
+}
+
+static void
+usdtpay_application_init (UsdtpayApplication *self)
+{
+  g_application_add_main_option_entries (G_APPLICATION (self), main_entries);
+}
+
+UsdtpayApplication *
+usdtpay_application_new (void)
+{
+  return g_object_new (USDTPAY_TYPE_APPLICATION,
+                       "application-id", APPLICATION_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/com/example/UsdtPay",
+                       NULL);
+}

@@ -1,0 +1,1833 @@
+/* usdtpay-window.c
+ *
+ * Copyright 2026 UsdtPay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "usdtpay-window"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <glib/gstdio.h>
+
+#include "usdtpay-client.h"
+#include "usdtpay-confirm-dialog.h"
+#include "usdtpay-feed.h"
+#include "usdtpay-order-row.h"
+#include "usdtpay-secrets.h"
+#include "usdtpay-window.h"
+
+/* A confirm that got no answer is sent again this many times; the platform
+ * makes a repeated confirm a no-op, so this never releases twice. */
+#define CONFIRM_MAX_ATTEMPTS 8
+
+struct _UsdtpayWindow
+{
+  AdwApplicationWindow  parent_instance;
+
+  GSettings            *settings;
+  UsdtpayAlerts        *alerts;
+  UsdtpayOrderStore    *store;
+  UsdtpayClient        *client;
+  UsdtpayFeed          *feed;
+  GCancellable         *cancellable;    /* the session's work; cancelled at log out */
+  char                 *platform;
+  char                 *username;
+  char                 *last_toast;
+  GtkWindow            *dialog;         /* weak */
+  guint                 tick_source;
+  guint                 describe_source;
+  gint64                load_seq;
+  guint                 load_index;
+
+  gboolean              online;
+  gboolean              auto_match;
+  gboolean              connected;
+  gboolean              pending[2];
+  gboolean              syncing;
+  gboolean              logging_in;
+  gboolean              held;
+  gboolean              in_session;
+
+  /* Template widgets */
+  AdwToastOverlay      *toast_overlay;
+  GtkStack             *main_stack;
+  AdwEntryRow          *url_row;
+  AdwEntryRow          *username_row;
+  AdwPasswordEntryRow  *password_row;
+  GtkLabel             *login_error;
+  GtkButton            *login_button;
+  GtkImage             *connection_icon;
+  GtkLabel             *connection_label;
+  GtkButton            *connection_button;
+  GtkSwitch            *online_switch;
+  GtkSwitch            *auto_match_switch;
+  AdwViewStack         *view_stack;
+  GtkStack             *orders_stack;
+  AdwStatusPage        *empty_page;
+  GtkWidget            *confirm_box;
+  GtkWidget            *offers_box;
+  GtkWidget            *awaiting_box;
+  GtkLabel             *confirm_count;
+  GtkLabel             *offers_count;
+  GtkLabel             *awaiting_count;
+  GtkListView          *confirm_list;
+  GtkListView          *offers_list;
+  GtkListView          *awaiting_list;
+  GtkColumnView        *history_view;
+  AdwActionRow         *available_row;
+  AdwActionRow         *frozen_row;
+  AdwActionRow         *account_row;
+  AdwActionRow         *platform_row;
+};
+
+G_DEFINE_FINAL_TYPE (UsdtpayWindow, usdtpay_window, ADW_TYPE_APPLICATION_WINDOW)
+
+enum {
+  SETTING_ONLINE,
+  SETTING_AUTO_MATCH,
+};
+
+static const char *setting_keys[] = { "online", "auto_match" };
+
+static void begin_session          (UsdtpayWindow *self,
+                                    JsonObject    *merchant);
+static void schedule_describe      (UsdtpayWindow *self);
+static void update_merchant        (UsdtpayWindow *self,
+                                    JsonObject    *merchant);
+
+static void
+show_login (UsdtpayWindow *self,
+            const char    *error_text)
+{
+  g_autofree char *default_url = NULL;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  self->logging_in = FALSE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->login_button), TRUE);
+  gtk_button_set_label (self->login_button, _("_Log In"));
+
+  if (self->platform != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->url_row), self->platform);
+  else if (*gtk_editable_get_text (GTK_EDITABLE (self->url_row)) == '\0')
+    {
+      default_url = g_settings_get_string (self->settings, "platform-url");
+      gtk_editable_set_text (GTK_EDITABLE (self->url_row), default_url);
+    }
+  if (self->username != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->username_row), self->username);
+  gtk_editable_set_text (GTK_EDITABLE (self->password_row), "");
+
+  gtk_label_set_text (self->login_error, error_text != NULL ? error_text : "");
+  gtk_widget_set_visible (GTK_WIDGET (self->login_error), error_text != NULL);
+
+  gtk_stack_set_visible_child_name (self->main_stack, "login");
+  if (*gtk_editable_get_text (GTK_EDITABLE (self->username_row)) == '\0')
+    gtk_widget_grab_focus (GTK_WIDGET (self->username_row));
+  else
+    gtk_widget_grab_focus (GTK_WIDGET (self->password_row));
+
+  schedule_describe (self);
+}
+
+/* What the login page says for @error: the cases a merchant can act on. */
+static char *
+login_error_text (const GError *error,
+                  const char   *platform)
+{
+  if (g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_UNAUTHENTICATED))
+    return g_strdup (_("Wrong username or password."));
+  if (g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_RATE_LIMITED))
+    return g_strdup (_("Too many attempts. Wait a minute and try again."));
+  if (g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_FORBIDDEN))
+    return g_strdup (_("This account may not use the merchant app."));
+  if (error->domain == G_TLS_ERROR)
+    /* Translators: %s is a URL, then the TLS library's message */
+    return g_strdup_printf (_("The connection to %s is not secure: %s"), platform, error->message);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT))
+    return g_strdup (error->message);
+  if (error->domain == G_IO_ERROR || error->domain == G_RESOLVER_ERROR ||
+      g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_UNAVAILABLE))
+    /* Translators: %s is a URL, then the network's message */
+    return g_strdup_printf (_("Could not reach the platform at %s: %s"), platform, error->message);
+
+  return g_strdup (error->message);
+}
+
+static void
+end_session (UsdtpayWindow *self)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  self->in_session = FALSE;
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+
+  if (self->feed != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->feed, self);
+      usdtpay_feed_stop (self->feed);
+      g_clear_object (&self->feed);
+    }
+
+  if (self->dialog != NULL)
+    gtk_window_destroy (self->dialog);
+
+  usdtpay_order_store_clear (self->store);
+  self->online = self->auto_match = FALSE;
+  self->pending[0] = self->pending[1] = FALSE;
+}
+
+static void
+secret_cleared_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!usdtpay_secrets_clear_session_finish (result, &error))
+    g_warning ("Could not delete the session from the keyring: %s", error->message);
+}
+
+static void
+forget_session (UsdtpayWindow *self)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (self->platform != NULL && self->username != NULL)
+    usdtpay_secrets_clear_session_async (self->platform, self->username, NULL,
+                                         secret_cleared_cb, NULL);
+}
+
+static void
+unauthorized_cb (UsdtpayWindow *self)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  end_session (self);
+  forget_session (self);
+  show_login (self, _("Your session has ended. Please log in again."));
+}
+
+/* Connection indicator */
+
+static void
+update_connection (UsdtpayWindow *self)
+{
+  g_autofree char *label = NULL;
+  g_autofree char *tooltip = NULL;
+  g_autoptr(GDateTime) since = NULL;
+  g_autofree char *since_text = NULL;
+  UsdtpayFeedState state = USDTPAY_FEED_OFFLINE;
+  const char *icon = "network-offline-symbolic";
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (self->feed != NULL)
+    {
+      g_autoptr(GDateTime) utc = NULL;
+
+      state = usdtpay_feed_get_state (self->feed);
+      utc = g_date_time_new_from_unix_utc (usdtpay_feed_get_state_since (self->feed) / G_USEC_PER_SEC);
+      since = utc != NULL ? g_date_time_to_local (utc) : NULL;
+      since_text = since != NULL ? g_date_time_format (since, "%H:%M:%S") : g_strdup ("");
+    }
+
+  switch (state)
+    {
+    case USDTPAY_FEED_CONNECTED:
+      label = g_strdup (_("Connected"));
+      icon = "network-transmit-receive-symbolic";
+      /* Translators: %s is a time of day */
+      tooltip = g_strdup_printf (_("Connected since %s"), since_text);
+      break;
+
+    case USDTPAY_FEED_CONNECTING:
+      label = g_strdup (_("Connecting…"));
+      icon = "network-wired-acquiring-symbolic";
+      tooltip = g_strdup (label);
+      break;
+
+    case USDTPAY_FEED_RECONNECTING:
+      {
+        gint64 left = (usdtpay_feed_get_retry_at (self->feed) - g_get_monotonic_time ()
+                       + G_USEC_PER_SEC - 1) / G_USEC_PER_SEC;
+
+        /* Translators: %d is a number of seconds */
+        label = g_strdup_printf (_("Reconnecting in %d s"), (int)MAX (left, 0));
+        icon = "network-wired-acquiring-symbolic";
+        /* Translators: %s is a time of day */
+        tooltip = g_strdup_printf (_("Disconnected since %s. Click to retry now."), since_text);
+      }
+      break;
+
+    case USDTPAY_FEED_OFFLINE:
+    default:
+      label = g_strdup (_("Offline"));
+      tooltip = g_strdup (_("Not connected to the platform"));
+      break;
+    }
+
+  if (g_strcmp0 (gtk_label_get_text (self->connection_label), label) != 0)
+    {
+      gtk_label_set_text (self->connection_label, label);
+      schedule_describe (self);
+    }
+  gtk_image_set_from_icon_name (self->connection_icon, icon);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->connection_button), tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->connection_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
+  self->connected = state == USDTPAY_FEED_CONNECTED;
+}
+
+static void
+update_sections (UsdtpayWindow *self)
+{
+  GtkWidget *boxes[USDTPAY_N_SECTIONS] = { self->confirm_box, self->offers_box, self->awaiting_box };
+  GtkLabel *counts[USDTPAY_N_SECTIONS] = { self->confirm_count, self->offers_count, self->awaiting_count };
+  guint total = 0;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  for (guint i = 0; i < USDTPAY_N_SECTIONS; i++)
+    {
+      guint n = g_list_model_get_n_items (usdtpay_order_store_get_section (self->store, i));
+      g_autofree char *text = g_strdup_printf ("%u", n);
+
+      gtk_widget_set_visible (boxes[i], n > 0);
+      gtk_label_set_text (counts[i], text);
+      total += n;
+    }
+
+  gtk_stack_set_visible_child_name (self->orders_stack, total > 0 ? "list" : "empty");
+
+  if (!self->online)
+    adw_status_page_set_description (self->empty_page,
+                                     _("You are offline. Turn on Online to receive orders."));
+  else if (self->auto_match)
+    adw_status_page_set_description (self->empty_page,
+                                     _("You are online and auto-matching; new orders will sound an alert."));
+  else
+    adw_status_page_set_description (self->empty_page,
+                                     _("You are online; offers will sound an alert. Turn on Auto-match to be assigned orders."));
+
+  schedule_describe (self);
+}
+
+static void
+mark_seen_if_visible (UsdtpayWindow *self)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (self->in_session &&
+      gtk_widget_get_visible (GTK_WIDGET (self)) &&
+      gtk_window_is_active (GTK_WINDOW (self)) &&
+      g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "orders") == 0)
+    usdtpay_order_store_mark_seen (self->store);
+}
+
+static gboolean
+tick_cb (gpointer user_data)
+{
+  UsdtpayWindow *self = user_data;
+
+  usdtpay_order_store_tick (self->store, g_get_real_time ());
+  update_connection (self);
+  mark_seen_if_visible (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Merchant settings and the header switches */
+
+static void
+sync_switches (UsdtpayWindow *self)
+{
+  GAction *action;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  self->syncing = TRUE;
+  if (!self->pending[SETTING_ONLINE])
+    {
+      gtk_switch_set_active (self->online_switch, self->online);
+      gtk_switch_set_state (self->online_switch, self->online);
+    }
+  if (!self->pending[SETTING_AUTO_MATCH])
+    {
+      gtk_switch_set_active (self->auto_match_switch, self->auto_match);
+      gtk_switch_set_state (self->auto_match_switch, self->auto_match);
+    }
+  self->syncing = FALSE;
+
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "online");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (self->online));
+  action = g_action_map_lookup_action (G_ACTION_MAP (self), "auto-match");
+  g_simple_action_set_state (G_SIMPLE_ACTION (action), g_variant_new_boolean (self->auto_match));
+
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->online_switch),
+                               self->pending[SETTING_ONLINE] ? _("Waiting for the platform…") :
+                               self->online ? _("You receive orders") :
+                               _("You are offline: no orders are matched or offered to you"));
+  update_sections (self);
+}
+
+static void
+set_balance_row (AdwActionRow *row,
+                 JsonObject   *object,
+                 const char   *member)
+{
+  gint64 micro = 0;
+  g_autofree char *text = NULL;
+  g_autofree char *formatted = NULL;
+
+  if (!usdtpay_json_get_usdt (object, member, TRUE, FALSE, &micro, NULL) ||
+      !json_object_has_member (object, member))
+    return;
+
+  formatted = usdtpay_usdt_format (micro);
+  text = g_strdup_printf ("%s USDT", formatted);
+  adw_action_row_set_subtitle (row, text);
+}
+
+static void
+update_merchant (UsdtpayWindow *self,
+                 JsonObject    *merchant)
+{
+  gboolean value;
+  gboolean was_online;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (merchant == NULL)
+    return;
+
+  was_online = self->online;
+  if (usdtpay_json_get_boolean (merchant, "online", FALSE, &value, NULL))
+    self->online = value;
+  if (usdtpay_json_get_boolean (merchant, "auto_match", FALSE, &value, NULL))
+    self->auto_match = value;
+
+  set_balance_row (self->available_row, merchant, "available");
+  set_balance_row (self->frozen_row, merchant, "frozen");
+
+  if (was_online && !self->online && !self->pending[SETTING_ONLINE] && self->in_session)
+    usdtpay_window_add_toast (self, _("The platform set you offline"));
+
+  sync_switches (self);
+}
+
+typedef struct
+{
+  UsdtpayWindow *self;
+  guint          setting;
+  gboolean       value;
+} SettingRequest;
+
+static void
+setting_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  SettingRequest *req = user_data;
+  g_autoptr(UsdtpayWindow) self = req->self;
+  g_autoptr(JsonObject) merchant = NULL;
+  g_autoptr(GError) error = NULL;
+  guint setting = req->setting;
+  gboolean value = req->value;
+
+  g_free (req);
+
+  merchant = usdtpay_client_merchant_finish (USDTPAY_CLIENT (object), result, &error);
+  self->pending[setting] = FALSE;
+
+  if (merchant == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      if (setting == SETTING_ONLINE)
+        text = g_strdup_printf (value ? _("Online could not be turned on: %s")
+                                      : _("Online could not be turned off: %s"),
+                                error->message);
+      else
+        text = g_strdup_printf (value ? _("Auto-match could not be turned on: %s")
+                                      : _("Auto-match could not be turned off: %s"),
+                                error->message);
+      usdtpay_window_add_toast (self, text);
+      sync_switches (self);
+      return;
+    }
+
+  update_merchant (self, merchant);
+}
+
+static void
+request_setting (UsdtpayWindow *self,
+                 guint          setting,
+                 gboolean       value)
+{
+  g_autoptr(JsonObject) changes = NULL;
+  SettingRequest *req;
+  GtkSwitch *sw;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  sw = setting == SETTING_ONLINE ? self->online_switch : self->auto_match_switch;
+
+  if (self->client == NULL || !self->in_session || self->pending[setting])
+    {
+      sync_switches (self);
+      return;
+    }
+
+  if (value == (setting == SETTING_ONLINE ? self->online : self->auto_match))
+    {
+      sync_switches (self);
+      return;
+    }
+
+  /* Shown pending: the switch moves, its state stays until the platform agrees. */
+  self->pending[setting] = TRUE;
+  self->syncing = TRUE;
+  gtk_switch_set_active (sw, value);
+  self->syncing = FALSE;
+  sync_switches (self);
+
+  changes = json_object_new ();
+  json_object_set_boolean_member (changes, setting_keys[setting], value);
+
+  req = g_new0 (SettingRequest, 1);
+  req->self = g_object_ref (self);
+  req->setting = setting;
+  req->value = value;
+  usdtpay_client_merchant_async (self->client, changes, self->cancellable, setting_cb, req);
+}
+
+static gboolean
+online_state_set_cb (UsdtpayWindow *self,
+                     gboolean       state,
+                     GtkSwitch     *sw)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (self->syncing)
+    return FALSE;
+
+  request_setting (self, SETTING_ONLINE, state);
+
+  return TRUE;
+}
+
+static gboolean
+auto_match_state_set_cb (UsdtpayWindow *self,
+                         gboolean       state,
+                         GtkSwitch     *sw)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (self->syncing)
+    return FALSE;
+
+  request_setting (self, SETTING_AUTO_MATCH, state);
+
+  return TRUE;
+}
+
+static void
+online_change_state (GSimpleAction *action,
+                     GVariant      *value,
+                     gpointer       user_data)
+{
+  request_setting (USDTPAY_WINDOW (user_data), SETTING_ONLINE, g_variant_get_boolean (value));
+}
+
+static void
+auto_match_change_state (GSimpleAction *action,
+                         GVariant      *value,
+                         gpointer       user_data)
+{
+  request_setting (USDTPAY_WINDOW (user_data), SETTING_AUTO_MATCH, g_variant_get_boolean (value));
+}
+
+/* Orders */
+
+static void
+refetch_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(UsdtpayOrder) order = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *id = g_object_get_data (G_OBJECT (result), "order-id");
+
+  order = usdtpay_client_get_order_finish (USDTPAY_CLIENT (object), result, &error);
+  if (order == NULL)
+    {
+      if (g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_NOT_FOUND) && id != NULL)
+        usdtpay_order_store_remove (self->store, id);
+      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not refetch an order: %s", error->message);
+      return;
+    }
+
+  usdtpay_order_store_apply (self->store, order, FALSE);
+}
+
+static void
+refetch (UsdtpayWindow *self,
+         const char    *id)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  usdtpay_client_get_order_async (self->client, id, self->cancellable,
+                                  refetch_cb, g_object_ref (self));
+}
+
+static void
+feed_event_cb (UsdtpayWindow *self,
+               UsdtpayEvent  *event,
+               UsdtpayFeed   *feed)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (event->object == NULL || !JSON_NODE_HOLDS_OBJECT (event->object))
+    return;
+
+  if (event->type == USDTPAY_EVENT_OFFER_WITHDRAWN)
+    {
+      const char *id = NULL;
+
+      if (usdtpay_json_get_string (json_node_get_object (event->object), "id", FALSE, &id, &error))
+        usdtpay_order_store_remove (self->store, id);
+      else
+        g_warning ("offer.withdrawn without an id: %s", error->message);
+      return;
+    }
+
+  if (usdtpay_event_type_is_order (event->type))
+    {
+      g_autoptr(UsdtpayOrder) order = usdtpay_order_from_json (json_node_get_object (event->object), &error);
+
+      if (order == NULL)
+        {
+          g_warning ("Ignoring an order event that does not parse: %s", error->message);
+          return;
+        }
+
+      if (usdtpay_order_store_apply (self->store, order, TRUE) == USDTPAY_APPLY_NEEDS_REFETCH)
+        refetch (self, order->id);
+      return;
+    }
+
+  if (event->type == USDTPAY_EVENT_MERCHANT_UPDATED ||
+      event->type == USDTPAY_EVENT_BALANCE_CHANGED)
+    update_merchant (self, json_node_get_object (event->object));
+}
+
+static void
+feed_state_cb (UsdtpayWindow *self)
+{
+  update_connection (self);
+}
+
+static const char *load_states[] = { "paid", "matched", "pending" };
+
+static void load_next (UsdtpayWindow *self);
+
+static void
+load_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(GPtrArray) orders = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 seq = 0;
+
+  orders = usdtpay_client_list_orders_finish (USDTPAY_CLIENT (object), result, &seq, &error);
+  if (orders == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      if (g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_UNAUTHENTICATED))
+        {
+          unauthorized_cb (self);
+          return;
+        }
+
+      /* The feed's replay from the start brings the same state, only slower. */
+      g_warning ("Could not list orders: %s", error->message);
+      self->load_seq = 0;
+      usdtpay_feed_start (self->feed, 0);
+      return;
+    }
+
+  for (guint i = 0; i < orders->len; i++)
+    usdtpay_order_store_apply (self->store, g_ptr_array_index (orders, i), FALSE);
+
+  /* Resume the feed from the oldest head seen, so nothing that happened
+   * between the listings is missed; repeats are ignored by version. */
+  if (self->load_index == 1 || seq < self->load_seq)
+    self->load_seq = seq;
+
+  load_next (self);
+}
+
+static void
+load_next (UsdtpayWindow *self)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (self->load_index >= G_N_ELEMENTS (load_states))
+    {
+      usdtpay_feed_start (self->feed, self->load_seq);
+      return;
+    }
+
+  usdtpay_client_list_orders_async (self->client, load_states[self->load_index++],
+                                    self->cancellable, load_cb, g_object_ref (self));
+}
+
+static void
+merchant_loaded_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(JsonObject) merchant = NULL;
+  g_autoptr(GError) error = NULL;
+
+  merchant = usdtpay_client_merchant_finish (USDTPAY_CLIENT (object), result, &error);
+  if (merchant == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not read the merchant's settings: %s", error->message);
+      return;
+    }
+
+  update_merchant (self, merchant);
+}
+
+static void
+order_arrived_cb (UsdtpayWindow      *self,
+                  UsdtpayOrderObject *object,
+                  guint               section,
+                  UsdtpayOrderStore  *store)
+{
+  GApplication *app;
+  UsdtpayAlertKind kind;
+  UsdtpayOrder *order;
+  g_autoptr(GNotification) notification = NULL;
+  g_autofree char *usdt = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *notification_id = NULL;
+  const char *title;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  switch (section)
+    {
+    case USDTPAY_SECTION_OFFERS:
+      kind = USDTPAY_ALERT_NEW_OFFER;
+      title = _("New Order Offered");
+      break;
+    case USDTPAY_SECTION_AWAITING:
+      kind = USDTPAY_ALERT_MATCHED;
+      title = _("Order Matched to You");
+      break;
+    case USDTPAY_SECTION_CONFIRM:
+      kind = USDTPAY_ALERT_PAID;
+      title = _("Customer Paid — Confirm Receipt");
+      break;
+    default:
+      return;
+    }
+
+  /* The sound first: it is what a merchant who looks away relies on. */
+  usdtpay_alerts_alert (self->alerts, kind, object);
+
+  app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  if (app == NULL ||
+      !g_settings_get_boolean (self->settings, "notifications") ||
+      (gtk_widget_get_visible (GTK_WIDGET (self)) && gtk_window_is_active (GTK_WINDOW (self))))
+    {
+      mark_seen_if_visible (self);
+      return;
+    }
+
+  order = usdtpay_order_object_get_order (object);
+  usdt = usdtpay_usdt_format (order->amount);
+  /* Translators: "CNY 720.00 · 100.000000 USDT · Alipay" */
+  body = g_strdup_printf (_("%s · %s USDT · %s"),
+                          usdtpay_order_object_get_fiat_text (object), usdt,
+                          usdtpay_method_display_name (order->method));
+  notification = g_notification_new (title);
+  g_notification_set_body (notification, body);
+  g_notification_set_priority (notification,
+                               kind == USDTPAY_ALERT_PAID ? G_NOTIFICATION_PRIORITY_URGENT
+                                                          : G_NOTIFICATION_PRIORITY_HIGH);
+  g_notification_set_default_action_and_target (notification, "app.show-order", "s", order->id);
+  notification_id = g_strdup_printf ("order-%s", order->id);
+  g_application_send_notification (app, notification_id, notification);
+}
+
+static void
+store_items_changed_cb (UsdtpayWindow *self)
+{
+  update_sections (self);
+}
+
+static void
+begin_session (UsdtpayWindow *self,
+               JsonObject    *merchant)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+  g_assert (self->client != NULL);
+
+  self->in_session = TRUE;
+  self->logging_in = FALSE;
+  usdtpay_order_store_clear (self->store);
+  usdtpay_order_store_set_merchant (self->store, self->username);
+  adw_action_row_set_subtitle (self->account_row, self->username);
+  adw_action_row_set_subtitle (self->platform_row, self->platform);
+
+  gtk_stack_set_visible_child_name (self->main_stack, "desk");
+  adw_view_stack_set_visible_child_name (self->view_stack, "orders");
+
+  g_clear_object (&self->feed);
+  self->feed = usdtpay_feed_new (self->client);
+  g_signal_connect_object (self->feed, "event", G_CALLBACK (feed_event_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->feed, "notify::state", G_CALLBACK (feed_state_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->feed, "unauthorized", G_CALLBACK (unauthorized_cb), self, G_CONNECT_SWAPPED);
+
+  if (merchant != NULL)
+    update_merchant (self, merchant);
+  else
+    usdtpay_client_merchant_async (self->client, NULL, self->cancellable,
+                                   merchant_loaded_cb, g_object_ref (self));
+
+  self->load_index = 0;
+  self->load_seq = 0;
+  load_next (self);
+
+  update_connection (self);
+  update_sections (self);
+}
+
+/* Logging in */
+
+static void
+secret_stored_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!usdtpay_secrets_store_session_finish (result, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The session could not be saved in the keyring: %s"),
+                                               error->message);
+
+      usdtpay_window_add_toast (self, text);
+    }
+}
+
+static void
+login_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *role = NULL;
+
+  token = usdtpay_client_login_finish (USDTPAY_CLIENT (object), result, &role, &error);
+  if (USDTPAY_CLIENT (object) != self->client)
+    return;
+
+  if (token == NULL)
+    {
+      g_autofree char *text = login_error_text (error, self->platform);
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      show_login (self, text);
+      return;
+    }
+
+  if (role != NULL && g_strcmp0 (role, "merchant") != 0)
+    {
+      show_login (self, _("This account is not a merchant account."));
+      return;
+    }
+
+  usdtpay_client_set_token (self->client, token);
+  usdtpay_secrets_store_session_async (self->platform, self->username, token, NULL,
+                                       secret_stored_cb, g_object_ref (self));
+  g_settings_set_string (self->settings, "last-platform-url", self->platform);
+  g_settings_set_string (self->settings, "last-username", self->username);
+
+  begin_session (self, NULL);
+}
+
+void
+usdtpay_window_login (UsdtpayWindow *self,
+                      const char    *platform,
+                      const char    *username,
+                      const char    *password)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UsdtpayClient) client = NULL;
+
+  g_return_if_fail (USDTPAY_IS_WINDOW (self));
+  g_return_if_fail (platform != NULL);
+  g_return_if_fail (username != NULL);
+  g_return_if_fail (password != NULL);
+
+  if (self->in_session)
+    end_session (self);
+
+  g_free (self->platform);
+  self->platform = g_strstrip (g_strdup (platform));
+  g_free (self->username);
+  self->username = g_strstrip (g_strdup (username));
+
+  if (*self->username == '\0')
+    {
+      show_login (self, _("Enter your username."));
+      return;
+    }
+
+  client = usdtpay_client_new (self->platform, &error);
+  if (client == NULL)
+    {
+      show_login (self, error->message);
+      return;
+    }
+
+  g_set_object (&self->client, client);
+  self->logging_in = TRUE;
+  gtk_widget_set_sensitive (GTK_WIDGET (self->login_button), FALSE);
+  gtk_button_set_label (self->login_button, _("Logging In…"));
+  gtk_widget_set_visible (GTK_WIDGET (self->login_error), FALSE);
+
+  usdtpay_client_login_async (self->client, self->username, password, self->cancellable,
+                              login_cb, g_object_ref (self));
+}
+
+static void
+restore_merchant_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(JsonObject) merchant = NULL;
+  g_autoptr(GError) error = NULL;
+
+  merchant = usdtpay_client_merchant_finish (USDTPAY_CLIENT (object), result, &error);
+  if (merchant == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+
+      if (g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_UNAUTHENTICATED))
+        {
+          forget_session (self);
+          show_login (self, _("Your session has ended. Please log in again."));
+          return;
+        }
+
+      text = login_error_text (error, self->platform);
+      show_login (self, text);
+      return;
+    }
+
+  begin_session (self, merchant);
+}
+
+static void
+lookup_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  g_autoptr(UsdtpayClient) client = NULL;
+
+  token = usdtpay_secrets_lookup_session_finish (result, &error);
+  if (token == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (error != NULL)
+        text = g_strdup_printf (_("The keyring could not be read: %s"), error->message);
+      show_login (self, text);
+      return;
+    }
+
+  client = usdtpay_client_new (self->platform, &error);
+  if (client == NULL)
+    {
+      show_login (self, error->message);
+      return;
+    }
+
+  g_set_object (&self->client, client);
+  usdtpay_client_set_token (self->client, token);
+  usdtpay_client_merchant_async (self->client, NULL, self->cancellable,
+                                 restore_merchant_cb, g_object_ref (self));
+}
+
+void
+usdtpay_window_restore_session (UsdtpayWindow *self)
+{
+  g_autofree char *platform = NULL;
+  g_autofree char *username = NULL;
+
+  g_return_if_fail (USDTPAY_IS_WINDOW (self));
+
+  platform = g_settings_get_string (self->settings, "last-platform-url");
+  username = g_settings_get_string (self->settings, "last-username");
+
+  if (*username != '\0')
+    {
+      g_free (self->username);
+      self->username = g_strdup (username);
+    }
+
+  if (*platform == '\0' || *username == '\0')
+    {
+      show_login (self, NULL);
+      return;
+    }
+
+  g_free (self->platform);
+  self->platform = g_steal_pointer (&platform);
+
+  gtk_stack_set_visible_child_name (self->main_stack, "loading");
+  usdtpay_secrets_lookup_session_async (self->platform, self->username, self->cancellable,
+                                        lookup_cb, g_object_ref (self));
+}
+
+static void
+logout_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!usdtpay_client_logout_finish (USDTPAY_CLIENT (object), result, &error))
+    g_debug ("The platform did not end the session: %s", error->message);
+}
+
+void
+usdtpay_window_logout (UsdtpayWindow *self)
+{
+  g_return_if_fail (USDTPAY_IS_WINDOW (self));
+
+  end_session (self);
+  forget_session (self);
+  g_settings_set_string (self->settings, "last-platform-url", "");
+
+  if (self->client != NULL && usdtpay_client_get_token (self->client) != NULL)
+    usdtpay_client_logout_async (self->client, NULL, logout_cb, NULL);
+  g_clear_object (&self->client);
+
+  update_connection (self);
+  show_login (self, NULL);
+}
+
+static void
+password_activated_cb (UsdtpayWindow *self)
+{
+  gtk_widget_activate_action (GTK_WIDGET (self), "win.login", NULL);
+}
+
+static void
+login_action (GSimpleAction *action,
+              GVariant      *param,
+              gpointer       user_data)
+{
+  UsdtpayWindow *self = user_data;
+
+  if (self->logging_in)
+    return;
+
+  usdtpay_window_login (self,
+                        gtk_editable_get_text (GTK_EDITABLE (self->url_row)),
+                        gtk_editable_get_text (GTK_EDITABLE (self->username_row)),
+                        gtk_editable_get_text (GTK_EDITABLE (self->password_row)));
+}
+
+/* Take, confirm, appeal */
+
+typedef struct
+{
+  UsdtpayWindow      *self;
+  UsdtpayOrderObject *object;
+  guint               attempt;
+} OrderRequest;
+
+static OrderRequest *
+order_request_new (UsdtpayWindow      *self,
+                   UsdtpayOrderObject *object)
+{
+  OrderRequest *req = g_new0 (OrderRequest, 1);
+
+  req->self = g_object_ref (self);
+  req->object = g_object_ref (object);
+
+  return req;
+}
+
+static void
+order_request_free (OrderRequest *req)
+{
+  g_clear_object (&req->self);
+  g_clear_object (&req->object);
+  g_free (req);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (OrderRequest, order_request_free)
+
+static void
+take_cb (GObject      *object,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  g_autoptr(OrderRequest) req = user_data;
+  g_autoptr(UsdtpayOrder) order = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *short_id = usdtpay_order_object_dup_short_id (req->object);
+  UsdtpayWindow *self = req->self;
+
+  order = usdtpay_client_order_action_finish (USDTPAY_CLIENT (object), result, &error);
+  usdtpay_order_object_set_busy (req->object, FALSE);
+
+  if (order != NULL)
+    {
+      usdtpay_order_store_apply (self->store, order, FALSE);
+      return;
+    }
+
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_ALREADY_TAKEN) ||
+      g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_NOT_FOUND))
+    {
+      /* Translators: %s is an order's short id */
+      g_autofree char *text = g_strdup_printf (_("Order %s taken by another merchant"), short_id);
+
+      usdtpay_window_add_toast (self, text);
+      usdtpay_order_store_remove (self->store, usdtpay_order_object_get_id (req->object));
+      return;
+    }
+
+  {
+    g_autofree char *text = g_strdup_printf (_("Could not take order %s: %s"), short_id, error->message);
+
+    usdtpay_window_add_toast (self, text);
+    if (g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_ILLEGAL_TRANSITION))
+      refetch (self, usdtpay_order_object_get_id (req->object));
+  }
+}
+
+static void
+take_object (UsdtpayWindow      *self,
+             UsdtpayOrderObject *object)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (object == NULL ||
+      self->client == NULL ||
+      usdtpay_order_object_get_busy (object) ||
+      usdtpay_order_object_get_section (object) != USDTPAY_SECTION_OFFERS)
+    return;
+
+  usdtpay_order_object_set_busy (object, TRUE);
+  usdtpay_order_object_set_seen (object, TRUE);
+  usdtpay_client_order_action_async (self->client, usdtpay_order_object_get_id (object),
+                                     "accept", NULL, self->cancellable,
+                                     take_cb, order_request_new (self, object));
+}
+
+static void
+take_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  UsdtpayWindow *self = user_data;
+
+  take_object (self, usdtpay_order_store_lookup (self->store, g_variant_get_string (param, NULL)));
+}
+
+static void
+take_first_action (GSimpleAction *action,
+                   GVariant      *param,
+                   gpointer       user_data)
+{
+  UsdtpayWindow *self = user_data;
+  GListModel *offers = usdtpay_order_store_get_section (self->store, USDTPAY_SECTION_OFFERS);
+
+  for (guint i = 0; i < g_list_model_get_n_items (offers); i++)
+    {
+      g_autoptr(UsdtpayOrderObject) object = g_list_model_get_item (offers, i);
+
+      if (!usdtpay_order_object_get_busy (object))
+        {
+          take_object (self, object);
+          return;
+        }
+    }
+}
+
+static void send_confirm (OrderRequest *req);
+
+static gboolean
+confirm_retry_cb (gpointer user_data)
+{
+  send_confirm (user_data);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+confirm_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  OrderRequest *req = user_data;
+  g_autoptr(UsdtpayOrder) order = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *short_id = usdtpay_order_object_dup_short_id (req->object);
+  UsdtpayWindow *self = req->self;
+
+  order = usdtpay_client_order_action_finish (USDTPAY_CLIENT (object), result, &error);
+
+  if (order == NULL &&
+      usdtpay_client_error_is_transport (error) &&
+      req->attempt < CONFIRM_MAX_ATTEMPTS &&
+      self->in_session)
+    {
+      /* No answer: the release may or may not have happened. Asking again
+       * is safe, a repeated confirm answers the completed order. */
+      guint delay = MIN (1000u << req->attempt, 16000u);
+
+      g_debug ("confirm %s: %s; again in %u ms", short_id, error->message, delay);
+      req->attempt++;
+      g_timeout_add (delay, confirm_retry_cb, req);
+      return;
+    }
+
+  usdtpay_order_object_set_busy (req->object, FALSE);
+
+  if (order != NULL)
+    {
+      g_autofree char *usdt = usdtpay_usdt_format (order->amount);
+      /* Translators: the amount, then the order's short id */
+      g_autofree char *text = g_strdup_printf (_("Released %s USDT for order %s"), usdt, short_id);
+
+      usdtpay_order_store_apply (self->store, order, FALSE);
+      usdtpay_window_add_toast (self, text);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      g_autofree char *text = g_strdup_printf (_("Could not confirm order %s: %s"), short_id, error->message);
+
+      usdtpay_window_add_toast (self, text);
+      refetch (self, usdtpay_order_object_get_id (req->object));
+    }
+
+  order_request_free (req);
+}
+
+static void
+send_confirm (OrderRequest *req)
+{
+  usdtpay_client_order_action_async (req->self->client,
+                                     usdtpay_order_object_get_id (req->object),
+                                     "confirm", NULL, req->self->cancellable,
+                                     confirm_cb, req);
+}
+
+static void
+confirm_response_cb (UsdtpayWindow        *self,
+                     const char           *response,
+                     UsdtpayConfirmDialog *dialog)
+{
+  UsdtpayOrderObject *object = usdtpay_confirm_dialog_get_object (dialog);
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (g_strcmp0 (response, "release") != 0 ||
+      self->client == NULL ||
+      usdtpay_order_object_get_busy (object) ||
+      usdtpay_order_object_get_section (object) != USDTPAY_SECTION_CONFIRM)
+    return;
+
+  usdtpay_order_object_set_busy (object, TRUE);
+  send_confirm (order_request_new (self, object));
+}
+
+static void
+confirm_object (UsdtpayWindow      *self,
+                UsdtpayOrderObject *object)
+{
+  UsdtpayConfirmDialog *dialog;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (object == NULL ||
+      self->dialog != NULL ||
+      usdtpay_order_object_get_busy (object) ||
+      usdtpay_order_object_get_section (object) != USDTPAY_SECTION_CONFIRM)
+    return;
+
+  usdtpay_order_object_set_seen (object, TRUE);
+  dialog = usdtpay_confirm_dialog_new (GTK_WINDOW (self), object);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (confirm_response_cb), self, G_CONNECT_SWAPPED);
+  self->dialog = GTK_WINDOW (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *)&self->dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+  schedule_describe (self);
+}
+
+static void
+confirm_action (GSimpleAction *action,
+                GVariant      *param,
+                gpointer       user_data)
+{
+  UsdtpayWindow *self = user_data;
+
+  confirm_object (self, usdtpay_order_store_lookup (self->store, g_variant_get_string (param, NULL)));
+}
+
+static void
+confirm_first_action (GSimpleAction *action,
+                      GVariant      *param,
+                      gpointer       user_data)
+{
+  UsdtpayWindow *self = user_data;
+  GListModel *paid = usdtpay_order_store_get_section (self->store, USDTPAY_SECTION_CONFIRM);
+  g_autoptr(UsdtpayOrderObject) object = g_list_model_get_item (paid, 0);
+
+  confirm_object (self, object);
+}
+
+static void
+appeal_cb (GObject      *object,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(OrderRequest) req = user_data;
+  g_autoptr(UsdtpayOrder) order = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *short_id = usdtpay_order_object_dup_short_id (req->object);
+  g_autofree char *text = NULL;
+
+  order = usdtpay_client_order_action_finish (USDTPAY_CLIENT (object), result, &error);
+  usdtpay_order_object_set_busy (req->object, FALSE);
+
+  if (order != NULL)
+    {
+      usdtpay_order_store_apply (req->self->store, order, FALSE);
+      /* Translators: %s is an order's short id */
+      text = g_strdup_printf (_("Order %s is under appeal; support will decide"), short_id);
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    text = g_strdup_printf (_("Could not appeal order %s: %s"), short_id, error->message);
+
+  if (text != NULL)
+    usdtpay_window_add_toast (req->self, text);
+}
+
+static void
+appeal_response_cb (AdwMessageDialog *dialog,
+                    const char       *response,
+                    OrderRequest     *req)
+{
+  GtkEditable *entry = GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog));
+
+  if (g_strcmp0 (response, "appeal") != 0 ||
+      req->self->client == NULL ||
+      usdtpay_order_object_get_busy (req->object))
+    return;
+
+  usdtpay_order_object_set_busy (req->object, TRUE);
+  usdtpay_client_order_action_async (req->self->client,
+                                     usdtpay_order_object_get_id (req->object),
+                                     "dispute", gtk_editable_get_text (entry),
+                                     req->self->cancellable, appeal_cb,
+                                     order_request_new (req->self, req->object));
+}
+
+static void
+appeal_action (GSimpleAction *action,
+               GVariant      *param,
+               gpointer       user_data)
+{
+  UsdtpayWindow *self = user_data;
+  UsdtpayOrderObject *object;
+  GtkWidget *dialog;
+  GtkWidget *entry;
+  g_autofree char *heading = NULL;
+  g_autofree char *short_id = NULL;
+
+  object = usdtpay_order_store_lookup (self->store, g_variant_get_string (param, NULL));
+  if (object == NULL || usdtpay_order_object_get_busy (object) || self->dialog != NULL)
+    return;
+
+  short_id = usdtpay_order_object_dup_short_id (object);
+  /* Translators: %s is an order's short id */
+  heading = g_strdup_printf (_("Appeal Order %s?"), short_id);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading,
+                                   _("Support will look at this order. The escrow stays frozen until they decide. Say what went wrong."));
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Reason"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, _("Reason for the appeal"),
+                                  -1);
+  gtk_entry_set_max_length (GTK_ENTRY (entry), 500);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "appeal", _("_Appeal"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "appeal",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (appeal_response_cb),
+                         order_request_new (self, object),
+                         (GClosureNotify)(void (*)(void))order_request_free, 0);
+  self->dialog = GTK_WINDOW (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *)&self->dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+reconnect_action (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       user_data)
+{
+  UsdtpayWindow *self = user_data;
+
+  if (self->feed != NULL)
+    usdtpay_feed_reconnect_now (self->feed);
+}
+
+static const GActionEntry win_entries[] = {
+  { "login", login_action },
+  { "take", take_action, "s" },
+  { "take-first", take_first_action },
+  { "confirm", confirm_action, "s" },
+  { "confirm-first", confirm_first_action },
+  { "appeal", appeal_action, "s" },
+  { "reconnect", reconnect_action },
+  { "online", NULL, NULL, "false", online_change_state },
+  { "auto-match", NULL, NULL, "false", auto_match_change_state },
+};
+
+/* Closing while online keeps the app in the background, still alerting. */
+static gboolean
+usdtpay_window_close_request (GtkWindow *window)
+{
+  UsdtpayWindow *self = USDTPAY_WINDOW (window);
+  GApplication *app = G_APPLICATION (gtk_window_get_application (window));
+
+  if (self->in_session && self->online && app != NULL)
+    {
+      g_autoptr(GNotification) notification = NULL;
+
+      if (!self->held)
+        {
+          g_application_hold (app);
+          self->held = TRUE;
+        }
+      gtk_widget_set_visible (GTK_WIDGET (self), FALSE);
+
+      notification = g_notification_new (_("UsdtPay Is Still Running"));
+      g_notification_set_body (notification,
+                               _("You are online: orders still sound an alert. Open UsdtPay to go offline or quit."));
+      g_notification_set_default_action (notification, "app.activate");
+      g_application_send_notification (app, "background", notification);
+      return TRUE;
+    }
+
+  return GTK_WINDOW_CLASS (usdtpay_window_parent_class)->close_request (window);
+}
+
+static void
+visible_changed_cb (UsdtpayWindow *self)
+{
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+
+  if (gtk_widget_get_visible (GTK_WIDGET (self)) && self->held && app != NULL)
+    {
+      self->held = FALSE;
+      g_application_withdraw_notification (app, "background");
+      g_application_release (app);
+    }
+}
+
+static gboolean
+describe_idle_cb (gpointer user_data)
+{
+  UsdtpayWindow *self = user_data;
+  const char *path = g_getenv ("USDTPAY_TEST_STATE");
+  g_autofree char *text = NULL;
+  g_autofree char *tmp = NULL;
+  g_autoptr(GError) error = NULL;
+
+  self->describe_source = 0;
+
+  text = usdtpay_window_describe (self);
+  tmp = g_strconcat (path, ".tmp", NULL);
+  /* Written whole then renamed, so a reader never sees half a state. */
+  if (!g_file_set_contents (tmp, text, -1, &error) || g_rename (tmp, path) != 0)
+    g_warning ("Could not write the test state: %s", error != NULL ? error->message : g_strerror (errno));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_describe (UsdtpayWindow *self)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (self->describe_source == 0 && g_getenv ("USDTPAY_TEST_STATE") != NULL)
+    self->describe_source = g_idle_add (describe_idle_cb, self);
+}
+
+static void
+usdtpay_window_dispose (GObject *object)
+{
+  UsdtpayWindow *self = (UsdtpayWindow *)object;
+
+  if (self->cancellable != NULL)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->tick_source, g_source_remove);
+  g_clear_handle_id (&self->describe_source, g_source_remove);
+  if (self->feed != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->feed, self);
+      usdtpay_feed_stop (self->feed);
+      g_clear_object (&self->feed);
+    }
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_data (self->store, self);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), USDTPAY_TYPE_WINDOW);
+
+  G_OBJECT_CLASS (usdtpay_window_parent_class)->dispose (object);
+}
+
+static void
+usdtpay_window_finalize (GObject *object)
+{
+  UsdtpayWindow *self = (UsdtpayWindow *)object;
+
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->client);
+  g_clear_object (&self->store);
+  g_clear_object (&self->alerts);
+  g_clear_object (&self->settings);
+  g_clear_pointer (&self->platform, g_free);
+  g_clear_pointer (&self->username, g_free);
+  g_clear_pointer (&self->last_toast, g_free);
+
+  G_OBJECT_CLASS (usdtpay_window_parent_class)->finalize (object);
+}
+
+static void
+usdtpay_window_class_init (UsdtpayWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+  GtkWindowClass *window_class = GTK_WINDOW_CLASS (klass);
+
+  object_class->dispose = usdtpay_window_dispose;
+  object_class->finalize = usdtpay_window_finalize;
+  window_class->close_request = usdtpay_window_close_request;
+
+  g_type_ensure (USDTPAY_TYPE_ORDER_ROW);
+  g_type_ensure (USDTPAY_TYPE_ORDER_OBJECT);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/com/example/UsdtPay/usdtpay-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, toast_overlay);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, url_row);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, username_row);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, password_row);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, login_error);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, login_button);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, connection_icon);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, connection_label);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, connection_button);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, online_switch);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, auto_match_switch);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, view_stack);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, orders_stack);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, empty_page);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, confirm_box);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, offers_box);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, awaiting_box);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, confirm_count);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, offers_count);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, awaiting_count);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, confirm_list);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, offers_list);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, awaiting_list);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_view);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, available_row);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, frozen_row);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, account_row);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, platform_row);
+  gtk_widget_class_bind_template_callback (widget_class, online_state_set_cb);
+  gtk_widget_class_bind_template_callback (widget_class, auto_match_state_set_cb);
+  gtk_widget_class_bind_template_callback (widget_class, password_activated_cb);
+}
+
+static void
+set_list_model (GtkListView *view,
+                GListModel  *model)
+{
+  g_autoptr(GtkNoSelection) selection = gtk_no_selection_new (g_object_ref (model));
+
+  gtk_list_view_set_model (view, GTK_SELECTION_MODEL (selection));
+}
+
+static void
+usdtpay_window_init (UsdtpayWindow *self)
+{
+  GtkListView *lists[USDTPAY_N_SECTIONS];
+  g_autoptr(GtkNoSelection) history = NULL;
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), win_entries,
+                                   G_N_ELEMENTS (win_entries), self);
+
+  self->cancellable = g_cancellable_new ();
+  self->store = usdtpay_order_store_new ();
+
+  lists[USDTPAY_SECTION_CONFIRM] = self->confirm_list;
+  lists[USDTPAY_SECTION_OFFERS] = self->offers_list;
+  lists[USDTPAY_SECTION_AWAITING] = self->awaiting_list;
+  for (guint i = 0; i < USDTPAY_N_SECTIONS; i++)
+    {
+      GListModel *model = usdtpay_order_store_get_section (self->store, i);
+
+      set_list_model (lists[i], model);
+      g_signal_connect_object (model, "items-changed", G_CALLBACK (store_items_changed_cb),
+                               self, G_CONNECT_SWAPPED);
+    }
+  history = gtk_no_selection_new (g_object_ref (usdtpay_order_store_get_history (self->store)));
+  gtk_column_view_set_model (self->history_view, GTK_SELECTION_MODEL (history));
+
+  g_signal_connect_object (self->store, "order-arrived", G_CALLBACK (order_arrived_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (mark_seen_if_visible), NULL);
+  g_signal_connect (self, "notify::visible", G_CALLBACK (visible_changed_cb), NULL);
+  g_signal_connect_object (self->main_stack, "notify::visible-child",
+                           G_CALLBACK (schedule_describe), self, G_CONNECT_SWAPPED);
+
+  self->tick_source = g_timeout_add_seconds (1, tick_cb, self);
+  update_sections (self);
+}
+
+UsdtpayWindow *
+usdtpay_window_new (AdwApplication *application,
+                    GSettings      *settings,
+                    UsdtpayAlerts  *alerts)
+{
+  UsdtpayWindow *self;
+
+  g_return_val_if_fail (ADW_IS_APPLICATION (application), NULL);
+  g_return_val_if_fail (G_IS_SETTINGS (settings), NULL);
+  g_return_val_if_fail (USDTPAY_IS_ALERTS (alerts), NULL);
+
+  self = g_object_new (USDTPAY_TYPE_WINDOW,
+                       "application", application,
+                       NULL);
+  self->settings = g_object_ref (settings);
+  self->alerts = g_object_ref (alerts);
+
+  g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
+  g_settings_bind (settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+
+  return self;
+}
+
+gboolean
+usdtpay_window_get_online (UsdtpayWindow *self)
+{
+  g_return_val_if_fail (USDTPAY_IS_WINDOW (self), FALSE);
+
+  return self->in_session && self->online;
+}
+
+void
+usdtpay_window_show_order (UsdtpayWindow *self,
+                           const char    *id)
+{
+  UsdtpayOrderObject *object;
+
+  g_return_if_fail (USDTPAY_IS_WINDOW (self));
+  g_return_if_fail (id != NULL);
+
+  gtk_window_present (GTK_WINDOW (self));
+  if (!self->in_session)
+    return;
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "orders");
+  object = usdtpay_order_store_lookup (self->store, id);
+  if (object != NULL)
+    usdtpay_order_object_set_seen (object, TRUE);
+}
+
+UsdtpayOrderStore *
+usdtpay_window_get_store (UsdtpayWindow *self)
+{
+  g_return_val_if_fail (USDTPAY_IS_WINDOW (self), NULL);
+
+  return self->store;
+}
+
+void
+usdtpay_window_add_toast (UsdtpayWindow *self,
+                          const char    *text)
+{
+  AdwToast *toast;
+
+  g_return_if_fail (USDTPAY_IS_WINDOW (self));
+  g_return_if_fail (text != NULL);
+
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (text);
+
+  toast = adw_toast_new (text);
+  adw_toast_set_timeout (toast, 5);
+  adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  schedule_describe (self);
+}
+
+GtkWindow *
+usdtpay_window_get_dialog (UsdtpayWindow *self)
+{
+  g_return_val_if_fail (USDTPAY_IS_WINDOW (self), NULL);
+
+  return self->dialog;
+}
+
+gboolean
+usdtpay_window_respond_dialog (UsdtpayWindow *self,
+                               const char    *response,
+                               gboolean       check)
+{
+  g_return_val_if_fail (USDTPAY_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (response != NULL, FALSE);
+
+  if (self->dialog == NULL)
+    return FALSE;
+
+  if (check && USDTPAY_IS_CONFIRM_DIALOG (self->dialog))
+    usdtpay_confirm_dialog_set_checked (USDTPAY_CONFIRM_DIALOG (self->dialog), TRUE);
+
+  if (!adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (self->dialog), response) ||
+      !adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (self->dialog), response))
+    return FALSE;
+
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (self->dialog), response);
+  gtk_window_destroy (self->dialog);
+
+  return TRUE;
+}
+
+char *
+usdtpay_window_describe (UsdtpayWindow *self)
+{
+  static const char *section_names[] = { "confirm", "offers", "awaiting" };
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  GListModel *history;
+
+  g_return_val_if_fail (USDTPAY_IS_WINDOW (self), NULL);
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "page");
+  json_builder_add_string_value (builder, gtk_stack_get_visible_child_name (self->main_stack));
+  json_builder_set_member_name (builder, "login_error");
+  json_builder_add_string_value (builder, gtk_widget_get_visible (GTK_WIDGET (self->login_error))
+                                          ? gtk_label_get_text (self->login_error) : "");
+  json_builder_set_member_name (builder, "connection");
+  json_builder_add_string_value (builder, gtk_label_get_text (self->connection_label));
+  json_builder_set_member_name (builder, "feed_state");
+  json_builder_add_int_value (builder, self->feed != NULL ? usdtpay_feed_get_state (self->feed) : 0);
+  json_builder_set_member_name (builder, "last_seq");
+  json_builder_add_int_value (builder, self->feed != NULL ? usdtpay_feed_get_last_seq (self->feed) : 0);
+  json_builder_set_member_name (builder, "online");
+  json_builder_add_boolean_value (builder, self->online);
+  json_builder_set_member_name (builder, "auto_match");
+  json_builder_add_boolean_value (builder, self->auto_match);
+  json_builder_set_member_name (builder, "last_toast");
+  json_builder_add_string_value (builder, self->last_toast != NULL ? self->last_toast : "");
+  json_builder_set_member_name (builder, "dialog");
+  json_builder_add_boolean_value (builder, self->dialog != NULL);
+  json_builder_set_member_name (builder, "repeating");
+  json_builder_add_int_value (builder, usdtpay_alerts_get_n_repeating (self->alerts));
+
+  json_builder_set_member_name (builder, "sections");
+  json_builder_begin_object (builder);
+  for (guint i = 0; i < USDTPAY_N_SECTIONS; i++)
+    {
+      GListModel *model = usdtpay_order_store_get_section (self->store, i);
+
+      json_builder_set_member_name (builder, section_names[i]);
+      json_builder_begin_array (builder);
+      for (guint j = 0; j < g_list_model_get_n_items (model); j++)
+        {
+          g_autoptr(UsdtpayOrderObject) object = g_list_model_get_item (model, j);
+
+          json_builder_add_string_value (builder, usdtpay_order_object_get_id (object));
+        }
+      json_builder_end_array (builder);
+    }
+  json_builder_end_object (builder);
+
+  history = usdtpay_order_store_get_history (self->store);
+  json_builder_set_member_name (builder, "history");
+  json_builder_begin_array (builder);
+  for (guint j = 0; j < g_list_model_get_n_items (history); j++)
+    {
+      g_autoptr(UsdtpayOrderObject) object = g_list_model_get_item (history, j);
+
+      json_builder_add_string_value (builder, usdtpay_order_object_get_id (object));
+    }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+
+  return usdtpay_json_to_string (root, NULL);
+}
