@@ -49,18 +49,35 @@ static const char usage_text[] =
   "  recover MESSAGE SIGNATURE   the address that signed an EIP-191 message\n"
   "  --help                      this text\n";
 
+/* Messages go out as UTF-8 whatever the locale: g_printerr() would turn
+ * the library's quotation marks into “?” under LANG=C.
+ */
+static void
+print_error (const char *message)
+{
+  fprintf (stderr, "usdtpay-chain: %s\n", message);
+  fflush (stderr);
+}
+
 static int
 usage_error (const char *message)
 {
-  g_printerr ("usdtpay-chain: %s\n", message);
-  g_printerr ("Try “usdtpay-chain --help”.\n");
+  print_error (message);
+  fputs ("Try “usdtpay-chain --help”.\n", stderr);
   return EXIT_USAGE;
 }
 
 static int
 fail (const GError *error)
 {
-  g_printerr ("usdtpay-chain: %s\n", error->message);
+  print_error (error->message);
+  return EXIT_FAILURE;
+}
+
+static int
+refuse (const char *message)
+{
+  print_error (message);
   return EXIT_FAILURE;
 }
 
@@ -416,7 +433,7 @@ cmd_sign_tx (const char *arg)
   wipe_string (g_steal_pointer (&input));
 
   if (!JSON_NODE_HOLDS_OBJECT (root))
-    return usage_error ("sign-tx wants a JSON object");
+    return refuse ("sign-tx wants a JSON object");
   object = json_node_get_object (root);
   if (!check_members (object, &error))
     return fail (error);
@@ -429,8 +446,9 @@ cmd_sign_tx (const char *arg)
     usdtpay_transaction_init (&tx, USDTPAY_TRANSACTION_EIP1559);
   else
     {
-      g_printerr ("usdtpay-chain: Transaction type must be “legacy” or “eip1559”, not “%s”\n", type);
-      return EXIT_FAILURE;
+      g_autofree char *msg = g_strdup_printf ("Transaction type must be “legacy” or “eip1559”, not “%s”", type);
+
+      return refuse (msg);
     }
 
   if (!member_uint64 (object, "chainId", &tx.chain_id, &error) ||
@@ -443,21 +461,14 @@ cmd_sign_tx (const char *arg)
     {
       if (json_object_has_member (object, "maxFeePerGas") ||
           json_object_has_member (object, "maxPriorityFeePerGas"))
-        {
-          g_printerr ("usdtpay-chain: A legacy transaction takes gasPrice, not maxFeePerGas\n");
-          return EXIT_FAILURE;
-        }
+        return refuse ("A legacy transaction takes gasPrice, not maxFeePerGas");
       if (!member_uint256 (object, "gasPrice", TRUE, &tx.gas_price, &error))
         return fail (error);
     }
   else
     {
       if (json_object_has_member (object, "gasPrice"))
-        {
-          g_printerr ("usdtpay-chain: An eip1559 transaction takes maxFeePerGas and "
-                      "maxPriorityFeePerGas, not gasPrice\n");
-          return EXIT_FAILURE;
-        }
+        return refuse ("An eip1559 transaction takes maxFeePerGas and maxPriorityFeePerGas, not gasPrice");
       if (!member_uint256 (object, "maxFeePerGas", TRUE, &tx.max_fee_per_gas, &error) ||
           !member_uint256 (object, "maxPriorityFeePerGas", TRUE, &tx.max_priority_fee_per_gas, &error))
         return fail (error);
