@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <string.h>
+
 #include <libsoup/soup.h>
 
 #include "usdtpay-chain-error.h"

@@ -216,6 +216,14 @@ usdtpay_transaction_sign (const UsdtpayTransaction  *self,
       return NULL;
     }
 
+  if (self->type == USDTPAY_TRANSACTION_EIP1559 &&
+      usdtpay_uint256_compare (&self->max_priority_fee_per_gas, &self->max_fee_per_gas) > 0)
+    {
+      g_set_error_literal (error, USDTPAY_CHAIN_ERROR, USDTPAY_CHAIN_ERROR_INVALID_TRANSACTION,
+                           "The priority fee exceeds the maximum fee per gas; no node would take it");
+      return NULL;
+    }
+
   usdtpay_transaction_signing_hash (self, hash);
   if (!usdtpay_key_sign_hash (key, hash, &signature, error))
     return NULL;

@@ -173,6 +173,24 @@ test_transaction_contract_creation (void)
 }
 
 static void
+test_transaction_fee_order (void)
+{
+  g_auto(UsdtpayTransaction) tx = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UsdtpayKey) key = usdtpay_key_new_random ();
+  g_autoptr(GBytes) raw = NULL;
+
+  usdtpay_transaction_init (&tx, USDTPAY_TRANSACTION_EIP1559);
+  tx.chain_id = 1;
+  tx.gas_limit = 21000;
+  usdtpay_uint256_set_uint64 (&tx.max_fee_per_gas, 10);
+  usdtpay_uint256_set_uint64 (&tx.max_priority_fee_per_gas, 11);
+  raw = usdtpay_transaction_sign (&tx, key, &error);
+  g_assert_null (raw);
+  g_assert_error (error, USDTPAY_CHAIN_ERROR, USDTPAY_CHAIN_ERROR_INVALID_TRANSACTION);
+}
+
+static void
 check_decode_refused (const char *hex)
 {
   g_auto(UsdtpayTransaction) tx = { 0 };
@@ -212,6 +230,7 @@ main (int   argc,
   g_test_add_func ("/chain/transaction/decode-legacy", test_transaction_decode_legacy);
   g_test_add_func ("/chain/transaction/eip1559", test_transaction_eip1559);
   g_test_add_func ("/chain/transaction/contract-creation", test_transaction_contract_creation);
+  g_test_add_func ("/chain/transaction/fee-order", test_transaction_fee_order);
   g_test_add_func ("/chain/transaction/decode-refused", test_transaction_decode_refused);
 
   return g_test_run ();
