@@ -140,6 +140,60 @@ usdtpay_abi_decode_address_word (const guint8     word[32],
   return TRUE;
 }
 
+/**
+ * usdtpay_abi_new_transfer_filter:
+ * @token: the token contract
+ * @to: (nullable): only transfers to this address; %NULL for all
+ * @from_block: the first block
+ * @to_block: the last block, inclusive
+ *
+ * Returns: (transfer full): an eth_getLogs filter object for the token's
+ *   Transfer events
+ */
+JsonNode *
+usdtpay_abi_new_transfer_filter (const UsdtpayAddress *token,
+                                 const UsdtpayAddress *to,
+                                 guint64               from_block,
+                                 guint64               to_block)
+{
+  g_autofree char *token_text = NULL;
+  g_autofree char *from_text = NULL;
+  g_autofree char *to_text = NULL;
+  JsonObject *filter;
+  JsonArray *topics;
+  JsonNode *node;
+
+  g_return_val_if_fail (token != NULL, NULL);
+  g_return_val_if_fail (from_block <= to_block, NULL);
+
+  token_text = usdtpay_address_to_string (token);
+  from_text = usdtpay_hex_encode_quantity (from_block);
+  to_text = usdtpay_hex_encode_quantity (to_block);
+
+  topics = json_array_new ();
+  json_array_add_string_element (topics, USDTPAY_ABI_TRANSFER_TOPIC);
+  if (to != NULL)
+    {
+      guint8 word[32];
+      g_autofree char *word_text = NULL;
+
+      usdtpay_abi_encode_address_word (to, word);
+      word_text = usdtpay_hex_encode (word, sizeof word);
+      json_array_add_null_element (topics);
+      json_array_add_string_element (topics, word_text);
+    }
+
+  filter = json_object_new ();
+  json_object_set_string_member (filter, "address", token_text);
+  json_object_set_array_member (filter, "topics", topics);
+  json_object_set_string_member (filter, "fromBlock", from_text);
+  json_object_set_string_member (filter, "toBlock", to_text);
+
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, filter);
+  return node;
+}
+
 static const char *
 get_string_member (JsonObject  *object,
                    const char  *name,

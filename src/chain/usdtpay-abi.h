@@ -51,6 +51,10 @@ gboolean  usdtpay_abi_decode_uint256        (const guint8         *data,
 gboolean  usdtpay_abi_decode_address_word   (const guint8          word[32],
                                              UsdtpayAddress       *out,
                                              GError              **error);
+JsonNode *usdtpay_abi_new_transfer_filter    (const UsdtpayAddress *token,
+                                             const UsdtpayAddress *to,
+                                             guint64               from_block,
+                                             guint64               to_block);
 gboolean  usdtpay_abi_decode_transfer_log   (JsonObject           *log,
                                              UsdtpayTransferLog   *out,
                                              GError              **error);

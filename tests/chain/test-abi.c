@@ -157,6 +157,34 @@ test_abi_transfer_log_refused (void)
   check_log_refused ("\"blockNumber\":\"0x1b\"", "\"blockNumber\":null");
 }
 
+static void
+test_abi_transfer_filter (void)
+{
+  UsdtpayAddress token, to;
+  g_autoptr(JsonNode) all = NULL;
+  g_autoptr(JsonNode) mine = NULL;
+  g_autofree char *all_text = NULL;
+  g_autofree char *mine_text = NULL;
+
+  g_assert_true (usdtpay_address_parse (&token, "0x5FbDB2315678afecb367f032d93F642f64180aa3", NULL));
+  g_assert_true (usdtpay_address_parse (&to, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8", NULL));
+
+  all = usdtpay_abi_new_transfer_filter (&token, NULL, 0, 26);
+  all_text = json_to_string (all, FALSE);
+  g_assert_cmpstr (all_text, ==,
+                   "{\"address\":\"0x5FbDB2315678afecb367f032d93F642f64180aa3\","
+                   "\"topics\":[\"" USDTPAY_ABI_TRANSFER_TOPIC "\"],"
+                   "\"fromBlock\":\"0x0\",\"toBlock\":\"0x1a\"}");
+
+  mine = usdtpay_abi_new_transfer_filter (&token, &to, 16, 16);
+  mine_text = json_to_string (mine, FALSE);
+  g_assert_cmpstr (mine_text, ==,
+                   "{\"address\":\"0x5FbDB2315678afecb367f032d93F642f64180aa3\","
+                   "\"topics\":[\"" USDTPAY_ABI_TRANSFER_TOPIC "\",null,"
+                   "\"0x00000000000000000000000070997970c51812dc3a010c7d01b50e0d17dc79c8\"],"
+                   "\"fromBlock\":\"0x10\",\"toBlock\":\"0x10\"}");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -168,6 +196,7 @@ main (int   argc,
   g_test_add_func ("/chain/abi/decode-uint256", test_abi_decode_uint256);
   g_test_add_func ("/chain/abi/transfer-log", test_abi_transfer_log);
   g_test_add_func ("/chain/abi/transfer-log-refused", test_abi_transfer_log_refused);
+  g_test_add_func ("/chain/abi/transfer-filter", test_abi_transfer_filter);
 
   return g_test_run ();
 }

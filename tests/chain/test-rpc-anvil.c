@@ -516,6 +516,24 @@ test_anvil_token (void)
   g_assert_cmpmem (transfer_log.transaction_hash, 32, transfer_hash, 32);
   g_assert_cmpuint (transfer_log.block_number, >, mint_log.block_number);
   g_assert_false (transfer_log.removed);
+
+  /* Only the transfers to the recipient, in the blocks up to ours. */
+  {
+    g_autoptr(GAsyncResult) r = NULL;
+    g_autoptr(JsonNode) to_filter = usdtpay_abi_new_transfer_filter (&token, usdtpay_key_get_address (recipient),
+                                                                     0, transfer_log.block_number);
+    g_autoptr(JsonArray) to_logs = NULL;
+    UsdtpayTransferLog only;
+
+    usdtpay_rpc_client_get_logs_async (node.client, to_filter, NULL, store_result_cb, &r);
+    to_logs = usdtpay_rpc_client_get_logs_finish (node.client, wait_for (&r), &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (json_array_get_length (to_logs), ==, 1);
+    g_assert_true (usdtpay_abi_decode_transfer_log (json_array_get_object_element (to_logs, 0), &only, &error));
+    g_assert_no_error (error);
+    g_assert_cmpmem (only.transaction_hash, 32, transfer_hash, 32);
+    g_assert_cmpuint (only.log_index, ==, transfer_log.log_index);
+  }
 }
 
 static void
