@@ -317,6 +317,9 @@ usdtpay_application_startup (GApplication *app)
   static const char *take_accels[] = { "<Control>t", NULL };
   static const char *confirm_accels[] = { "<Control>Return", NULL };
   static const char *reconnect_accels[] = { "<Control>r", NULL };
+  static const char *orders_accels[] = { "<Alt>1", NULL };
+  static const char *history_accels[] = { "<Alt>2", NULL };
+  static const char *wallet_accels[] = { "<Alt>3", NULL };
 
   G_APPLICATION_CLASS (usdtpay_application_parent_class)->startup (app);
 
@@ -334,6 +337,9 @@ usdtpay_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.take-first", take_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.confirm-first", confirm_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.reconnect", reconnect_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-page::orders", orders_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-page::history", history_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-page::wallet", wallet_accels);
 }
 
 static void

@@ -1435,6 +1435,23 @@ reconnect_action (GSimpleAction *action,
     usdtpay_feed_reconnect_now (self->feed);
 }
 
+static void
+show_page_action (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       user_data)
+{
+  UsdtpayWindow *self = user_data;
+  const char *page = g_variant_get_string (param, NULL);
+
+  if (!self->in_session)
+    return;
+
+  if (g_strcmp0 (page, "orders") == 0 ||
+      g_strcmp0 (page, "history") == 0 ||
+      g_strcmp0 (page, "wallet") == 0)
+    adw_view_stack_set_visible_child_name (self->view_stack, page);
+}
+
 static const GActionEntry win_entries[] = {
   { "login", login_action },
   { "take", take_action, "s" },
@@ -1443,6 +1460,7 @@ static const GActionEntry win_entries[] = {
   { "confirm-first", confirm_first_action },
   { "appeal", appeal_action, "s" },
   { "reconnect", reconnect_action },
+  { "show-page", show_page_action, "s" },
   { "online", NULL, NULL, "false", online_change_state },
   { "auto-match", NULL, NULL, "false", auto_match_change_state },
 };
