@@ -877,7 +877,12 @@ lifecycle_paid_reply (Request    *req,
 
   lc->inflight--;
   if (status == 200 && body != NULL)
-    lifecycle_apply_order (lc, body);
+    {
+      lifecycle_apply_order (lc, body);
+      /* A 200 that did not move the order on would leave us waiting forever. */
+      if (!lc->finished && lc->state == USDTPAY_ORDER_MATCHED)
+        lifecycle_finish (lc, TRUE);
+    }
   else if (status == 409 && !lc->finished)
     lifecycle_poll (lc);  /* learn the state it is in instead */
   else if (!lc->finished)

@@ -9,7 +9,6 @@
 # it. Nothing here is mocked: the daemon, its admin commands and `check` are
 # the real programs from the build directory.
 
-import hashlib
 import http.client
 import json
 import os

@@ -7,7 +7,7 @@
 
 import time
 
-from harness import (CheckFailed, World, check, customer_token, eq, expect_error, expect_ok,
+from harness import (CheckFailed, World, customer_token, eq, expect_error, expect_ok,
                      fee_account, fee_of, micro, run, usdt)
 
 CREDIT = 100000 * 1000000

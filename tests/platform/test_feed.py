@@ -6,7 +6,6 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-import json
 import os
 import subprocess
 import threading

@@ -6,7 +6,7 @@
 
 import time
 
-from harness import (CheckFailed, Feed, World, check, customer_token, eq, expect_error,
+from harness import (CheckFailed, World, check, customer_token, eq, expect_error,
                      fee_account, fee_of, micro, run, usdt)
 
 CREDIT = 100000 * 1000000

@@ -25,7 +25,7 @@ def order_body(**over):
 def test_negative_matrix(d):
     w = World(d, merchants=('alice', 'bob'))
     shop2 = d.add_shop('shop2')
-    alice, bob, sue, shop = w.tokens['alice'], w.tokens['bob'], w.support, w.shop_key
+    alice, sue, shop = w.tokens['alice'], w.support, w.shop_key
 
     o = d.create_order(shop, amount='100.000000', external_id='neg-o')
     t = customer_token(o)
