@@ -31,6 +31,7 @@ struct _UsdtpayAlerts
   GPtrArray  *repeats;
   guint       repeat_source;
   gint64      last_played_at;
+  gboolean    warned;
 };
 
 G_DEFINE_FINAL_TYPE (UsdtpayAlerts, usdtpay_alerts, G_TYPE_OBJECT)
@@ -169,7 +170,12 @@ usdtpay_alerts_play (UsdtpayAlerts    *self,
 
   if (res != CA_SUCCESS)
     {
-      g_warning ("Could not play the “%s” alert: %s", kinds[kind].event_id, ca_strerror (res));
+      /* Once is enough: with no sound server every alert would say it. */
+      if (!self->warned)
+        g_warning ("Could not play the “%s” alert: %s", kinds[kind].event_id, ca_strerror (res));
+      else
+        g_debug ("Could not play the “%s” alert: %s", kinds[kind].event_id, ca_strerror (res));
+      self->warned = TRUE;
       return FALSE;
     }
 

@@ -152,6 +152,78 @@ class Session:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+NOTIFICATIONS_XML = """<node>
+  <interface name="org.freedesktop.Notifications">
+    <method name="Notify">
+      <arg type="s" direction="in"/><arg type="u" direction="in"/><arg type="s" direction="in"/>
+      <arg type="s" direction="in"/><arg type="s" direction="in"/><arg type="as" direction="in"/>
+      <arg type="a{sv}" direction="in"/><arg type="i" direction="in"/><arg type="u" direction="out"/>
+    </method>
+    <method name="CloseNotification"><arg type="u" direction="in"/></method>
+    <method name="GetCapabilities"><arg type="as" direction="out"/></method>
+    <method name="GetServerInformation">
+      <arg type="s" direction="out"/><arg type="s" direction="out"/>
+      <arg type="s" direction="out"/><arg type="s" direction="out"/>
+    </method>
+    <signal name="NotificationClosed"><arg type="u"/><arg type="u"/></signal>
+    <signal name="ActionInvoked"><arg type="u"/><arg type="s"/></signal>
+  </interface>
+</node>"""
+
+
+def notification_server(path):
+    """A desktop notification server on the session bus that writes each
+    Notify call as a JSON line to @path (run as a subprocess)."""
+    from gi.repository import Gio, GLib
+    node = Gio.DBusNodeInfo.new_for_xml(NOTIFICATIONS_XML)
+    counter = [0]
+
+    def on_call(conn, sender, obj, iface, method, params, invocation):
+        if method == 'Notify':
+            app_name, _, _, summary, body, actions, hints, _ = params.unpack()
+            counter[0] += 1
+            with open(path, 'a') as f:
+                f.write(json.dumps({'app': app_name, 'summary': summary, 'body': body,
+                                    'actions': actions, 'urgency': hints.get('urgency')}) + '\n')
+            invocation.return_value(GLib.Variant('(u)', (counter[0],)))
+        elif method == 'GetCapabilities':
+            invocation.return_value(GLib.Variant('(as)', (['body', 'actions'],)))
+        elif method == 'GetServerInformation':
+            invocation.return_value(GLib.Variant('(ssss)', ('apptest', 'usdtpay', '1', '1.2')))
+        else:
+            invocation.return_value(None)
+
+    def on_bus(conn, name):
+        conn.register_object('/org/freedesktop/Notifications', node.interfaces[0], on_call, None, None)
+
+    def on_name(conn, name):
+        with open(path + '.ready', 'w') as f:
+            f.write('ready')
+
+    Gio.bus_own_name(Gio.BusType.SESSION, 'org.freedesktop.Notifications', Gio.BusNameOwnerFlags.NONE,
+                     on_bus, on_name, None)
+    GLib.MainLoop().run()
+
+
+class Notifications:
+    def __init__(self, session):
+        self.path = os.path.join(session.dir, 'notifications.jsonl')
+        self.proc = subprocess.Popen([sys.executable, os.path.abspath(__file__), '--notification-server',
+                                      self.path])
+        session.procs.append(self.proc)
+        wait_until(lambda: os.path.exists(self.path + '.ready'), 20, 'the notification server')
+
+    def all(self):
+        try:
+            with open(self.path) as f:
+                return [json.loads(line) for line in f if line.strip()]
+        except OSError:
+            return []
+
+    def wait(self, pred, what, timeout=20):
+        return wait_until(lambda: [n for n in self.all() if pred(n)], timeout, what)
+
+
 class Recorder:
     """parec on the null sink's monitor: raw s16le stereo 44.1 kHz."""
 
@@ -416,7 +488,7 @@ class App:
         if os.path.exists(path):
             os.unlink(path)
         self.action('test-screenshot', "<'%s'>" % path)
-        wait_until(lambda: os.path.exists(path) and os.path.getsize(path) > 0, 10, 'screenshot ' + name)
+        wait_until(lambda: os.path.exists(path) and os.path.getsize(path) > 0, 30, 'screenshot ' + name)
         log('screenshot', path)
         return path
 
@@ -695,15 +767,25 @@ def test_background(session):
     pw = platform.add_merchant('alice', 'alice-password')
     shop = platform.add_shop('shop')
     session.gsettings('repeat-interval', '0')
+    notes = Notifications(session)
     app = logged_in_app(session, platform, 'alice', pw)
     go_online(app)
-    # Closing the window while online keeps the app running, still live.
+    # Closing the window while online keeps the app running, still live,
+    # and a notification says so.
     app.action('test-close-window')
-    time.sleep(1.0)
+    notes.wait(lambda n: n['summary'] == 'UsdtPay Is Still Running', 'the "still running" notification')
     check(app.proc.poll() is None, 'the app keeps running in the background')
-    o1 = platform.create_order(shop, 1)
+    o1 = platform.create_order(shop, 1, fiat='720.00', method='alipay')
     app.wait(in_section('offers', o1['id']), 'an offer arriving in the background')
-    app.action('activate')
+    # The window is not active: a notification with the amounts and method,
+    # whose default action opens the order.
+    n = notes.wait(lambda n: n['summary'] == 'New Order Offered', 'the new-offer notification')[0]
+    check(n['body'] == 'CNY 720.00 · 100.000000 USDT · Alipay', 'the notification body', n)
+    check('default' in n['actions'], 'the notification has a default action', n)
+    app.action('show-order', "<'%s'>" % o1['id'])
+    app.wait(lambda s: s.get('page') == 'desk', 'the window back')
+    time.sleep(1.0)
+    app.screenshot('back-from-background')
     app.quit()
     platform.stop()
 
@@ -727,6 +809,9 @@ TESTS = {
 
 
 def main():
+    if sys.argv[1] == '--notification-server':
+        notification_server(sys.argv[2])
+        return 0
     name = sys.argv[1]
     fn, sound = TESTS[name]
     session = None
