@@ -19,6 +19,7 @@
 #include <glib-unix.h>
 #include <sodium.h>
 
+#include "usdtpay-admin.h"
 #include "usdtpay-auth.h"
 #include "usdtpay-engine.h"
 #include "usdtpay-server.h"
@@ -149,6 +150,7 @@ command_serve (int    argc,
   g_autoptr(UsdtpayStore) store = NULL;
   g_autoptr(UsdtpayEngine) engine = NULL;
   g_autoptr(UsdtpayServer) server = NULL;
+  g_autoptr(UsdtpayAdminService) admin = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *base_url = NULL;
@@ -198,6 +200,8 @@ command_serve (int    argc,
   if (!(engine = usdtpay_engine_new (store, &config, &error)))
     return fail (error);
 
+  if (!(admin = usdtpay_admin_service_new (engine, db, &error)))
+    return fail (error);
   server = usdtpay_server_new (engine, certificate);
   if (!(base_url = usdtpay_server_listen (server, listen ? listen : "127.0.0.1:8080", &error)))
     return fail (error);
@@ -215,6 +219,7 @@ command_serve (int    argc,
   g_main_loop_run (loop);
 
   g_clear_object (&server);
+  g_clear_object (&admin);
   usdtpay_store_close (store);
   close (lock_fd);
 
@@ -288,124 +293,6 @@ read_password_file (const char  *path,
   return g_steal_pointer (&contents);
 }
 
-static gboolean
-need_args (char       **args,
-           guint        n,
-           const char  *usage,
-           GError     **error)
-{
-  if (g_strv_length (args) != n)
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, "usage: admin %s", usage);
-      return FALSE;
-    }
-
-  return TRUE;
-}
-
-static gboolean
-run_admin (UsdtpayEngine  *engine,
-           char          **args,
-           const char     *password_file,
-           const char     *scopes_text,
-           GError        **error)
-{
-  g_autoptr(UsdtpayChange) change = usdtpay_change_new ();
-  g_autofree char *printed = NULL;
-  const char *command = args[0];
-
-  if (g_str_equal (command, "add-shop"))
-    {
-      if (!need_args (args, 2, "add-shop NAME", error) ||
-          !usdtpay_engine_add_principal (engine, args[1], USDTPAY_ROLE_SHOP, NULL, change, error) ||
-          !(printed = usdtpay_engine_add_api_key (engine, args[1], USDTPAY_SCOPE_ALL, change, error)))
-        return FALSE;
-    }
-  else if (g_str_equal (command, "add-merchant") || g_str_equal (command, "add-support"))
-    {
-      gboolean merchant = g_str_equal (command, "add-merchant");
-      g_autofree char *password = NULL;
-      g_autofree char *hash = NULL;
-
-      if (!need_args (args, 2, merchant ? "add-merchant USER --password-file F"
-                                        : "add-support USER --password-file F", error) ||
-          !(password = read_password_file (password_file, error)) ||
-          !(hash = usdtpay_password_hash (password, error)))
-        return FALSE;
-      sodium_memzero (password, strlen (password));
-      if (!usdtpay_engine_add_principal (engine, args[1],
-                                         merchant ? USDTPAY_ROLE_MERCHANT : USDTPAY_ROLE_SUPPORT,
-                                         hash, change, error))
-        return FALSE;
-    }
-  else if (g_str_equal (command, "credit"))
-    {
-      gint64 amount = 0;
-
-      if (!need_args (args, 3, "credit USER AMOUNT", error) ||
-          !usdtpay_usdt_parse (args[2], &amount, error) ||
-          !usdtpay_engine_credit (engine, args[1], amount, change, error))
-        return FALSE;
-    }
-  else if (g_str_equal (command, "add-key"))
-    {
-      guint scopes = scopes_text ? usdtpay_scopes_parse (scopes_text) : USDTPAY_SCOPE_ALL;
-
-      if (!need_args (args, 2, "add-key SHOP [--scopes S]", error))
-        return FALSE;
-      if (scopes == 0)
-        {
-          g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "--scopes takes orders:write, orders:read, webhooks and balance:withdraw");
-          return FALSE;
-        }
-      if (!(printed = usdtpay_engine_add_api_key (engine, args[1], scopes, change, error)))
-        return FALSE;
-    }
-  else if (g_str_equal (command, "list-keys"))
-    {
-      g_autoptr(GPtrArray) lines = NULL;
-
-      if (!need_args (args, 2, "list-keys SHOP", error))
-        return FALSE;
-      lines = usdtpay_engine_list_api_keys (engine, args[1]);
-      for (guint i = 0; i < lines->len; i++)
-        g_print ("%s\n", (const char *)g_ptr_array_index (lines, i));
-      return TRUE;
-    }
-  else if (g_str_equal (command, "revoke-key"))
-    {
-      if (!need_args (args, 3, "revoke-key SHOP PREFIX", error) ||
-          !usdtpay_engine_revoke_api_key (engine, args[1], args[2], change, error))
-        return FALSE;
-    }
-  else if (g_str_equal (command, "rotate-key"))
-    {
-      guint scopes = scopes_text ? usdtpay_scopes_parse (scopes_text) : USDTPAY_SCOPE_ALL;
-
-      if (!need_args (args, 3, "rotate-key SHOP PREFIX", error) ||
-          !usdtpay_engine_revoke_api_key (engine, args[1], args[2], change, error) ||
-          !(printed = usdtpay_engine_add_api_key (engine, args[1], scopes, change, error)))
-        return FALSE;
-    }
-  else
-    {
-      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_UNKNOWN_OPTION, "unknown admin command %s",
-                   command);
-      return FALSE;
-    }
-
-  if (!commit_sync (engine, g_steal_pointer (&change), error))
-    return FALSE;
-  if (printed != NULL)
-    {
-      g_print ("%s\n", printed);
-      sodium_memzero (printed, strlen (printed));
-    }
-
-  return TRUE;
-}
-
 static int
 command_admin (int    argc,
                char **argv)
@@ -426,10 +313,13 @@ command_admin (int    argc,
                           "list-keys, rotate-key, revoke-key");
   g_autoptr(UsdtpayStore) store = NULL;
   g_autoptr(UsdtpayEngine) engine = NULL;
+  g_autoptr(UsdtpayChange) change = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *output = NULL;
   UsdtpayEngineConfig config = { 300, 15, 30, USDTPAY_DEFAULT_FEE_BPS, 3600 };
+  const char * const *args;
   int lock_fd;
-  int status;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -444,16 +334,52 @@ command_admin (int    argc,
       g_printerr ("usdtpay-platform: --db FILE is required\n");
       return EXIT_USAGE;
     }
-  if ((lock_fd = lock_database (db, &error)) < 0 ||
-      !(store = open_store (db, dev, &error)) ||
-      !(engine = usdtpay_engine_new (store, &config, &error)))
-    return fail (error);
+  args = (const char * const *)argv + 1;
 
-  status = run_admin (engine, argv + 1, password_file, scopes, &error) ? EXIT_SUCCESS : fail (error);
-  usdtpay_store_close (store);
-  close (lock_fd);
+  /* The password is hashed here, so it never travels to the daemon. */
+  if (g_str_equal (args[0], "add-merchant") || g_str_equal (args[0], "add-support"))
+    {
+      g_autofree char *password = read_password_file (password_file, &error);
 
-  return status;
+      if (password == NULL)
+        return fail (error);
+      hash = usdtpay_password_hash (password, &error);
+      sodium_memzero (password, strlen (password));
+      if (hash == NULL)
+        return fail (error);
+    }
+
+  if ((lock_fd = lock_database (db, &error)) < 0)
+    {
+      /* A daemon serves this database: it applies the command itself. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY))
+        return fail (error);
+      g_clear_error (&error);
+      if (!usdtpay_admin_remote (db, args, hash, scopes, &output, &error))
+        return fail (error);
+    }
+  else
+    {
+      if (!(store = open_store (db, dev, &error)) ||
+          !(engine = usdtpay_engine_new (store, &config, &error)))
+        return fail (error);
+      change = usdtpay_change_new ();
+      if (!usdtpay_admin_apply (engine, args, hash, scopes, change, &output, &error) ||
+          !commit_sync (engine, g_steal_pointer (&change), &error))
+        {
+          usdtpay_store_close (store);
+          return fail (error);
+        }
+      usdtpay_store_close (store);
+      close (lock_fd);
+    }
+
+  if (output != NULL && *output != '\0')
+    g_print ("%s\n", output);
+  if (output != NULL)
+    sodium_memzero (output, strlen (output));
+
+  return EXIT_SUCCESS;
 }
 
 /* check */
