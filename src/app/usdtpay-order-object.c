@@ -51,6 +51,9 @@ enum {
   PROP_AGE_TEXT,
   PROP_STATE_TEXT,
   PROP_TIME_TEXT,
+  PROP_AMOUNT,
+  PROP_FIAT_AMOUNT,
+  PROP_SEARCH_TEXT,
   PROP_URGENT,
   PROP_BUSY,
   PROP_SEEN,
@@ -298,6 +301,27 @@ usdtpay_order_object_get_property (GObject    *object,
       g_value_take_string (value, format_time (self->order->created_at));
       break;
 
+    case PROP_AMOUNT:
+      g_value_set_int64 (value, self->order->amount);
+      break;
+
+    case PROP_FIAT_AMOUNT:
+      g_value_set_int64 (value, self->order->fiat_amount);
+      break;
+
+    case PROP_SEARCH_TEXT:
+      /* What a merchant may type to find an order. */
+      g_value_take_string (value,
+                           g_strjoin (" ", self->order->id,
+                                      self->fiat_text != NULL ? self->fiat_text : "",
+                                      usdtpay_method_display_name (self->order->method),
+                                      usdtpay_order_state_display_name (self->order->state),
+                                      self->order->customer_ref != NULL ? self->order->customer_ref : "",
+                                      self->order->payer_name != NULL ? self->order->payer_name : "",
+                                      self->order->external_id != NULL ? self->order->external_id : "",
+                                      NULL));
+      break;
+
     case PROP_URGENT:
       g_value_set_boolean (value, self->urgent);
       break;
@@ -339,6 +363,9 @@ usdtpay_order_object_class_init (UsdtpayOrderObjectClass *klass)
   properties[PROP_AGE_TEXT] = g_param_spec_string ("age-text", NULL, NULL, NULL, ro);
   properties[PROP_STATE_TEXT] = g_param_spec_string ("state-text", NULL, NULL, NULL, ro);
   properties[PROP_TIME_TEXT] = g_param_spec_string ("time-text", NULL, NULL, NULL, ro);
+  properties[PROP_AMOUNT] = g_param_spec_int64 ("amount", NULL, NULL, G_MININT64, G_MAXINT64, 0, ro);
+  properties[PROP_FIAT_AMOUNT] = g_param_spec_int64 ("fiat-amount", NULL, NULL, G_MININT64, G_MAXINT64, 0, ro);
+  properties[PROP_SEARCH_TEXT] = g_param_spec_string ("search-text", NULL, NULL, NULL, ro);
   properties[PROP_URGENT] = g_param_spec_boolean ("urgent", NULL, NULL, FALSE, ro);
   properties[PROP_BUSY] = g_param_spec_boolean ("busy", NULL, NULL, FALSE, ro);
   properties[PROP_SEEN] = g_param_spec_boolean ("seen", NULL, NULL, FALSE, ro);
@@ -398,6 +425,9 @@ usdtpay_order_object_set_order (UsdtpayOrderObject *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CUSTOMER_REF]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAYER_NAME]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE_TEXT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AMOUNT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FIAT_AMOUNT]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_SEARCH_TEXT]);
   self->remaining = G_MININT64;
   usdtpay_order_object_tick (self, g_get_real_time ());
   g_object_thaw_notify (G_OBJECT (self));

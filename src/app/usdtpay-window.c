@@ -42,6 +42,7 @@ struct _UsdtpayWindow
   guint                 describe_source;
   gint64                load_seq;
   guint                 load_index;
+  guint                 history_index;
 
   gboolean              online;
   gboolean              auto_match;
@@ -78,6 +79,8 @@ struct _UsdtpayWindow
   GtkListView          *offers_list;
   GtkListView          *awaiting_list;
   GtkColumnView        *history_view;
+  GtkSearchEntry       *history_search;
+  GtkStringFilter      *history_filter;
   AdwActionRow         *available_row;
   AdwActionRow         *frozen_row;
   AdwActionRow         *account_row;
@@ -643,6 +646,50 @@ feed_state_cb (UsdtpayWindow *self)
 }
 
 static const char *load_states[] = { "paid", "matched", "pending" };
+/* Then, once the feed runs, the merchant's closed orders for History. */
+static const char *history_states[] = { "completed", "disputed", "cancelled", "expired" };
+
+static void load_history (UsdtpayWindow *self,
+                          guint          index);
+
+static void
+history_loaded_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(GPtrArray) orders = NULL;
+  g_autoptr(GError) error = NULL;
+  guint index = self->history_index;
+
+  orders = usdtpay_client_list_orders_finish (USDTPAY_CLIENT (object), result, NULL, &error);
+  if (orders == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Could not list closed orders: %s", error->message);
+      return;
+    }
+
+  /* Oldest first, so the newest end up on top of the history. */
+  for (guint i = orders->len; i > 0; i--)
+    usdtpay_order_store_apply (self->store, g_ptr_array_index (orders, i - 1), FALSE);
+
+  load_history (self, index + 1);
+}
+
+static void
+load_history (UsdtpayWindow *self,
+              guint          index)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (index >= G_N_ELEMENTS (history_states) || self->client == NULL)
+    return;
+
+  self->history_index = index;
+  usdtpay_client_list_orders_async (self->client, history_states[index], self->cancellable,
+                                    history_loaded_cb, g_object_ref (self));
+}
 
 static void load_next (UsdtpayWindow *self);
 
@@ -693,6 +740,7 @@ load_next (UsdtpayWindow *self)
   if (self->load_index >= G_N_ELEMENTS (load_states))
     {
       usdtpay_feed_start (self->feed, self->load_seq);
+      load_history (self, 0);
       return;
     }
 
@@ -1452,6 +1500,20 @@ show_page_action (GSimpleAction *action,
     adw_view_stack_set_visible_child_name (self->view_stack, page);
 }
 
+static void
+find_action (GSimpleAction *action,
+             GVariant      *param,
+             gpointer       user_data)
+{
+  UsdtpayWindow *self = user_data;
+
+  if (!self->in_session)
+    return;
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "history");
+  gtk_widget_grab_focus (GTK_WIDGET (self->history_search));
+}
+
 static const GActionEntry win_entries[] = {
   { "login", login_action },
   { "take", take_action, "s" },
@@ -1461,6 +1523,7 @@ static const GActionEntry win_entries[] = {
   { "appeal", appeal_action, "s" },
   { "reconnect", reconnect_action },
   { "show-page", show_page_action, "s" },
+  { "find", find_action },
   { "online", NULL, NULL, "false", online_change_state },
   { "auto-match", NULL, NULL, "false", auto_match_change_state },
 };
@@ -1565,6 +1628,7 @@ usdtpay_window_finalize (GObject *object)
   UsdtpayWindow *self = (UsdtpayWindow *)object;
 
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->history_filter);
   g_clear_object (&self->client);
   g_clear_object (&self->store);
   g_clear_object (&self->alerts);
@@ -1616,6 +1680,7 @@ usdtpay_window_class_init (UsdtpayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, offers_list);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, awaiting_list);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_view);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_search);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, available_row);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, frozen_row);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, account_row);
@@ -1639,6 +1704,8 @@ usdtpay_window_init (UsdtpayWindow *self)
 {
   GtkListView *lists[USDTPAY_N_SECTIONS];
   g_autoptr(GtkNoSelection) history = NULL;
+  GtkFilterListModel *filtered;
+  GtkSortListModel *sorted;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -1659,7 +1726,18 @@ usdtpay_window_init (UsdtpayWindow *self)
       g_signal_connect_object (model, "items-changed", G_CALLBACK (store_items_changed_cb),
                                self, G_CONNECT_SWAPPED);
     }
-  history = gtk_no_selection_new (g_object_ref (usdtpay_order_store_get_history (self->store)));
+  /* History: the store's closed orders, filtered by the search entry and
+   * sorted by the clicked column header. */
+  self->history_filter = gtk_string_filter_new (gtk_property_expression_new (USDTPAY_TYPE_ORDER_OBJECT, NULL,
+                                                                             "search-text"));
+  gtk_string_filter_set_match_mode (self->history_filter, GTK_STRING_FILTER_MATCH_MODE_SUBSTRING);
+  gtk_string_filter_set_ignore_case (self->history_filter, TRUE);
+  g_object_bind_property (self->history_search, "text", self->history_filter, "search", G_BINDING_SYNC_CREATE);
+  filtered = gtk_filter_list_model_new (g_object_ref (usdtpay_order_store_get_history (self->store)),
+                                        GTK_FILTER (g_object_ref (self->history_filter)));
+  sorted = gtk_sort_list_model_new (G_LIST_MODEL (filtered),
+                                    g_object_ref (gtk_column_view_get_sorter (self->history_view)));
+  history = gtk_no_selection_new (G_LIST_MODEL (sorted));
   gtk_column_view_set_model (self->history_view, GTK_SELECTION_MODEL (history));
 
   g_signal_connect_object (self->store, "order-arrived", G_CALLBACK (order_arrived_cb),

@@ -504,6 +504,8 @@ class App:
         self.log.close()
         rc = self.proc.returncode
         check(rc == 0, 'the app exits 0 on Quit', rc, self.log_tail())
+        with open(self.log_path, errors='replace') as f:
+            check('-CRITICAL **' not in f.read(), 'no critical warnings from the app', self.log_tail())
 
 
 def in_section(section, order_id):
@@ -744,6 +746,10 @@ def test_merchant_flow(session):
     platform.stop()
     app.wait(lambda s: s.get('connection', '').startswith('Reconnecting'), 'Reconnecting in N s')
     app.screenshot('reconnecting')
+    # A setting change the platform does not take is rolled back, with a toast.
+    app.set_state('auto-match', '<true>')
+    app.wait(lambda s: s.get('last_toast', '').startswith('Auto-match could not be turned on')
+             and s.get('auto_match') is False, 'Auto-match rolled back with a toast')
     platform.start(port)
     app.wait(lambda s: s.get('connection') == 'Connected', 'connected again', timeout=45)
     o5 = platform.create_order(shop, 5)
