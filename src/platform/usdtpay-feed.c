@@ -106,6 +106,7 @@ subscriber_close (Subscriber *sub,
 {
   if (sub->closed)
     return;
+  g_debug ("Closing the feed of %s: %u %s", sub->principal->name, code, reason);
   sub->closed = TRUE;
   g_cancellable_cancel (sub->cancellable);
   if (soup_websocket_connection_get_state (sub->ws) == SOUP_WEBSOCKET_STATE_OPEN)
@@ -314,6 +315,9 @@ closed_cb (SoupWebsocketConnection *ws,
 {
   Subscriber *sub = user_data;
 
+  g_debug ("The feed of %s closed: %u %s", sub->principal->name,
+           soup_websocket_connection_get_close_code (ws),
+           soup_websocket_connection_get_close_data (ws));
   sub->closed = TRUE;
   g_cancellable_cancel (sub->cancellable);
   if (sub->remove_id == 0)
