@@ -24,6 +24,7 @@ struct _UsdtpayApplication
   GSettings      *settings;
   UsdtpayAlerts  *alerts;
   UsdtpayWindow  *window;
+  GtkWindow      *preferences;   /* weak */
 
   /* Command-line login: the demo and the tests. */
   char           *platform;
@@ -138,8 +139,18 @@ preferences_action (GSimpleAction *action,
   UsdtpayApplication *self = user_data;
   UsdtpayPreferencesWindow *prefs;
 
+  if (self->preferences != NULL)
+    {
+      gtk_window_present (self->preferences);
+      return;
+    }
+
   prefs = usdtpay_preferences_window_new (self->window != NULL ? GTK_WINDOW (self->window) : NULL,
                                           self->settings);
+  /* Its Play buttons are app.play-sound: the window must know the app. */
+  gtk_window_set_application (GTK_WINDOW (prefs), GTK_APPLICATION (self));
+  self->preferences = GTK_WINDOW (prefs);
+  g_object_add_weak_pointer (G_OBJECT (prefs), (gpointer *)&self->preferences);
   gtk_window_present (GTK_WINDOW (prefs));
 }
 
@@ -245,9 +256,12 @@ test_screenshot_action (GSimpleAction *action,
   if (self->window == NULL)
     return;
 
+  /* What is on top: a dialog, else Preferences, else the window. */
   widget = GTK_WIDGET (self->window);
   if (usdtpay_window_get_dialog (self->window) != NULL)
     widget = GTK_WIDGET (usdtpay_window_get_dialog (self->window));
+  else if (self->preferences != NULL)
+    widget = GTK_WIDGET (self->preferences);
 
   width = gtk_widget_get_width (widget);
   height = gtk_widget_get_height (widget);
@@ -282,6 +296,17 @@ test_respond_action (GSimpleAction *action,
 }
 
 static void
+test_close_preferences_action (GSimpleAction *action,
+                               GVariant      *param,
+                               gpointer       user_data)
+{
+  UsdtpayApplication *self = user_data;
+
+  if (self->preferences != NULL)
+    gtk_window_destroy (self->preferences);
+}
+
+static void
 test_close_window_action (GSimpleAction *action,
                           GVariant      *param,
                           gpointer       user_data)
@@ -306,6 +331,7 @@ static const GActionEntry test_entries[] = {
   { "test-screenshot", test_screenshot_action, "s" },
   { "test-respond", test_respond_action, "s" },
   { "test-close-window", test_close_window_action },
+  { "test-close-preferences", test_close_preferences_action },
 };
 
 static void

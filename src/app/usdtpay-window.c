@@ -43,6 +43,7 @@ struct _UsdtpayWindow
   gint64                load_seq;
   guint                 load_index;
   guint                 history_index;
+  guint                 n_repeating;
 
   gboolean              online;
   gboolean              auto_match;
@@ -343,6 +344,12 @@ tick_cb (gpointer user_data)
   usdtpay_order_store_tick (self->store, g_get_real_time ());
   update_connection (self);
   mark_seen_if_visible (self);
+
+  if (usdtpay_alerts_get_n_repeating (self->alerts) != self->n_repeating)
+    {
+      self->n_repeating = usdtpay_alerts_get_n_repeating (self->alerts);
+      schedule_describe (self);
+    }
 
   return G_SOURCE_CONTINUE;
 }

@@ -646,8 +646,14 @@ def test_sound(session):
     check(n_on > 44100, 'something was recorded', n_on)
     check(peak_on > 100, 'the new-offer alert is heard', peak_on)
 
+    # Turned off where a merchant turns it off: Preferences, bound to GSettings.
+    app.action('preferences')
+    time.sleep(1.0)
+    app.screenshot('preferences')
     session.gsettings('sound-new-offer', 'false')
-    time.sleep(0.5)
+    time.sleep(1.0)
+    app.screenshot('preferences-new-offer-off')
+    app.action('test-close-preferences')
     rec = Recorder(session, 'offer-off')
     o2 = platform.create_order(shop, 2)
     app.wait(in_section('offers', o2['id']), 'the second offer in the app')
@@ -658,12 +664,45 @@ def test_sound(session):
     check(n_off > 2 * 44100, 'more than a second was recorded', n_off)
     check(peak_off == 0, 'silence when the new-offer sound is off', peak_off)
 
-    # The Preferences "Play" button sounds even when the alert is off.
+    # The Preferences "Play" button sounds even when the alert is off; the
+    # button activates app.play-sound, as this does.
     rec = Recorder(session, 'play-button')
     app.action('play-sound', "<'new-offer'>")
     time.sleep(2.0)
     peak_play, _ = rec.stop()
     check(peak_play > 100, 'the Play button is heard', peak_play)
+    app.quit()
+    platform.stop()
+
+
+def test_repeat(session):
+    platform = Platform(session).start()
+    pw = platform.add_merchant('alice', 'alice-password')
+    shop = platform.add_shop('shop')
+    session.gsettings('repeat-interval', '2')
+    app = logged_in_app(session, platform, 'alice', pw)
+    go_online(app)
+    # Out of sight: in the background, nothing is seen.
+    app.action('test-close-window')
+    time.sleep(1.0)
+    o1 = platform.create_order(shop, 1)
+    app.wait(in_section('offers', o1['id']), 'the offer')
+    app.wait(lambda s: s.get('repeating') == 1, 'the offer waiting to be seen')
+    time.sleep(1.5)
+    rec = Recorder(session, 'repeat')
+    time.sleep(3.0)
+    peak, _ = rec.stop()
+    check(peak > 100, 'the unseen offer sounds again', peak)
+    # Taking it is seeing it: the repeats stop.
+    app.action('take', "<'%s'>" % o1['id'], window=True)
+    app.wait(in_section('awaiting', o1['id']), 'the offer taken')
+    app.wait(lambda s: s.get('repeating') == 0, 'no more repeats')
+    time.sleep(1.2)
+    rec = Recorder(session, 'after-seen')
+    time.sleep(4.5)
+    peak, n = rec.stop()
+    check(n > 2 * 44100 * 2, 'more than two seconds recorded', n)
+    check(peak == 0, 'silence once seen', peak)
     app.quit()
     platform.stop()
 
@@ -809,6 +848,7 @@ TESTS = {
     'session-restore': (test_session_restore, False),
     'sound': (test_sound, True),
     'merchant-flow': (test_merchant_flow, False),
+    'repeat': (test_repeat, True),
     'background': (test_background, False),
     'bench-alert-latency': (bench_alert_latency, True),
 }
