@@ -329,7 +329,11 @@ watchdog_cb (gpointer user_data)
 {
   UsdtpayFeed *self = user_data;
   gint64 now = g_get_monotonic_time ();
-  g_autoptr(GPtrArray) subs = g_ptr_array_copy (self->all, NULL, NULL);
+  g_autoptr(GPtrArray) subs = g_ptr_array_sized_new (self->all->len);
+
+  /* A copy without the free function: closing may reach back into all. */
+  for (guint i = 0; i < self->all->len; i++)
+    g_ptr_array_add (subs, g_ptr_array_index (self->all, i));
 
   for (guint i = 0; i < subs->len; i++)
     {
