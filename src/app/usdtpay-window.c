@@ -67,6 +67,9 @@ struct _UsdtpayWindow
   GtkButton            *connection_button;
   GtkSwitch            *online_switch;
   GtkSwitch            *auto_match_switch;
+  AdwViewSwitcherTitle *switcher_title;
+  GtkWidget            *online_label;
+  GtkWidget            *auto_match_label;
   AdwViewStack         *view_stack;
   GtkStack             *orders_stack;
   AdwStatusPage        *empty_page;
@@ -1606,6 +1609,29 @@ schedule_describe (UsdtpayWindow *self)
     self->describe_source = g_idle_add (describe_idle_cb, self);
 }
 
+/* Narrow windows (down to 360 px) drop the header's words and keep the
+ * icons and switches, which still have tooltips and accessible names. */
+#define COMPACT_WIDTH 640
+
+static void
+width_changed_cb (UsdtpayWindow *self)
+{
+  int width = 0;
+  int height = 0;
+  gboolean compact;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  gtk_window_get_default_size (GTK_WINDOW (self), &width, &height);
+  compact = width > 0 && width < COMPACT_WIDTH;
+
+  gtk_widget_set_visible (GTK_WIDGET (self->connection_label), !compact);
+  gtk_widget_set_visible (self->online_label, !compact);
+  gtk_widget_set_visible (self->auto_match_label, !compact);
+  /* The window's title is in the window list; the pages are in the bottom bar. */
+  adw_view_switcher_title_set_title (self->switcher_title, compact ? "" : _("UsdtPay"));
+}
+
 static void
 usdtpay_window_dispose (GObject *object)
 {
@@ -1674,6 +1700,9 @@ usdtpay_window_class_init (UsdtpayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, connection_button);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, online_switch);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, auto_match_switch);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, online_label);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, switcher_title);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, auto_match_label);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, orders_stack);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, empty_page);
@@ -1754,6 +1783,8 @@ usdtpay_window_init (UsdtpayWindow *self)
   g_signal_connect_object (self->main_stack, "notify::visible-child",
                            G_CALLBACK (schedule_describe), self, G_CONNECT_SWAPPED);
 
+  g_signal_connect (self, "notify::default-width", G_CALLBACK (width_changed_cb), NULL);
+
   self->tick_source = g_timeout_add_seconds (1, tick_cb, self);
   update_sections (self);
 }
@@ -1778,6 +1809,7 @@ usdtpay_window_new (AdwApplication *application,
   g_settings_bind (settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "window-height", self, "default-height", G_SETTINGS_BIND_DEFAULT);
   g_settings_bind (settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+  width_changed_cb (self);
 
   return self;
 }
@@ -1897,6 +1929,8 @@ usdtpay_window_describe (UsdtpayWindow *self)
   json_builder_add_string_value (builder, self->last_toast != NULL ? self->last_toast : "");
   json_builder_set_member_name (builder, "dialog");
   json_builder_add_boolean_value (builder, self->dialog != NULL);
+  json_builder_set_member_name (builder, "width");
+  json_builder_add_int_value (builder, gtk_widget_get_width (GTK_WIDGET (self)));
   json_builder_set_member_name (builder, "repeating");
   json_builder_add_int_value (builder, usdtpay_alerts_get_n_repeating (self->alerts));
 

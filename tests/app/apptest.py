@@ -675,6 +675,24 @@ def test_sound(session):
     platform.stop()
 
 
+def test_narrow(session):
+    # The window works down to 360 px wide: the header still fits.
+    platform = Platform(session).start()
+    pw = platform.add_merchant('alice', 'alice-password')
+    shop = platform.add_shop('shop')
+    session.gsettings('window-width', '360')
+    app = logged_in_app(session, platform, 'alice', pw)
+    go_online(app)
+    o1 = platform.create_order(shop, 1)
+    app.wait(in_section('offers', o1['id']), 'the offer')
+    time.sleep(1.5)
+    app.screenshot('narrow')
+    width = app.state().get('width')
+    check(width is not None and width <= 360, 'the window is 360 px wide', width)
+    app.quit()
+    platform.stop()
+
+
 def test_repeat(session):
     platform = Platform(session).start()
     pw = platform.add_merchant('alice', 'alice-password')
@@ -849,6 +867,7 @@ TESTS = {
     'sound': (test_sound, True),
     'merchant-flow': (test_merchant_flow, False),
     'repeat': (test_repeat, True),
+    'narrow': (test_narrow, False),
     'background': (test_background, False),
     'bench-alert-latency': (bench_alert_latency, True),
 }
