@@ -675,6 +675,71 @@ def test_sound(session):
     platform.stop()
 
 
+def test_confirm_retry(session):
+    # A release whose request finds the platform down is sent again until it
+    # gets an answer, and releases once; a second confirm never sends twice.
+    platform = Platform(session).start()
+    pw = platform.add_merchant('alice', 'alice-password')
+    shop = platform.add_shop('shop')
+    app = logged_in_app(session, platform, 'alice', pw)
+    alice = keyring_lookup(platform.url, 'alice')
+    go_online(app)
+    o1 = platform.create_order(shop, 1)
+    app.wait(in_section('offers', o1['id']), 'the offer')
+    app.action('take', "<'%s'>" % o1['id'], window=True)
+    app.wait(in_section('awaiting', o1['id']), 'taken')
+    platform.customer_pays(o1)
+    app.wait(in_section('confirm', o1['id']), 'paid')
+    before = platform.ok('GET', '/v1/ledger/balances', token=alice)
+
+    app.action('confirm', "<'%s'>" % o1['id'], window=True)
+    app.wait(lambda s: s.get('dialog') is True, 'the confirm dialog')
+    # A second Confirm while the dialog is open opens nothing more.
+    app.action('confirm', "<'%s'>" % o1['id'], window=True)
+    port = platform.port
+    platform.stop()
+    app.action('test-respond', "<'release'>")
+    app.wait(lambda s: s.get('dialog') is False, 'the dialog closed')
+    # While the release is in flight, Confirm opens no dialog.
+    time.sleep(1.5)
+    app.action('confirm', "<'%s'>" % o1['id'], window=True)
+    time.sleep(0.5)
+    check(app.state().get('dialog') is False, 'no second dialog while releasing')
+    check(in_section('confirm', o1['id'])(app.state()), 'still waiting for the platform')
+    platform.start(port)
+    app.wait(nowhere(o1['id']), 'the release to go through after the platform is back', timeout=45)
+    check(app.state().get('last_toast', '').startswith('Released 100.000000 USDT'), 'the release toast',
+          app.state().get('last_toast'))
+    check(platform.order(o1['id'], alice)['state'] == 'completed', 'completed on the platform')
+    after = platform.ok('GET', '/v1/ledger/balances', token=alice)
+    check(micro(before['frozen']) - micro(after['frozen']) == 100 * 1000000, 'released exactly once',
+          before, after)
+    check(micro(after['available']) == micro(before['available']), 'nothing else moved', before, after)
+
+    # Appeal from the row's menu, with a reason: the order leaves for History.
+    o2 = platform.create_order(shop, 2)
+    app.wait(in_section('offers', o2['id']), 'the second offer')
+    app.action('take', "<'%s'>" % o2['id'], window=True)
+    app.wait(in_section('awaiting', o2['id']), 'taken')
+    platform.customer_pays(o2, payer='Zhang San')
+    app.wait(in_section('confirm', o2['id']), 'paid')
+    app.action('appeal', "<'%s'>" % o2['id'], window=True)
+    app.wait(lambda s: s.get('dialog') is True, 'the appeal dialog')
+    time.sleep(0.5)
+    app.screenshot('appeal-dialog')
+    app.action('test-respond', "<'appeal'>")
+    app.wait(nowhere(o2['id']), 'the appealed order to leave the page')
+    app.wait(lambda s: o2['id'] in s.get('history', []), 'the appealed order in History')
+    check(platform.order(o2['id'], alice)['state'] == 'disputed', 'disputed on the platform')
+    app.quit()
+    platform.stop()
+
+
+def micro(text):
+    whole, _, frac = text.partition('.')
+    return int(whole) * 1000000 + int((frac + '000000')[:6])
+
+
 def test_narrow(session):
     # The window works down to 360 px wide: the header still fits.
     platform = Platform(session).start()
@@ -868,6 +933,7 @@ TESTS = {
     'merchant-flow': (test_merchant_flow, False),
     'repeat': (test_repeat, True),
     'narrow': (test_narrow, False),
+    'confirm-retry': (test_confirm_retry, False),
     'background': (test_background, False),
     'bench-alert-latency': (bench_alert_latency, True),
 }
