@@ -429,6 +429,7 @@ update_merchant (UsdtpayWindow *self,
 
   set_balance_row (self->available_row, merchant, "available");
   set_balance_row (self->frozen_row, merchant, "frozen");
+  schedule_describe (self);
 
   if (was_online && !self->online && !self->pending[SETTING_ONLINE] && self->in_session)
     usdtpay_window_add_toast (self, _("The platform set you offline"));
@@ -1929,6 +1930,12 @@ usdtpay_window_describe (UsdtpayWindow *self)
   json_builder_add_string_value (builder, self->last_toast != NULL ? self->last_toast : "");
   json_builder_set_member_name (builder, "dialog");
   json_builder_add_boolean_value (builder, self->dialog != NULL);
+  json_builder_set_member_name (builder, "available");
+  json_builder_add_string_value (builder, adw_action_row_get_subtitle (self->available_row) != NULL
+                                          ? adw_action_row_get_subtitle (self->available_row) : "");
+  json_builder_set_member_name (builder, "frozen");
+  json_builder_add_string_value (builder, adw_action_row_get_subtitle (self->frozen_row) != NULL
+                                          ? adw_action_row_get_subtitle (self->frozen_row) : "");
   json_builder_set_member_name (builder, "width");
   json_builder_add_int_value (builder, gtk_widget_get_width (GTK_WIDGET (self)));
   json_builder_set_member_name (builder, "repeating");

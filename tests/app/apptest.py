@@ -715,6 +715,9 @@ def test_confirm_retry(session):
     check(micro(before['frozen']) - micro(after['frozen']) == 100 * 1000000, 'released exactly once',
           before, after)
     check(micro(after['available']) == micro(before['available']), 'nothing else moved', before, after)
+    # The Wallet page follows the ledger through the feed.
+    app.wait(lambda s: s.get('available') == after['available'] + ' USDT'
+             and s.get('frozen') == after['frozen'] + ' USDT', 'the Wallet page to show the balances')
 
     # Appeal from the row's menu, with a reason: the order leaves for History.
     o2 = platform.create_order(shop, 2)
