@@ -32,6 +32,7 @@ struct _UsdtpayAlerts
   guint       repeat_source;
   gint64      last_played_at;
   gboolean    warned;
+  guint       open_source;
 };
 
 G_DEFINE_FINAL_TYPE (UsdtpayAlerts, usdtpay_alerts, G_TYPE_OBJECT)
@@ -78,6 +79,7 @@ usdtpay_alerts_dispose (GObject *object)
   UsdtpayAlerts *self = (UsdtpayAlerts *)object;
 
   g_clear_handle_id (&self->repeat_source, g_source_remove);
+  g_clear_handle_id (&self->open_source, g_source_remove);
   if (self->repeats != NULL)
     g_ptr_array_set_size (self->repeats, 0);
 
@@ -105,6 +107,20 @@ usdtpay_alerts_class_init (UsdtpayAlertsClass *klass)
   object_class->finalize = usdtpay_alerts_finalize;
 }
 
+static gboolean
+open_idle_cb (gpointer user_data)
+{
+  UsdtpayAlerts *self = user_data;
+  int res;
+
+  self->open_source = 0;
+  res = ca_context_open (self->ca);
+  if (res != CA_SUCCESS)
+    g_debug ("Could not open the sound context yet: %s", ca_strerror (res));
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 usdtpay_alerts_init (UsdtpayAlerts *self)
 {
@@ -126,11 +142,9 @@ usdtpay_alerts_init (UsdtpayAlerts *self)
                            CA_PROP_APPLICATION_ICON_NAME, APPLICATION_ID,
                            NULL);
 
-  /* Open now so that the first alert does not pay for connecting to the
-   * sound server. */
-  res = ca_context_open (self->ca);
-  if (res != CA_SUCCESS)
-    g_debug ("Could not open the sound context yet: %s", ca_strerror (res));
+  /* Connect to the sound server once the window is up, so that neither the
+   * start nor the first alert pays for it. */
+  self->open_source = g_idle_add_full (G_PRIORITY_LOW, open_idle_cb, self, NULL);
 }
 
 UsdtpayAlerts *
@@ -161,6 +175,9 @@ usdtpay_alerts_play (UsdtpayAlerts    *self,
 
   if (self->ca == NULL)
     return FALSE;
+
+  /* An alert before the idle open: ca_context_play() opens the context. */
+  g_clear_handle_id (&self->open_source, g_source_remove);
 
   res = ca_context_play (self->ca, kind + 1,
                          CA_PROP_EVENT_ID, kinds[kind].event_id,

@@ -627,6 +627,31 @@ def test_session_restore(session):
     app = App(session)
     app.wait(lambda s: s.get('page') == 'login', 'the login page after a logged-out start')
     app.quit()
+
+    # A stored session the platform has ended: back to the login page, and
+    # the dead token leaves the keyring.
+    app = logged_in_app(session, platform, 'alice', pw)
+    app.quit()
+    token = keyring_lookup(platform.url, 'alice')
+    platform.ok('DELETE', '/v1/sessions/current', token=token, status=(200, 204))
+    app = App(session)
+    app.wait(lambda s: s.get('page') == 'login' and 'session has ended' in s.get('login_error', ''),
+             'the login page saying the session ended')
+    wait_until(lambda: keyring_lookup(platform.url, 'alice') is None, 10, 'the dead token deleted')
+    app.quit()
+
+    # The platform down at start with a stored session: the desk, waiting
+    # for the platform, which it joins when it is back.
+    app = logged_in_app(session, platform, 'alice', pw)
+    app.quit()
+    port = platform.port
+    platform.stop()
+    app = App(session)
+    app.wait(lambda s: s.get('page') == 'desk' and s.get('connection', '').startswith('Reconnecting'),
+             'the desk, reconnecting')
+    platform.start(port)
+    app.wait(lambda s: s.get('connection') == 'Connected', 'connected once the platform is back', timeout=45)
+    app.quit()
     platform.stop()
 
 
@@ -921,6 +946,59 @@ def test_background(session):
     platform.stop()
 
 
+def x_window_viewable(name):
+    r = subprocess.run(['xwininfo', '-name', name], capture_output=True, text=True)
+    return r.returncode == 0 and 'IsViewable' in r.stdout
+
+
+def bench_app_startup(session):
+    calculator = shutil.which('gnome-calculator')
+    if calculator is None:
+        raise Skip('gnome-calculator is not installed')
+    platform = Platform(session).start()
+    pw = platform.add_merchant('alice', 'alice-password')
+    # A first run logs in and keeps the token; the measured runs start from
+    # the keyring like a merchant's every morning.
+    app = logged_in_app(session, platform, 'alice', pw)
+    app.quit()
+
+    ours, theirs, ours_mapped = [], [], []
+    for _ in range(5):
+        start = time.monotonic()
+        app = App(session)
+        app.wait(lambda s: s.get('desk_frame_at', 0) > 0, 'the logged-in window drawn', timeout=60)
+        state = app.state()
+        ours.append(state['desk_frame_at'] / 1e6 - start)
+        app.quit()
+
+        start = time.monotonic()
+        proc = subprocess.Popen([calculator], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        session.procs.append(proc)
+        wait_until(lambda: x_window_viewable('Calculator'), 60, 'the calculator window', interval=0.005)
+        theirs.append(time.monotonic() - start)
+        proc.terminate()
+        proc.wait(20)
+
+        start = time.monotonic()
+        app = App(session)
+        wait_until(lambda: x_window_viewable('UsdtPay'), 60, 'the UsdtPay window', interval=0.005)
+        ours_mapped.append(time.monotonic() - start)
+        app.wait(lambda s: s.get('page') == 'desk', 'the desk')
+        app.quit()
+
+    def median(values):
+        return sorted(values)[len(values) // 2]
+
+    print('app-startup: usdtpay to the first frame of the logged-in window: median %.0f ms (%s)'
+          % (median(ours) * 1000, ', '.join('%.0f' % (v * 1000) for v in ours)))
+    print('app-startup: usdtpay to its window viewable: median %.0f ms' % (median(ours_mapped) * 1000))
+    print('app-startup: gnome-calculator to its window viewable: median %.0f ms (%s)'
+          % (median(theirs) * 1000, ', '.join('%.0f' % (v * 1000) for v in theirs)))
+    print('app-startup: ratio (logged-in usdtpay / gnome-calculator) %.2f, target <= 1.0'
+          % (median(ours) / median(theirs)))
+    platform.stop()
+
+
 def bench_alert_latency(session):
     r = subprocess.run([os.environ['USDTPAY_BENCH_ALERT_LATENCY']], capture_output=True, text=True,
                        timeout=240)
@@ -939,6 +1017,7 @@ TESTS = {
     'confirm-retry': (test_confirm_retry, False),
     'background': (test_background, False),
     'bench-alert-latency': (bench_alert_latency, True),
+    'bench-app-startup': (bench_app_startup, False),
 }
 
 
