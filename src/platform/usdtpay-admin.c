@@ -396,9 +396,25 @@ usdtpay_admin_remote (const char          *db,
 
   *output = NULL;
 
-  connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, error);
-  if (connection == NULL)
-    return FALSE;
+  /* A daemon that holds the lock may still be loading: give it a moment
+   * to open its socket. */
+  for (guint attempt = 0; connection == NULL; attempt++)
+    {
+      g_autoptr(GError) local_error = NULL;
+
+      connection = g_socket_client_connect (client, G_SOCKET_CONNECTABLE (address), NULL, &local_error);
+      if (connection != NULL)
+        break;
+      if (attempt >= 300 ||
+          !(g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ||
+            g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CONNECTION_REFUSED)))
+        {
+          g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                      "the platform serving %s does not answer on %s: ", db, path);
+          return FALSE;
+        }
+      g_usleep (100 * 1000);
+    }
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "args");

@@ -349,11 +349,22 @@ command_admin (int    argc,
         return fail (error);
     }
 
-  if ((lock_fd = lock_database (db, &error)) < 0)
+  /* The lock is held by a daemon (which has its admin socket open, or soon
+   * will) or by another admin command, which we wait for. */
+  for (guint attempt = 0; (lock_fd = lock_database (db, &error)) < 0; attempt++)
     {
-      /* A daemon serves this database: it applies the command itself. */
+      g_autofree char *socket_path = usdtpay_admin_socket_path (db);
+
       if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_BUSY))
         return fail (error);
+      if (g_file_test (socket_path, G_FILE_TEST_EXISTS) || attempt >= 600)
+        break;
+      g_clear_error (&error);
+      g_usleep (50 * 1000);
+    }
+  if (lock_fd < 0)
+    {
+      /* A daemon serves this database: it applies the command itself. */
       g_clear_error (&error);
       if (!usdtpay_admin_remote (db, args, hash, scopes, &output, &error))
         return fail (error);

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include <sodium.h>
 
@@ -1361,6 +1362,7 @@ usdtpay_server_listen (UsdtpayServer  *self,
 {
   g_autoptr(GSocketConnectable) parsed = NULL;
   g_autoptr(GSocketAddress) socket_address = NULL;
+  g_autoptr(GSocket) socket = NULL;
   g_autoptr(GSList) uris = NULL;
   const char *host;
   char *base_url;
@@ -1378,8 +1380,18 @@ usdtpay_server_listen (UsdtpayServer  *self,
                    "--listen wants a numeric ADDRESS:PORT, not %s", address);
       return NULL;
     }
-  if (!soup_server_listen (self->soup, socket_address,
-                           soup_server_is_https (self->soup) ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+  /* Our own socket, for a backlog that absorbs bursts of new connections
+   * (GLib's default is 10). */
+  socket = g_socket_new (g_socket_address_get_family (socket_address), G_SOCKET_TYPE_STREAM,
+                         G_SOCKET_PROTOCOL_TCP, error);
+  if (socket == NULL)
+    return NULL;
+  g_socket_set_option (socket, SOL_SOCKET, SO_REUSEADDR, 1, NULL);
+  g_socket_set_listen_backlog (socket, 1024);
+  if (!g_socket_bind (socket, socket_address, TRUE, error) ||
+      !g_socket_listen (socket, error) ||
+      !soup_server_listen_socket (self->soup, socket,
+                                  soup_server_is_https (self->soup) ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return NULL;
 
   uris = soup_server_get_uris (self->soup);
