@@ -1799,9 +1799,9 @@ usdtpay_engine_update_merchant (UsdtpayEngine     *self,
       g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, "min must not exceed max");
       return FALSE;
     }
-  if (cap < 0 || cap > 1000)
+  if (cap < 0 || cap > 1000000)
     {
-      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, "cap must be from 0 to 1000");
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, "cap must be from 0 to 1000000");
       return FALSE;
     }
   if ((methods_node = json_object_get_member (params, "methods")) != NULL &&
