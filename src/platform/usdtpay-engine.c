@@ -554,13 +554,16 @@ persist_principal (UsdtpayChange    *change,
 
 /* Events */
 
+/* Appends one event with its object already serialised, so an order is
+ * written once, straight to text. */
 static void
-emit_event (UsdtpayEngine      *self,
-            UsdtpayChange      *change,
-            UsdtpayEventType    type,
-            const char         *order_id,
-            JsonNode           *object,
-            const char * const *audience)
+emit_event_raw (UsdtpayEngine      *self,
+                UsdtpayChange      *change,
+                UsdtpayEventType    type,
+                const char         *order_id,
+                const char         *object_json,
+                gsize               object_length,
+                const char * const *audience)
 {
   UsdtpayCommittedEvent *event = g_new0 (UsdtpayCommittedEvent, 1);
   gint64 at = usdtpay_engine_now (self);
@@ -570,12 +573,26 @@ emit_event (UsdtpayEngine      *self,
   event->seq = ++self->head_seq;
   event->type = type;
   event->audience = g_strdupv ((char **)audience);
-  text = usdtpay_event_encode (event->seq, type, at, object, &length);
+  text = usdtpay_event_encode_raw (event->seq, type, at, object_json, object_length, &length);
   event->body = g_bytes_new_take (text, length);
 
   usdtpay_batch_append_event (change->batch, event->seq, type, at, order_id,
                               (const char * const *)event->audience, event->body);
   g_ptr_array_add (change->events, event);
+}
+
+static void
+emit_event (UsdtpayEngine      *self,
+            UsdtpayChange      *change,
+            UsdtpayEventType    type,
+            const char         *order_id,
+            JsonNode           *object,
+            const char * const *audience)
+{
+  gsize length = 0;
+  g_autofree char *json = usdtpay_json_to_string (object, &length);
+
+  emit_event_raw (self, change, type, order_id, json, length, audience);
 }
 
 /* @by and @reason make the event an audit record of a person's decision. */
@@ -588,15 +605,28 @@ emit_order_event_full (UsdtpayEngine    *self,
                        const char       *reason)
 {
   const UsdtpayOrder *order = eo->order;
-  g_autoptr(JsonNode) node = usdtpay_order_to_node (order, NULL);
   const char *audience[3] = { order->shop, order->merchant, NULL };
+  g_autoptr(GString) json = g_string_sized_new (640);
 
-  if (by != NULL)
-    json_object_set_string_member (json_node_get_object (node), "by", by);
-  if (reason != NULL)
-    json_object_set_string_member (json_node_get_object (node), "reason", reason);
+  usdtpay_order_append_json (order, json, NULL);
+  if (by != NULL || reason != NULL)
+    {
+      /* Extend the object: drop its closing brace, add the members. */
+      g_string_truncate (json, json->len - 1);
+      if (by != NULL)
+        {
+          g_string_append (json, ",\"by\":");
+          usdtpay_json_append_string (json, by, -1);
+        }
+      if (reason != NULL)
+        {
+          g_string_append (json, ",\"reason\":");
+          usdtpay_json_append_string (json, reason, -1);
+        }
+      g_string_append_c (json, '}');
+    }
 
-  emit_event (self, change, type, order->id, node, audience);
+  emit_event_raw (self, change, type, order->id, json->str, json->len, audience);
 }
 
 static void
@@ -616,7 +646,7 @@ emit_offer_event (UsdtpayEngine    *self,
                   GPtrArray        *merchants)
 {
   g_autoptr(GPtrArray) audience = g_ptr_array_new ();
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GString) json = g_string_sized_new (640);
 
   if (merchants == NULL || merchants->len == 0)
     return;
@@ -628,13 +658,15 @@ emit_offer_event (UsdtpayEngine    *self,
   if (type == USDTPAY_EVENT_OFFER_WITHDRAWN)
     {
       /* A withdrawn offer says which order and nothing else. */
-      node = json_node_init_object (json_node_alloc (), json_object_new ());
-      json_object_set_string_member (json_node_get_object (node), "id", eo->order->id);
+      g_string_append (json, "{\"id\":");
+      usdtpay_json_append_string (json, eo->order->id, -1);
+      g_string_append_c (json, '}');
     }
   else
-    node = usdtpay_order_to_node (eo->order, NULL);
+    usdtpay_order_append_json (eo->order, json, NULL);
 
-  emit_event (self, change, type, eo->order->id, node, (const char * const *)audience->pdata);
+  emit_event_raw (self, change, type, eo->order->id, json->str, json->len,
+                  (const char * const *)audience->pdata);
 }
 
 static void
@@ -1011,9 +1043,9 @@ match_order (UsdtpayEngine     *self,
   order->payment_deadline = now + (gint64)self->config.payment_minutes * 60 * G_USEC_PER_SEC;
   bump (eo);
 
+  /* Not persisted: it is rebuilt from the orders' matched_at at start. */
   merchant->last_matched_at = now;
   merchant_order_opened (merchant);
-  persist_principal (change, merchant);
   persist_order (change, eo);
 
   withdraw_offers (self, change, eo, merchant->name);
@@ -2462,8 +2494,11 @@ load_snapshot (UsdtpayEngine        *self,
       EngineOrder *eo = engine_order_add (self, usdtpay_order_ref (op->order.order), op->order.held);
       UsdtpayPrincipal *merchant;
 
-      if (usdtpay_order_state_is_open (eo->order->state) && eo->order->merchant != NULL &&
-          (merchant = g_hash_table_lookup (self->principals, eo->order->merchant)) != NULL)
+      if (eo->order->merchant == NULL ||
+          (merchant = g_hash_table_lookup (self->principals, eo->order->merchant)) == NULL)
+        continue;
+      merchant->last_matched_at = MAX (merchant->last_matched_at, eo->order->matched_at);
+      if (usdtpay_order_state_is_open (eo->order->state))
         merchant_order_opened (merchant);
     }
 

@@ -148,39 +148,52 @@ respond_node (SoupServerMessage *msg,
   respond_bytes (msg, status, body);
 }
 
-/* An order as @caller may see it: the owning shop gets pay_url, the customer
- * the merchant's payment details. */
-static JsonNode *
-order_node_for (UsdtpayServer      *self,
-                UsdtpayCaller      *caller,
-                const UsdtpayOrder *order)
+/* An order as @caller may see it, appended to @out: the owning shop gets
+ * pay_url, the customer the merchant's payment details. Written straight to
+ * text, the platform's hottest path. */
+static void
+append_order_for (UsdtpayServer      *self,
+                  UsdtpayCaller      *caller,
+                  const UsdtpayOrder *order,
+                  GString            *out)
 {
   g_autofree char *pay_url = NULL;
-  JsonNode *node;
+  const UsdtpayMethod *method;
 
   if (caller->role == USDTPAY_ROLE_SHOP)
     pay_url = usdtpay_engine_pay_url (self->engine, order);
-  node = usdtpay_order_to_node (order, pay_url);
+  usdtpay_order_append_json (order, out, pay_url);
 
-  if (caller->role == USDTPAY_ROLE_CUSTOMER &&
-      (order->state == USDTPAY_ORDER_MATCHED || order->state == USDTPAY_ORDER_PAID))
+  if (caller->role != USDTPAY_ROLE_CUSTOMER ||
+      !(order->state == USDTPAY_ORDER_MATCHED || order->state == USDTPAY_ORDER_PAID) ||
+      !(method = usdtpay_engine_order_method (self->engine, order)))
+    return;
+
+  g_string_truncate (out, out->len - 1);
+  g_string_append (out, ",\"payment_details\":{\"method\":");
+  usdtpay_json_append_string (out, method->id, -1);
+  g_string_append (out, ",\"account_name\":");
+  usdtpay_json_append_string (out, method->account_name, -1);
+  g_string_append (out, ",\"account_number\":");
+  usdtpay_json_append_string (out, method->account_number, -1);
+  if (method->qr != NULL)
     {
-      const UsdtpayMethod *method = usdtpay_engine_order_method (self->engine, order);
-
-      if (method != NULL)
-        {
-          JsonObject *details = json_object_new ();
-
-          json_object_set_string_member (details, "method", method->id);
-          json_object_set_string_member (details, "account_name", method->account_name);
-          json_object_set_string_member (details, "account_number", method->account_number);
-          if (method->qr != NULL)
-            json_object_set_string_member (details, "qr", method->qr);
-          json_object_set_object_member (json_node_get_object (node), "payment_details", details);
-        }
+      g_string_append (out, ",\"qr\":");
+      usdtpay_json_append_string (out, method->qr, -1);
     }
+  g_string_append (out, "}}");
+}
 
-  return node;
+static GBytes *
+order_bytes_for (UsdtpayServer      *self,
+                 UsdtpayCaller      *caller,
+                 const UsdtpayOrder *order)
+{
+  GString *out = g_string_sized_new (768);
+
+  append_order_for (self, caller, order, out);
+
+  return g_string_free_to_bytes (out);
 }
 
 /* Requests that wait for the store */
@@ -596,9 +609,7 @@ create_order_now (UsdtpayServer *self,
 
   if (order != NULL)
     {
-      g_autoptr(JsonNode) node = order_node_for (self, &req->caller, order);
-
-      response = node_bytes (node);
+      response = order_bytes_for (self, &req->caller, order);
       status = SOUP_STATUS_CREATED;
     }
   else
@@ -718,7 +729,7 @@ handle_get_order (UsdtpayServer     *self,
 {
   g_auto(UsdtpayCaller) caller = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GBytes) body = NULL;
   UsdtpayOrder *order;
 
   if (!authenticate_for_order (self, msg, order_id, &caller, &error) ||
@@ -729,8 +740,8 @@ handle_get_order (UsdtpayServer     *self,
       return;
     }
 
-  node = order_node_for (self, &caller, order);
-  respond_node (msg, SOUP_STATUS_OK, node);
+  body = order_bytes_for (self, &caller, order);
+  respond_bytes (msg, SOUP_STATUS_OK, body);
 }
 
 static void
@@ -741,8 +752,8 @@ handle_list_orders (UsdtpayServer     *self,
   g_auto(UsdtpayCaller) caller = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) orders = NULL;
-  g_autoptr(JsonBuilder) builder = NULL;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GBytes) body = NULL;
+  GString *out = NULL;
   g_autofree char *next = NULL;
   const char *state_text = query ? g_hash_table_lookup (query, "state") : NULL;
   const char *limit_text = query ? g_hash_table_lookup (query, "limit") : NULL;
@@ -776,24 +787,20 @@ handle_list_orders (UsdtpayServer     *self,
       return;
     }
 
-  builder = json_builder_new ();
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "items");
-  json_builder_begin_array (builder);
+  out = g_string_sized_new (256 + 768 * orders->len);
+  g_string_append (out, "{\"items\":[");
   for (guint i = 0; i < orders->len; i++)
-    json_builder_add_value (builder, order_node_for (self, &caller, g_ptr_array_index (orders, i)));
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "next");
-  if (next != NULL)
-    json_builder_add_string_value (builder, next);
-  else
-    json_builder_add_null_value (builder);
-  json_builder_set_member_name (builder, "seq");
-  json_builder_add_int_value (builder, usdtpay_engine_get_durable_seq (self->engine));
-  json_builder_end_object (builder);
-  node = json_builder_get_root (builder);
-
-  respond_node (msg, SOUP_STATUS_OK, node);
+    {
+      if (i > 0)
+        g_string_append_c (out, ',');
+      append_order_for (self, &caller, g_ptr_array_index (orders, i), out);
+    }
+  g_string_append (out, "],\"next\":");
+  usdtpay_json_append_string (out, next, -1);
+  g_string_append_printf (out, ",\"seq\":%" G_GINT64_FORMAT "}",
+                          usdtpay_engine_get_durable_seq (self->engine));
+  body = g_string_free_to_bytes (g_steal_pointer (&out));
+  respond_bytes (msg, SOUP_STATUS_OK, body);
 }
 
 static gboolean
@@ -849,8 +856,7 @@ handle_order_action (UsdtpayServer      *self,
       return;
     }
 
-  node = order_node_for (self, &req->caller, order);
-  commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_OK, node_bytes (node));
+  commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_OK, order_bytes_for (self, &req->caller, order));
 }
 
 /* Merchants */
