@@ -238,20 +238,72 @@ play_sound_action (GSimpleAction *action,
 /* Test hooks, present only with USDTPAY_TEST_STATE set: the tests drive the
  * app over D-Bus (org.gtk.Actions) and look at it through screenshots. */
 
+typedef struct
+{
+  GtkWidget *widget;
+  char      *path;
+  gulong     handler;
+} Screenshot;
+
+static void
+screenshot_free (Screenshot *shot)
+{
+  g_clear_object (&shot->widget);
+  g_free (shot->path);
+  g_free (shot);
+}
+
+/* Renders @widget as it is now into a PNG. FALSE when it has nothing drawn. */
+static gboolean
+save_screenshot (GtkWidget  *widget,
+                 const char *path)
+{
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = NULL;
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  int width = gtk_widget_get_width (widget);
+  int height = gtk_widget_get_height (widget);
+
+  if (width <= 0 || height <= 0 || !gtk_widget_get_mapped (widget))
+    return FALSE;
+
+  paintable = gtk_widget_paintable_new (widget);
+  snapshot = gtk_snapshot_new ();
+  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  if (node == NULL)
+    return FALSE;
+
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (widget)), node, NULL);
+  if (!gdk_texture_save_to_png (texture, path))
+    g_warning ("Could not save the screenshot to %s", path);
+
+  return TRUE;
+}
+
+static void
+screenshot_after_paint_cb (GdkFrameClock *clock,
+                           Screenshot    *shot)
+{
+  if (!save_screenshot (shot->widget, shot->path))
+    {
+      gtk_widget_queue_draw (shot->widget);
+      return;
+    }
+
+  g_signal_handler_disconnect (clock, shot->handler);
+}
+
 static void
 test_screenshot_action (GSimpleAction *action,
                         GVariant      *param,
                         gpointer       user_data)
 {
   UsdtpayApplication *self = user_data;
+  GdkFrameClock *clock;
   GtkWidget *widget;
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = NULL;
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  GskRenderer *renderer;
-  int width;
-  int height;
+  Screenshot *shot;
 
   if (self->window == NULL)
     return;
@@ -263,25 +315,20 @@ test_screenshot_action (GSimpleAction *action,
   else if (self->preferences != NULL)
     widget = GTK_WIDGET (self->preferences);
 
-  width = gtk_widget_get_width (widget);
-  height = gtk_widget_get_height (widget);
-  if (width <= 0 || height <= 0)
+  /* After the next frame, so what is saved is what was just drawn. */
+  clock = gtk_widget_get_frame_clock (widget);
+  if (clock == NULL)
     {
       g_warning ("The window is not on screen; no screenshot");
       return;
     }
 
-  paintable = gtk_widget_paintable_new (widget);
-  snapshot = gtk_snapshot_new ();
-  gdk_paintable_snapshot (paintable, GDK_SNAPSHOT (snapshot), width, height);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  if (node == NULL)
-    return;
-
-  renderer = gtk_native_get_renderer (GTK_NATIVE (widget));
-  texture = gsk_renderer_render_texture (renderer, node, NULL);
-  if (!gdk_texture_save_to_png (texture, g_variant_get_string (param, NULL)))
-    g_warning ("Could not save the screenshot to %s", g_variant_get_string (param, NULL));
+  shot = g_new0 (Screenshot, 1);
+  shot->widget = g_object_ref (widget);
+  shot->path = g_variant_dup_string (param, NULL);
+  shot->handler = g_signal_connect_data (clock, "after-paint", G_CALLBACK (screenshot_after_paint_cb),
+                                         shot, (GClosureNotify)(void (*)(void))screenshot_free, 0);
+  gtk_widget_queue_draw (widget);
 }
 
 static void

@@ -76,6 +76,10 @@ struct _UsdtpayEngine
   GPtrArray           *order_list;    /* EngineOrder*, creation order */
   GHashTable          *external_ids;  /* "shop\x1fexternal_id" → EngineOrder* */
   GHashTable          *open_orders;   /* EngineOrder* set */
+  GQueue               pending;       /* EngineOrder* created pending, oldest first;
+                                       * the ones matched or closed since are
+                                       * dropped as the queue is walked */
+  GPtrArray           *merchants;     /* UsdtpayPrincipal* of role merchant */
   GHashTable          *balances;      /* account → gint64* */
 
   gint64               head_seq;
@@ -113,6 +117,8 @@ principal_free (gpointer data)
 
   g_free (principal->name);
   g_free (principal->password_hash);
+  g_free (principal->available_account);
+  g_free (principal->frozen_account);
   g_clear_pointer (&principal->methods, g_ptr_array_unref);
   g_free (principal);
 }
@@ -530,6 +536,8 @@ principal_new (const char  *name,
   principal->max = 100000 * USDTPAY_MICRO_PER_USDT;
   principal->cap = 10;
   principal->methods = g_ptr_array_new_with_free_func (method_free);
+  principal->available_account = merchant_account (name, "available");
+  principal->frozen_account = merchant_account (name, "frozen");
 
   return principal;
 }
@@ -905,11 +913,9 @@ merchant_can_take (UsdtpayEngine     *self,
                    const UsdtpayOrder *order,
                    GError           **error)
 {
-  g_autofree char *available = merchant_account (merchant->name, "available");
-
   if (merchant->suspended)
     g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_FORBIDDEN, "the merchant is suspended");
-  else if (usdtpay_engine_balance (self, available) < order->amount)
+  else if (usdtpay_engine_balance (self, merchant->available_account) < order->amount)
     g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INSUFFICIENT_FUNDS,
                  "not enough escrow available for this order");
   else if (order->amount < merchant->min || order->amount > merchant->max)
@@ -955,13 +961,10 @@ eligible_merchants (UsdtpayEngine      *self,
                     const UsdtpayOrder *order)
 {
   GPtrArray *eligible = g_ptr_array_new ();
-  GHashTableIter iter;
-  gpointer value;
 
-  g_hash_table_iter_init (&iter, self->principals);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
-    if (merchant_is_eligible (self, value, order))
-      g_ptr_array_add (eligible, value);
+  for (guint i = 0; i < self->merchants->len; i++)
+    if (merchant_is_eligible (self, g_ptr_array_index (self->merchants, i), order))
+      g_ptr_array_add (eligible, g_ptr_array_index (self->merchants, i));
   g_ptr_array_sort (eligible, compare_least_recently_matched);
 
   return eligible;
@@ -1117,20 +1120,49 @@ open_orders_sorted (UsdtpayEngine *self)
   return orders;
 }
 
-/* Called when a merchant may have become eligible for waiting orders. */
+/* Called when @merchant may have become eligible for waiting orders (or,
+ * with NULL, when any may have). Only @merchant can change their outcome: an
+ * order another auto-matching merchant could take would be matched already. */
 static void
-place_pending_orders (UsdtpayEngine *self,
-                      UsdtpayChange *change)
+place_pending_orders (UsdtpayEngine    *self,
+                      UsdtpayChange    *change,
+                      UsdtpayPrincipal *merchant)
 {
-  g_autoptr(GPtrArray) orders = open_orders_sorted (self);
+  GList *l = self->pending.head;
 
-  for (guint i = 0; i < orders->len; i++)
+  while (l != NULL)
     {
-      EngineOrder *eo = g_ptr_array_index (orders, i);
+      GList *next = l->next;
+      EngineOrder *eo = l->data;
 
-      if (eo->order->state == USDTPAY_ORDER_PENDING)
+      if (eo->order->state != USDTPAY_ORDER_PENDING)
+        g_queue_delete_link (&self->pending, l);
+      else if (merchant == NULL)
         place_order (self, change, eo);
+      else if (merchant->role == USDTPAY_ROLE_MERCHANT && merchant_is_eligible (self, merchant, eo->order))
+        {
+          if (merchant->auto_match)
+            match_order (self, change, eo, merchant, NULL);
+          else if (!was_offered (eo, merchant->name))
+            {
+              g_autoptr(GPtrArray) fresh = g_ptr_array_new ();
+
+              if (eo->offered == NULL)
+                eo->offered = g_ptr_array_new_with_free_func (g_free);
+              g_ptr_array_add (eo->offered, g_strdup (merchant->name));
+              g_ptr_array_add (fresh, merchant->name);
+              emit_offer_event (self, change, eo, USDTPAY_EVENT_ORDER_OFFERED, fresh);
+            }
+        }
+      l = next;
     }
+}
+
+static UsdtpayPrincipal *
+order_merchant (UsdtpayEngine *self,
+                EngineOrder   *eo)
+{
+  return eo->order->merchant ? g_hash_table_lookup (self->principals, eo->order->merchant) : NULL;
 }
 
 /* Orders */
@@ -1256,6 +1288,8 @@ usdtpay_engine_create_order (UsdtpayEngine  *self,
   persist_order (change, eo);
   emit_order_event (self, change, eo, USDTPAY_EVENT_ORDER_CREATED);
   place_order (self, change, eo);
+  if (eo->order->state == USDTPAY_ORDER_PENDING)
+    g_queue_push_tail (&self->pending, eo);
 
   return eo->order;
 }
@@ -1724,13 +1758,14 @@ usdtpay_engine_order_action (UsdtpayEngine       *self,
         }
       apply_complete (self, change, eo);
       emit_order_event (self, change, eo, USDTPAY_EVENT_ORDER_COMPLETED);
-      place_pending_orders (self, change);
+      place_pending_orders (self, change, order_merchant (self, eo));
       break;
 
     case USDTPAY_ACTION_CANCEL:
       apply_cancel (self, change, eo, to);
       emit_order_event_full (self, change, eo, USDTPAY_EVENT_ORDER_CANCELLED, caller_name (caller), NULL);
-      place_pending_orders (self, change);
+      if (eo->order->merchant != NULL)
+        place_pending_orders (self, change, order_merchant (self, eo));
       break;
 
     case USDTPAY_ACTION_DISPUTE:
@@ -1743,7 +1778,7 @@ usdtpay_engine_order_action (UsdtpayEngine       *self,
       if (!apply_resolve (self, change, eo, caller, action == USDTPAY_ACTION_RESOLVE_COMPLETE,
                           ap.reason, error))
         return NULL;
-      place_pending_orders (self, change);
+      place_pending_orders (self, change, order_merchant (self, eo));
       break;
 
     case USDTPAY_ACTION_MATCH:
@@ -1858,7 +1893,7 @@ usdtpay_engine_update_merchant (UsdtpayEngine     *self,
     merchant->disconnected_at = merchant->n_connections > 0 ? 0 : usdtpay_engine_now (self);
 
   emit_merchant_updated (self, change, merchant, NULL, NULL);
-  place_pending_orders (self, change);
+  place_pending_orders (self, change, merchant);
 
   return TRUE;
 }
@@ -1887,7 +1922,7 @@ usdtpay_engine_set_suspended (UsdtpayEngine  *self,
   merchant->suspended = suspended;
   emit_merchant_updated (self, change, merchant, caller_name (caller), reason);
   if (!suspended)
-    place_pending_orders (self, change);
+    place_pending_orders (self, change, merchant);
 
   return TRUE;
 }
@@ -1916,7 +1951,7 @@ usdtpay_engine_merchant_connected (UsdtpayEngine    *self,
   merchant->n_connections++;
   merchant->disconnected_at = 0;
   if (merchant->n_connections == 1 && merchant->online)
-    place_pending_orders (self, change);
+    place_pending_orders (self, change, merchant);
 }
 
 void
@@ -2006,7 +2041,7 @@ usdtpay_engine_tick (UsdtpayEngine *self,
     }
 
   if (!usdtpay_change_is_empty (change))
-    place_pending_orders (self, change);
+    place_pending_orders (self, change, NULL);
 }
 
 gboolean
@@ -2231,6 +2266,8 @@ usdtpay_engine_add_principal (UsdtpayEngine  *self,
   principal->password_hash = g_strdup (password_hash);
   principal->created_at = usdtpay_engine_now (self);
   g_hash_table_insert (self->principals, principal->name, principal);
+  if (role == USDTPAY_ROLE_MERCHANT)
+    g_ptr_array_add (self->merchants, principal);
   persist_principal (change, principal);
 
   return TRUE;
@@ -2365,7 +2402,7 @@ usdtpay_engine_credit (UsdtpayEngine  *self,
   available = merchant_account (name, "available");
   if (!transfer (self, change, "credit", NULL, error, ACCOUNT_CHAIN, -amount, available, amount, NULL))
     return FALSE;
-  place_pending_orders (self, change);
+  place_pending_orders (self, change, merchant);
 
   return TRUE;
 }
@@ -2462,6 +2499,8 @@ load_snapshot (UsdtpayEngine        *self,
       /* Nobody is connected yet: the grace period starts now. */
       principal->disconnected_at = now;
       g_hash_table_insert (self->principals, principal->name, principal);
+      if (principal->role == USDTPAY_ROLE_MERCHANT)
+        g_ptr_array_add (self->merchants, principal);
     }
 
   for (guint i = 0; i < snapshot->api_keys->len; i++)
@@ -2494,6 +2533,8 @@ load_snapshot (UsdtpayEngine        *self,
       EngineOrder *eo = engine_order_add (self, usdtpay_order_ref (op->order.order), op->order.held);
       UsdtpayPrincipal *merchant;
 
+      if (eo->order->state == USDTPAY_ORDER_PENDING)
+        g_queue_push_tail (&self->pending, eo);
       if (eo->order->merchant == NULL ||
           (merchant = g_hash_table_lookup (self->principals, eo->order->merchant)) == NULL)
         continue;
@@ -2583,6 +2624,8 @@ usdtpay_engine_finalize (GObject *object)
 
   g_clear_pointer (&self->external_ids, g_hash_table_unref);
   g_clear_pointer (&self->open_orders, g_hash_table_unref);
+  g_queue_clear (&self->pending);
+  g_clear_pointer (&self->merchants, g_ptr_array_unref);
   g_clear_pointer (&self->orders, g_hash_table_unref);
   g_clear_pointer (&self->order_list, g_ptr_array_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
@@ -2624,5 +2667,7 @@ usdtpay_engine_init (UsdtpayEngine *self)
   self->order_list = g_ptr_array_new_with_free_func (engine_order_free);
   self->external_ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->open_orders = g_hash_table_new (NULL, NULL);
+  g_queue_init (&self->pending);
+  self->merchants = g_ptr_array_new ();
   self->balances = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }

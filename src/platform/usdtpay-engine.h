@@ -53,6 +53,8 @@ typedef struct
   guint        n_connections;
   gint64       disconnected_at;   /* engine clock; 0 while connected */
   guint        n_open;
+  char        *available_account;
+  char        *frozen_account;
 } UsdtpayPrincipal;
 
 /* Who is calling, once authenticated. */

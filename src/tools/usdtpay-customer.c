@@ -21,6 +21,8 @@
 #include <glib/gprintf.h>
 #include <libsoup/soup.h>
 #include <math.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -548,6 +550,23 @@ request_done_cb (GObject      *source,
   request_free (req);
 }
 
+/* libsoup writes a request's headers and body separately: without
+ * TCP_NODELAY the body waits for the server's delayed ACK (40 ms). */
+static void
+network_event_cb (SoupMessage        *msg,
+                  GSocketClientEvent  event,
+                  GIOStream          *connection,
+                  gpointer            data)
+{
+  GSocket *socket;
+
+  if (event != G_SOCKET_CLIENT_CONNECTED || !G_IS_SOCKET_CONNECTION (connection))
+    return;
+  socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (connection));
+  if (g_socket_get_family (socket) != G_SOCKET_FAMILY_UNIX)
+    g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
+}
+
 static void
 request_send (Request *req)
 {
@@ -566,6 +585,7 @@ request_send (Request *req)
    * actions repeated by the same principal are no-ops), and the flag lets
    * libsoup send a POST on an idle keep-alive connection. */
   soup_message_add_flags (req->msg, SOUP_MESSAGE_IDEMPOTENT);
+  g_signal_connect (req->msg, "network-event", G_CALLBACK (network_event_cb), NULL);
   headers = soup_message_get_request_headers (req->msg);
   if (req->auth != NULL)
     soup_message_headers_replace (headers, "Authorization", req->auth);
@@ -1585,6 +1605,7 @@ merchant_connect (Merchant *merchant)
                                           sim->base, merchant->last_seq);
   g_autoptr(SoupMessage) msg = soup_message_new ("GET", uri);
 
+  g_signal_connect (msg, "network-event", G_CALLBACK (network_event_cb), NULL);
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
                                 merchant->auth);
   soup_session_websocket_connect_async (sim->session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
