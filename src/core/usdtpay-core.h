@@ -7,10 +7,12 @@
 
 #pragma once
 
+#include "usdtpay-csv.h"
 #include "usdtpay-error.h"
 #include "usdtpay-event.h"
 #include "usdtpay-json.h"
 #include "usdtpay-money.h"
 #include "usdtpay-order.h"
 #include "usdtpay-order-state.h"
+#include "usdtpay-receipt.h"
 #include "usdtpay-time.h"
