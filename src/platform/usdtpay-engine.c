@@ -82,6 +82,8 @@ struct _UsdtpayEngine
   GPtrArray           *merchants;     /* UsdtpayPrincipal* of role merchant */
   GHashTable          *balances;      /* account → gint64* */
 
+  GPtrArray           *loaded_idempotency;
+
   gint64               head_seq;
   gint64               durable_seq;
   gint64               last_transfer_id;
@@ -2547,6 +2549,7 @@ load_snapshot (UsdtpayEngine        *self,
   while (g_hash_table_iter_next (&iter, &key, &value))
     g_hash_table_insert (self->balances, g_strdup (key), g_memdup2 (value, sizeof (gint64)));
 
+  self->loaded_idempotency = g_steal_pointer (&snapshot->idempotency);
   self->head_seq = snapshot->head_seq;
   self->durable_seq = snapshot->head_seq;
   self->last_transfer_id = snapshot->last_transfer_id;
@@ -2573,6 +2576,14 @@ usdtpay_engine_new (UsdtpayStore              *store,
   usdtpay_store_snapshot_free (snapshot);
 
   return g_steal_pointer (&self);
+}
+
+GPtrArray *
+usdtpay_engine_take_loaded_idempotency (UsdtpayEngine *self)
+{
+  g_return_val_if_fail (USDTPAY_IS_ENGINE (self), NULL);
+
+  return g_steal_pointer (&self->loaded_idempotency);
 }
 
 UsdtpayStore *
@@ -2632,6 +2643,7 @@ usdtpay_engine_finalize (GObject *object)
   g_clear_pointer (&self->api_keys, g_hash_table_unref);
   g_clear_pointer (&self->principals, g_hash_table_unref);
   g_clear_pointer (&self->balances, g_hash_table_unref);
+  g_clear_pointer (&self->loaded_idempotency, g_ptr_array_unref);
   g_clear_object (&self->store);
   g_free (self->base_url);
   sodium_memzero (self->secret, sizeof self->secret);

@@ -127,6 +127,10 @@ void              usdtpay_engine_commit            (UsdtpayEngine     *self,
                                                     UsdtpayCommitFunc  func,
                                                     gpointer           user_data);
 
+/* The idempotency answers younger than 24 h that were loaded at start, as
+ * UsdtpayOp* of kind IDEMPOTENCY_PUT; the caller takes them (once). */
+GPtrArray        *usdtpay_engine_take_loaded_idempotency (UsdtpayEngine *self);
+
 /* Authentication */
 gboolean          usdtpay_engine_authenticate      (UsdtpayEngine     *self,
                                                     const char        *token,
