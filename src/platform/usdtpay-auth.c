@@ -211,3 +211,20 @@ usdtpay_throttle_reset (UsdtpayThrottle *self,
 {
   g_hash_table_remove (self->entries, key);
 }
+
+void
+usdtpay_throttle_prune (UsdtpayThrottle *self,
+                        gint64           now)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Entry *entry = value;
+
+      if (entry->locked_until <= now && now - entry->last_failure > FORGET_USEC)
+        g_hash_table_iter_remove (&iter);
+    }
+}

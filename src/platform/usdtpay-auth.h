@@ -41,5 +41,8 @@ void             usdtpay_throttle_failed  (UsdtpayThrottle *self,
                                            gint64           now);
 void             usdtpay_throttle_reset   (UsdtpayThrottle *self,
                                            const char      *key);
+/* Forgets keys whose last failure is long past, so the table stays small. */
+void             usdtpay_throttle_prune   (UsdtpayThrottle *self,
+                                           gint64           now);
 
 G_END_DECLS

@@ -369,8 +369,10 @@ usdtpay_feed_add_connection (UsdtpayFeed             *self,
   sub->principal = principal;
   sub->everything = principal->role == USDTPAY_ROLE_SUPPORT;
   sub->replaying = TRUE;
-  sub->last_sent = MAX (since, 0);
   sub->replay_until = usdtpay_engine_get_durable_seq (self->engine);
+  /* A client ahead of the log (its database was replaced) gets what comes
+   * next rather than silence; caught_up tells it where the log stands. */
+  sub->last_sent = CLAMP (since, 0, sub->replay_until);
   sub->last_heard = g_get_monotonic_time ();
   sub->cancellable = g_cancellable_new ();
   g_queue_init (&sub->pending);

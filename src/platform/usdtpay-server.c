@@ -47,6 +47,7 @@ struct _UsdtpayServer
   GSourceFunc      drained;
   gpointer         drained_data;
   guint            tick_id;
+  guint            n_ticks;
   gboolean         tick_in_flight;
   /* Verified against when the user is unknown, so that costs as much as a
    * wrong password and does not tell which names exist. */
@@ -1342,6 +1343,10 @@ tick_cb (gpointer user_data)
       if (idem->response != NULL && idem->created_at < horizon)
         g_hash_table_iter_remove (&iter);
     }
+
+  /* Once a minute is often enough to forget old login failures. */
+  if (++self->n_ticks % (60 * 1000 / TICK_MSEC) == 0)
+    usdtpay_throttle_prune (self->throttle, g_get_real_time ());
 
   if (self->tick_in_flight)
     return G_SOURCE_CONTINUE;
