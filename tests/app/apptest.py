@@ -523,11 +523,14 @@ def keyring_lookup(url, user):
     return r.stdout.strip() or None
 
 
-def logged_in_app(session, platform, user, pwfile):
+def logged_in_app_when(session, platform, user, pwfile, connected):
     app = App(session, '--platform', platform.url, '--username', user, '--password-file', pwfile)
-    app.wait(lambda s: s.get('page') == 'desk' and s.get('connection') == 'Connected',
-             'the desk, connected to the feed')
+    app.wait(lambda s: s.get('page') == 'desk' and connected(s), 'the desk, connected to the feed')
     return app
+
+
+def logged_in_app(session, platform, user, pwfile):
+    return logged_in_app_when(session, platform, user, pwfile, lambda s: s.get('connection') == 'Connected')
 
 
 def go_online(app):
@@ -766,6 +769,32 @@ def test_confirm_retry(session):
 def micro(text):
     whole, _, frac = text.partition('.')
     return int(whole) * 1000000 + int((frac + '000000')[:6])
+
+
+def test_zh_cn(session):
+    # The zh_CN catalogue is used: the login page's error, in Chinese.
+    os.environ['LANGUAGE'] = 'zh_CN'
+    port = free_port()
+    app = App(session, '--platform', 'http://127.0.0.1:%d' % port, '--username', 'alice',
+              '--password-file', '/dev/null')
+    app.wait(lambda s: s.get('page') == 'login' and s.get('login_error', '').startswith('无法连接到位于'),
+             'the inline error in Chinese')
+    time.sleep(0.5)
+    app.screenshot('login-zh_CN')
+    app.quit()
+    if not PLATFORM:
+        return
+    platform = Platform(session).start()
+    pw = platform.add_merchant('alice', 'alice-password')
+    shop = platform.add_shop('shop')
+    app = logged_in_app_when(session, platform, 'alice', pw, lambda s: s.get('connection') == '已连接')
+    go_online(app)
+    o1 = platform.create_order(shop, 1, method='bank')
+    app.wait(in_section('offers', o1['id']), 'the offer')
+    time.sleep(1.5)
+    app.screenshot('orders-zh_CN')
+    app.quit()
+    platform.stop()
 
 
 def test_narrow(session):
@@ -1014,6 +1043,7 @@ TESTS = {
     'merchant-flow': (test_merchant_flow, False),
     'repeat': (test_repeat, True),
     'narrow': (test_narrow, False),
+    'zh-CN': (test_zh_cn, False),
     'confirm-retry': (test_confirm_retry, False),
     'background': (test_background, False),
     'bench-alert-latency': (bench_alert_latency, True),
