@@ -85,6 +85,9 @@ struct _UsdtpayWindow
   GtkListView          *awaiting_list;
   GtkColumnView        *history_view;
   GtkSearchEntry       *history_search;
+  GtkWidget            *history_detail_scroller;
+  AdwPreferencesGroup  *history_detail;
+  GPtrArray            *history_detail_rows;
   GtkStringFilter      *history_filter;
   AdwActionRow         *available_row;
   AdwActionRow         *frozen_row;
@@ -1249,7 +1252,17 @@ static void send_confirm (OrderRequest *req);
 static gboolean
 confirm_retry_cb (gpointer user_data)
 {
-  send_confirm (user_data);
+  OrderRequest *req = user_data;
+
+  /* Logged out meanwhile: the platform still has whatever arrived. */
+  if (!req->self->in_session || req->self->client == NULL)
+    {
+      usdtpay_order_object_set_busy (req->object, FALSE);
+      order_request_free (req);
+      return G_SOURCE_REMOVE;
+    }
+
+  send_confirm (req);
 
   return G_SOURCE_REMOVE;
 }
@@ -1681,6 +1694,7 @@ usdtpay_window_finalize (GObject *object)
 
   g_clear_object (&self->cancellable);
   g_clear_object (&self->history_filter);
+  g_clear_pointer (&self->history_detail_rows, g_ptr_array_unref);
   g_clear_object (&self->client);
   g_clear_object (&self->store);
   g_clear_object (&self->alerts);
@@ -1736,6 +1750,8 @@ usdtpay_window_class_init (UsdtpayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, awaiting_list);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_view);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_search);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_detail_scroller);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_detail);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, available_row);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, frozen_row);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, account_row);
@@ -1743,6 +1759,100 @@ usdtpay_window_class_init (UsdtpayWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, online_state_set_cb);
   gtk_widget_class_bind_template_callback (widget_class, auto_match_state_set_cb);
   gtk_widget_class_bind_template_callback (widget_class, password_activated_cb);
+}
+
+static char *
+format_local_time (gint64 usec)
+{
+  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr(GDateTime) local = NULL;
+
+  if (usec <= 0)
+    return NULL;
+
+  utc = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
+  local = utc != NULL ? g_date_time_to_local (utc) : NULL;
+
+  return local != NULL ? g_date_time_format (local, "%Y-%m-%d %H:%M:%S") : NULL;
+}
+
+static void
+add_detail_row (UsdtpayWindow *self,
+                const char    *title,
+                const char    *value)
+{
+  GtkWidget *row;
+
+  if (value == NULL || *value == '\0')
+    return;
+
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
+  gtk_widget_add_css_class (row, "property");
+  adw_preferences_group_add (self->history_detail, row);
+  g_ptr_array_add (self->history_detail_rows, row);
+}
+
+/* The selected order's fields, beside the table. */
+static void
+history_selected_cb (UsdtpayWindow      *self,
+                     GParamSpec         *pspec,
+                     GtkSingleSelection *selection)
+{
+  UsdtpayOrderObject *object = gtk_single_selection_get_selected_item (selection);
+  UsdtpayOrder *order;
+  g_autofree char *usdt = NULL;
+  g_autofree char *fee = NULL;
+  g_autofree char *net = NULL;
+  g_autofree char *created = NULL;
+  g_autofree char *matched = NULL;
+  g_autofree char *paid = NULL;
+  g_autofree char *completed = NULL;
+  g_autofree char *closed = NULL;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  for (guint i = 0; i < self->history_detail_rows->len; i++)
+    adw_preferences_group_remove (self->history_detail, g_ptr_array_index (self->history_detail_rows, i));
+  g_ptr_array_set_size (self->history_detail_rows, 0);
+
+  gtk_widget_set_visible (self->history_detail_scroller, object != NULL);
+  if (object == NULL)
+    return;
+
+  order = usdtpay_order_object_get_order (object);
+  {
+    g_autofree char *a = usdtpay_usdt_format (order->amount);
+    g_autofree char *f = usdtpay_usdt_format (order->fee);
+    g_autofree char *n = usdtpay_usdt_format (order->net);
+
+    usdt = g_strdup_printf ("%s USDT", a);
+    fee = g_strdup_printf ("%s USDT", f);
+    net = g_strdup_printf ("%s USDT", n);
+  }
+  created = format_local_time (order->created_at);
+  matched = format_local_time (order->matched_at);
+  paid = format_local_time (order->paid_at);
+  completed = format_local_time (order->completed_at);
+  closed = format_local_time (order->closed_at);
+
+  adw_preferences_group_set_title (self->history_detail, usdtpay_order_object_get_fiat_text (object));
+  adw_preferences_group_set_description (self->history_detail,
+                                         usdtpay_order_state_display_name (order->state));
+  add_detail_row (self, _("Order"), order->id);
+  add_detail_row (self, _("USDT"), usdt);
+  add_detail_row (self, _("Fee"), fee);
+  add_detail_row (self, _("Shop receives"), net);
+  add_detail_row (self, _("Method"), usdtpay_method_display_name (order->method));
+  add_detail_row (self, _("Customer"), order->customer_ref);
+  add_detail_row (self, _("Payer"), order->payer_name);
+  add_detail_row (self, _("Shop"), order->shop);
+  add_detail_row (self, _("Created"), created);
+  add_detail_row (self, _("Matched"), matched);
+  add_detail_row (self, _("Paid"), paid);
+  add_detail_row (self, _("Completed"), completed);
+  add_detail_row (self, _("Closed"), closed);
 }
 
 static void
@@ -1758,7 +1868,7 @@ static void
 usdtpay_window_init (UsdtpayWindow *self)
 {
   GtkListView *lists[USDTPAY_N_SECTIONS];
-  g_autoptr(GtkNoSelection) history = NULL;
+  g_autoptr(GtkSingleSelection) history = NULL;
   GtkFilterListModel *filtered;
   GtkSortListModel *sorted;
 
@@ -1792,8 +1902,14 @@ usdtpay_window_init (UsdtpayWindow *self)
                                         GTK_FILTER (g_object_ref (self->history_filter)));
   sorted = gtk_sort_list_model_new (G_LIST_MODEL (filtered),
                                     g_object_ref (gtk_column_view_get_sorter (self->history_view)));
-  history = gtk_no_selection_new (G_LIST_MODEL (sorted));
+  history = gtk_single_selection_new (G_LIST_MODEL (sorted));
+  gtk_single_selection_set_autoselect (history, FALSE);
+  gtk_single_selection_set_can_unselect (history, TRUE);
+  gtk_single_selection_set_selected (history, GTK_INVALID_LIST_POSITION);
   gtk_column_view_set_model (self->history_view, GTK_SELECTION_MODEL (history));
+  self->history_detail_rows = g_ptr_array_new ();
+  g_signal_connect_object (history, "notify::selected-item", G_CALLBACK (history_selected_cb),
+                           self, G_CONNECT_SWAPPED);
 
   g_signal_connect_object (self->store, "order-arrived", G_CALLBACK (order_arrived_cb),
                            self, G_CONNECT_SWAPPED);
@@ -1954,6 +2070,9 @@ usdtpay_window_describe (UsdtpayWindow *self)
   json_builder_set_member_name (builder, "frozen");
   json_builder_add_string_value (builder, adw_action_row_get_subtitle (self->frozen_row) != NULL
                                           ? adw_action_row_get_subtitle (self->frozen_row) : "");
+  json_builder_set_member_name (builder, "history_detail");
+  json_builder_add_string_value (builder, gtk_widget_get_visible (self->history_detail_scroller)
+                                          ? adw_preferences_group_get_title (self->history_detail) : "");
   json_builder_set_member_name (builder, "desk_frame_at");
   json_builder_add_int_value (builder, self->desk_frame_at);
   json_builder_set_member_name (builder, "width");
