@@ -1818,6 +1818,7 @@ history_selected_cb (UsdtpayWindow      *self,
   g_ptr_array_set_size (self->history_detail_rows, 0);
 
   gtk_widget_set_visible (self->history_detail_scroller, object != NULL);
+  schedule_describe (self);
   if (object == NULL)
     return;
 
@@ -1970,10 +1971,33 @@ usdtpay_window_show_order (UsdtpayWindow *self,
   if (!self->in_session)
     return;
 
-  adw_view_stack_set_visible_child_name (self->view_stack, "orders");
   object = usdtpay_order_store_lookup (self->store, id);
   if (object != NULL)
-    usdtpay_order_object_set_seen (object, TRUE);
+    {
+      adw_view_stack_set_visible_child_name (self->view_stack, "orders");
+      usdtpay_order_object_set_seen (object, TRUE);
+      return;
+    }
+
+  /* A closed order: its row in History, with its detail. */
+  {
+    GtkSingleSelection *selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (self->history_view));
+    guint n = g_list_model_get_n_items (G_LIST_MODEL (selection));
+
+    for (guint i = 0; i < n; i++)
+      {
+        g_autoptr(UsdtpayOrderObject) item = g_list_model_get_item (G_LIST_MODEL (selection), i);
+
+        if (g_strcmp0 (usdtpay_order_object_get_id (item), id) == 0)
+          {
+            adw_view_stack_set_visible_child_name (self->view_stack, "history");
+            gtk_single_selection_set_selected (selection, i);
+            return;
+          }
+      }
+  }
+
+  adw_view_stack_set_visible_child_name (self->view_stack, "orders");
 }
 
 UsdtpayOrderStore *

@@ -237,6 +237,7 @@ line_read_cb (GObject      *object,
   g_autoptr(GPtrArray) args = g_ptr_array_new ();
   g_autofree char *line = NULL;
   const char *password_hash = NULL, *scopes = NULL;
+  gboolean dev = FALSE;
   JsonNode *args_node;
   gsize length = 0;
 
@@ -251,8 +252,16 @@ line_read_cb (GObject      *object,
 
   if (!(request = usdtpay_json_parse_object (line, length, &error)) ||
       !usdtpay_json_get_string (request, "password_hash", TRUE, &password_hash, &error) ||
-      !usdtpay_json_get_string (request, "scopes", TRUE, &scopes, &error))
+      !usdtpay_json_get_string (request, "scopes", TRUE, &scopes, &error) ||
+      !usdtpay_json_get_boolean (request, "dev", TRUE, &dev, &error))
     {
+      session_reply (session, FALSE, error);
+      return;
+    }
+  if (dev && !usdtpay_engine_is_dev (self->engine))
+    {
+      g_set_error (&error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST,
+                   "the database is not a dev database; --dev is refused on it");
       session_reply (session, FALSE, error);
       return;
     }
@@ -374,6 +383,7 @@ usdtpay_admin_service_init (UsdtpayAdminService *self)
 
 gboolean
 usdtpay_admin_remote (const char          *db,
+                      gboolean             dev,
                       const char * const  *args,
                       const char          *password_hash,
                       const char          *scopes,
@@ -422,6 +432,8 @@ usdtpay_admin_remote (const char          *db,
   for (guint i = 0; args[i] != NULL; i++)
     json_builder_add_string_value (builder, args[i]);
   json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "dev");
+  json_builder_add_boolean_value (builder, dev);
   if (password_hash != NULL)
     {
       json_builder_set_member_name (builder, "password_hash");

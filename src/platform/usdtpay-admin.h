@@ -41,6 +41,7 @@ UsdtpayAdminService *usdtpay_admin_service_new   (UsdtpayEngine  *engine,
 /* Sends a command to the daemon serving @db. Returns FALSE with
  * G_IO_ERROR_NOT_FOUND when no daemon listens. */
 gboolean usdtpay_admin_remote          (const char           *db,
+                                        gboolean              dev,
                                         const char * const   *args,
                                         const char           *password_hash,
                                         const char           *scopes,

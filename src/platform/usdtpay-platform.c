@@ -387,7 +387,7 @@ command_admin (int    argc,
     {
       /* A daemon serves this database: it applies the command itself. */
       g_clear_error (&error);
-      if (!usdtpay_admin_remote (db, args, hash, scopes, &output, &error))
+      if (!usdtpay_admin_remote (db, dev, args, hash, scopes, &output, &error))
         return fail (error);
     }
   else

@@ -882,6 +882,11 @@ def test_merchant_flow(session):
     app.action('show-page', "<'history'>", window=True)
     time.sleep(0.5)
     app.screenshot('history')
+    # A closed order shown opens History at its row, with its detail.
+    app.action('show-order', "<'%s'>" % o1['id'])
+    app.wait(lambda s: s.get('history_detail') == 'CNY 720.00', 'the order\'s detail in History')
+    time.sleep(0.5)
+    app.screenshot('history-detail')
     app.action('show-page', "<'wallet'>", window=True)
     time.sleep(0.5)
     app.screenshot('wallet')
