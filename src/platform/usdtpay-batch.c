@@ -76,6 +76,22 @@ op_clear (gpointer data)
       g_free (op->meta.key);
       g_free (op->meta.value);
       break;
+    case USDTPAY_OP_WEBHOOK_PUT:
+      g_free (op->webhook.shop);
+      g_free (op->webhook.url);
+      g_free (op->webhook.secret);
+      break;
+    case USDTPAY_OP_DELIVERY_PUT:
+      g_free (op->delivery.shop);
+      g_free (op->delivery.event_id);
+      g_free (op->delivery.event_type);
+      g_free (op->delivery.order_id);
+      g_clear_pointer (&op->delivery.body, g_bytes_unref);
+      g_free (op->delivery.state);
+      break;
+    case USDTPAY_OP_DELIVERY_ATTEMPT:
+      g_free (op->attempt.error);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -291,6 +307,64 @@ usdtpay_batch_put_meta (UsdtpayBatch *batch,
   op = batch_push (batch, USDTPAY_OP_META_PUT);
   op->meta.key = g_strdup (key);
   op->meta.value = g_strdup (value);
+}
+
+void
+usdtpay_op_clear (UsdtpayOp *op)
+{
+  g_return_if_fail (op != NULL);
+
+  op_clear (op);
+}
+
+void
+usdtpay_batch_put_webhook (UsdtpayBatch               *batch,
+                           const UsdtpayWebhookRecord *record)
+{
+  UsdtpayOp *op;
+
+  g_return_if_fail (batch != NULL);
+  g_return_if_fail (record != NULL);
+
+  op = batch_push (batch, USDTPAY_OP_WEBHOOK_PUT);
+  op->webhook.shop = g_strdup (record->shop);
+  op->webhook.url = g_strdup (record->url);
+  op->webhook.secret = g_strdup (record->secret);
+  op->webhook.updated_at = record->updated_at;
+}
+
+void
+usdtpay_batch_put_delivery (UsdtpayBatch                *batch,
+                            const UsdtpayDeliveryRecord *record)
+{
+  UsdtpayOp *op;
+
+  g_return_if_fail (batch != NULL);
+  g_return_if_fail (record != NULL);
+  g_return_if_fail (record->body != NULL);
+
+  op = batch_push (batch, USDTPAY_OP_DELIVERY_PUT);
+  op->delivery = *record;
+  op->delivery.shop = g_strdup (record->shop);
+  op->delivery.event_id = g_strdup (record->event_id);
+  op->delivery.event_type = g_strdup (record->event_type);
+  op->delivery.order_id = g_strdup (record->order_id);
+  op->delivery.body = g_bytes_ref (record->body);
+  op->delivery.state = g_strdup (record->state);
+}
+
+void
+usdtpay_batch_add_attempt (UsdtpayBatch               *batch,
+                           const UsdtpayAttemptRecord *record)
+{
+  UsdtpayOp *op;
+
+  g_return_if_fail (batch != NULL);
+  g_return_if_fail (record != NULL);
+
+  op = batch_push (batch, USDTPAY_OP_DELIVERY_ATTEMPT);
+  op->attempt = *record;
+  op->attempt.error = g_strdup (record->error);
 }
 
 GArray *

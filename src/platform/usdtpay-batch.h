@@ -28,6 +28,9 @@ typedef enum
   USDTPAY_OP_API_KEY_PUT,
   USDTPAY_OP_IDEMPOTENCY_PUT,
   USDTPAY_OP_META_PUT,
+  USDTPAY_OP_WEBHOOK_PUT,
+  USDTPAY_OP_DELIVERY_PUT,
+  USDTPAY_OP_DELIVERY_ATTEMPT,
 } UsdtpayOpKind;
 
 typedef struct
@@ -46,6 +49,43 @@ typedef struct
   gint64       last_matched_at;
   gint64       created_at;
 } UsdtpayPrincipalRecord;
+
+/* A shop's webhook endpoint; @url NULL when it has none. */
+typedef struct
+{
+  char   *shop;
+  char   *url;
+  char   *secret;
+  gint64  updated_at;
+} UsdtpayWebhookRecord;
+
+/* One event to deliver to one shop (usdtpay-webhooks.c). Written with the
+ * event (the outbox) and again whenever an attempt changes it; @body is not
+ * rewritten by updates. */
+typedef struct
+{
+  gint64   id;
+  char    *shop;
+  char    *event_id;
+  char    *event_type;
+  char    *order_id;
+  GBytes  *body;
+  char    *state;            /* "pending", "delivered" or "failed" */
+  guint    attempts;
+  gint64   next_attempt_at;
+  gint64   created_at;
+  gint64   updated_at;
+} UsdtpayDeliveryRecord;
+
+typedef struct
+{
+  gint64  delivery_id;
+  guint   n;                 /* 1 for the first attempt */
+  gint64  at;
+  guint   status;            /* HTTP status, 0 when none came */
+  gint64  duration_ms;
+  char   *error;             /* nullable */
+} UsdtpayAttemptRecord;
 
 typedef struct
 {
@@ -96,6 +136,9 @@ typedef struct
       char *key;
       char *value;
     } meta;
+    UsdtpayWebhookRecord  webhook;
+    UsdtpayDeliveryRecord delivery;
+    UsdtpayAttemptRecord  attempt;
   };
 } UsdtpayOp;
 
@@ -150,6 +193,15 @@ void          usdtpay_batch_put_idempotency    (UsdtpayBatch        *batch,
 void          usdtpay_batch_put_meta           (UsdtpayBatch        *batch,
                                                 const char          *key,
                                                 const char          *value);
+
+void          usdtpay_batch_put_webhook        (UsdtpayBatch                *batch,
+                                                const UsdtpayWebhookRecord  *record);
+void          usdtpay_batch_put_delivery       (UsdtpayBatch                *batch,
+                                                const UsdtpayDeliveryRecord *record);
+void          usdtpay_batch_add_attempt        (UsdtpayBatch                *batch,
+                                                const UsdtpayAttemptRecord  *record);
+/* Frees what @op owns (not @op itself). */
+void          usdtpay_op_clear                 (UsdtpayOp           *op);
 
 GArray       *usdtpay_entries_new              (void);
 void          usdtpay_entries_add              (GArray              *entries,

@@ -15,6 +15,7 @@
 #include <sodium.h>
 
 #include "usdtpay-engine.h"
+#include "usdtpay-webhooks.h"
 
 /* The engine holds the platform's state in memory and changes it on the main
  * thread only, so every decision (who wins an offer, whether escrow covers an
@@ -87,6 +88,8 @@ struct _UsdtpayEngine
   gint64               head_seq;
   gint64               durable_seq;
   gint64               last_transfer_id;
+
+  UsdtpayWebhooks     *webhooks;
 };
 
 G_DEFINE_FINAL_TYPE (UsdtpayEngine, usdtpay_engine, G_TYPE_OBJECT)
@@ -566,7 +569,7 @@ persist_principal (UsdtpayChange    *change,
 
 /* Appends one event with its object already serialised, so an order is
  * written once, straight to text. */
-static void
+static gint64
 emit_event_raw (UsdtpayEngine      *self,
                 UsdtpayChange      *change,
                 UsdtpayEventType    type,
@@ -589,6 +592,8 @@ emit_event_raw (UsdtpayEngine      *self,
   usdtpay_batch_append_event (change->batch, event->seq, type, at, order_id,
                               (const char * const *)event->audience, event->body);
   g_ptr_array_add (change->events, event);
+
+  return at;
 }
 
 static void
@@ -617,6 +622,7 @@ emit_order_event_full (UsdtpayEngine    *self,
   const UsdtpayOrder *order = eo->order;
   const char *audience[3] = { order->shop, order->merchant, NULL };
   g_autoptr(GString) json = g_string_sized_new (640);
+  gint64 at;
 
   usdtpay_order_append_json (order, json, NULL);
   if (by != NULL || reason != NULL)
@@ -636,7 +642,16 @@ emit_order_event_full (UsdtpayEngine    *self,
       g_string_append_c (json, '}');
     }
 
-  emit_event_raw (self, change, type, order->id, json->str, json->len, audience);
+  at = emit_event_raw (self, change, type, order->id, json->str, json->len, audience);
+
+  /* The webhook outbox: the delivery is written with the event. */
+  if (usdtpay_webhooks_wants (self->webhooks, order->shop))
+    {
+      g_autofree char *pay_url = usdtpay_engine_pay_url (self, order);
+
+      usdtpay_webhooks_order_event (self->webhooks, change->batch, self->head_seq, type, at, order,
+                                    pay_url, by, reason);
+    }
 }
 
 static void
@@ -2553,6 +2568,8 @@ load_snapshot (UsdtpayEngine        *self,
   self->head_seq = snapshot->head_seq;
   self->durable_seq = snapshot->head_seq;
   self->last_transfer_id = snapshot->last_transfer_id;
+
+  self->webhooks = usdtpay_webhooks_new (self, snapshot);
 }
 
 UsdtpayEngine *
@@ -2584,6 +2601,14 @@ usdtpay_engine_take_loaded_idempotency (UsdtpayEngine *self)
   g_return_val_if_fail (USDTPAY_IS_ENGINE (self), NULL);
 
   return g_steal_pointer (&self->loaded_idempotency);
+}
+
+UsdtpayWebhooks *
+usdtpay_engine_get_webhooks (UsdtpayEngine *self)
+{
+  g_return_val_if_fail (USDTPAY_IS_ENGINE (self), NULL);
+
+  return self->webhooks;
 }
 
 UsdtpayStore *
@@ -2644,6 +2669,7 @@ usdtpay_engine_finalize (GObject *object)
   g_clear_pointer (&self->principals, g_hash_table_unref);
   g_clear_pointer (&self->balances, g_hash_table_unref);
   g_clear_pointer (&self->loaded_idempotency, g_ptr_array_unref);
+  g_clear_object (&self->webhooks);
   g_clear_object (&self->store);
   g_free (self->base_url);
   sodium_memzero (self->secret, sizeof self->secret);

@@ -15,6 +15,8 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (UsdtpayEngine, usdtpay_engine, USDTPAY, ENGINE, GObject)
 
+typedef struct _UsdtpayWebhooks UsdtpayWebhooks;
+
 /* Scopes of a shop's API key. */
 typedef enum
 {
@@ -113,6 +115,7 @@ UsdtpayEngine    *usdtpay_engine_new               (UsdtpayStore              *s
                                                     const UsdtpayEngineConfig *config,
                                                     GError                   **error);
 UsdtpayStore     *usdtpay_engine_get_store         (UsdtpayEngine     *self);
+UsdtpayWebhooks  *usdtpay_engine_get_webhooks      (UsdtpayEngine     *self);
 gboolean          usdtpay_engine_is_dev            (UsdtpayEngine     *self);
 gint64            usdtpay_engine_now               (UsdtpayEngine     *self);
 gint64            usdtpay_engine_get_head_seq      (UsdtpayEngine     *self);

@@ -24,6 +24,7 @@
 #include "usdtpay-engine.h"
 #include "usdtpay-server.h"
 #include "usdtpay-sqlite-store.h"
+#include "usdtpay-webhooks.h"
 
 #define EXIT_USAGE 2
 
@@ -31,6 +32,7 @@ static const char usage_text[] =
   "Usage:\n"
   "  usdtpay-platform serve --db FILE --listen ADDR:PORT [--dev] [--tls-cert F --tls-key F]\n"
   "                         [--offer-seconds N] [--payment-minutes N] [--confirm-minutes N]\n"
+  "                         [--webhook-retry-base-ms N]\n"
   "  usdtpay-platform admin --db FILE [--dev] add-shop NAME\n"
   "  usdtpay-platform admin --db FILE [--dev] add-merchant USER --password-file F\n"
   "  usdtpay-platform admin --db FILE [--dev] add-support USER --password-file F\n"
@@ -133,6 +135,8 @@ command_serve (int    argc,
   g_autofree char *tls_key = NULL;
   gboolean dev = FALSE;
   int offer_seconds = 300, payment_minutes = 15, confirm_minutes = 30, fee_bps = USDTPAY_DEFAULT_FEE_BPS;
+  int webhook_retry_base_ms = 0;
+  UsdtpayWebhooksConfig webhooks_config;
   const GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database file", "FILE" },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address and port (default 127.0.0.1:8080)", "ADDR:PORT" },
@@ -143,6 +147,8 @@ command_serve (int    argc,
     { "payment-minutes", 0, 0, G_OPTION_ARG_INT, &payment_minutes, "The customer's payment deadline (15)", "N" },
     { "confirm-minutes", 0, 0, G_OPTION_ARG_INT, &confirm_minutes, "The merchant's confirm deadline (30)", "N" },
     { "fee-bps", 0, 0, G_OPTION_ARG_INT, &fee_bps, "Platform fee in basis points (30)", "N" },
+    { "webhook-retry-base-ms", 0, 0, G_OPTION_ARG_INT, &webhook_retry_base_ms,
+      "First webhook retry delay, dev databases only (30000)", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- serve the UsdtPay API");
@@ -200,6 +206,18 @@ command_serve (int    argc,
   if (!(engine = usdtpay_engine_new (store, &config, &error)))
     return fail (error);
 
+  if (webhook_retry_base_ms < 0 || (webhook_retry_base_ms > 0 && !usdtpay_engine_is_dev (engine)))
+    {
+      g_printerr ("usdtpay-platform: --webhook-retry-base-ms is for dev databases only\n");
+      return EXIT_USAGE;
+    }
+  webhooks_config = (UsdtpayWebhooksConfig) {
+    .retry_base_ms = webhook_retry_base_ms > 0 ? (guint)webhook_retry_base_ms : USDTPAY_WEBHOOK_RETRY_BASE_MS,
+    .max_attempts = USDTPAY_WEBHOOK_MAX_ATTEMPTS,
+    .timeout_ms = USDTPAY_WEBHOOK_TIMEOUT_MS,
+    .allow_private = usdtpay_engine_is_dev (engine),
+  };
+
   if (!(admin = usdtpay_admin_service_new (engine, db, &error)))
     return fail (error);
   server = usdtpay_server_new (engine, certificate);
@@ -213,12 +231,15 @@ command_serve (int    argc,
   g_unix_signal_add (SIGINT, signal_cb, &serve);
 
   g_message ("Serving %s on %s%s", db, base_url, usdtpay_engine_is_dev (engine) ? " (dev database)" : "");
+  usdtpay_webhooks_start (usdtpay_engine_get_webhooks (engine), &webhooks_config);
+
   g_print ("listening on %s\n", base_url);
   fflush (stdout);
 
   g_main_loop_run (loop);
 
   g_clear_object (&server);
+  usdtpay_webhooks_stop (usdtpay_engine_get_webhooks (engine));
   g_clear_object (&admin);
   usdtpay_store_close (store);
   close (lock_fd);

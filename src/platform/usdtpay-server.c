@@ -17,6 +17,7 @@
 #include "usdtpay-auth.h"
 #include "usdtpay-feed.h"
 #include "usdtpay-server.h"
+#include "usdtpay-webhooks.h"
 
 #define TICK_MSEC            250
 #define IDEMPOTENCY_KEEP     (G_GINT64_CONSTANT (24) * 3600 * G_USEC_PER_SEC)
@@ -1218,6 +1219,9 @@ route (UsdtpayServer     *self,
       else
         respond_method_not_allowed (msg, "GET, POST");
     }
+  else if (usdtpay_webhooks_route (usdtpay_engine_get_webhooks (self->engine), msg, method, parts, n_parts,
+                                   query))
+    ;
   else
     respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
 }

@@ -34,6 +34,9 @@ typedef enum
   STMT_API_KEY_PUT,
   STMT_IDEMPOTENCY_PUT,
   STMT_META_PUT,
+  STMT_WEBHOOK_PUT,
+  STMT_DELIVERY_PUT,
+  STMT_ATTEMPT_ADD,
   N_STMTS
 } StmtId;
 
@@ -70,6 +73,15 @@ static const char *stmt_sql[N_STMTS] = {
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
   [STMT_META_PUT] =
     "INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)",
+  [STMT_WEBHOOK_PUT] =
+    "INSERT OR REPLACE INTO webhooks (shop, url, secret, updated_at) VALUES (?1, ?2, ?3, ?4)",
+  [STMT_DELIVERY_PUT] =
+    "INSERT INTO webhook_deliveries (id, shop, event_id, event_type, order_id, body, state, attempts,"
+    " next_attempt_at, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
+    " ON CONFLICT (id) DO UPDATE SET state = ?7, attempts = ?8, next_attempt_at = ?9, updated_at = ?11",
+  [STMT_ATTEMPT_ADD] =
+    "INSERT OR REPLACE INTO webhook_attempts (delivery_id, n, at, status, duration_ms, error)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 };
 
 /* Each entry migrates from version i to i + 1. */
@@ -104,6 +116,18 @@ static const char *migrations[] = {
   "CREATE TABLE idempotency ("
   "  shop TEXT NOT NULL, key TEXT NOT NULL, body_hash TEXT NOT NULL, status INTEGER NOT NULL,"
   "  response BLOB NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (shop, key));",
+  /* Webhooks: endpoints, the outbox of deliveries and every attempt. */
+  "CREATE TABLE webhooks ("
+  "  shop TEXT PRIMARY KEY, url TEXT, secret TEXT, updated_at INTEGER NOT NULL);"
+  "CREATE TABLE webhook_deliveries ("
+  "  id INTEGER PRIMARY KEY, shop TEXT NOT NULL, event_id TEXT NOT NULL, event_type TEXT NOT NULL,"
+  "  order_id TEXT, body BLOB NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL,"
+  "  next_attempt_at INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);"
+  "CREATE INDEX webhook_deliveries_by_shop ON webhook_deliveries (shop, id);"
+  "CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (id) WHERE state = 'pending';"
+  "CREATE TABLE webhook_attempts ("
+  "  delivery_id INTEGER NOT NULL, n INTEGER NOT NULL, at INTEGER NOT NULL, status INTEGER,"
+  "  duration_ms INTEGER NOT NULL, error TEXT, PRIMARY KEY (delivery_id, n)) WITHOUT ROWID;",
 };
 
 typedef struct
@@ -456,6 +480,45 @@ apply_op (UsdtpaySqliteStore  *self,
       sqlite3_bind_text (stmt, 2, op->meta.value, -1, SQLITE_STATIC);
       return step_reset (self, STMT_META_PUT, error);
 
+    case USDTPAY_OP_WEBHOOK_PUT:
+      stmt = self->stmts[STMT_WEBHOOK_PUT];
+      sqlite3_bind_text (stmt, 1, op->webhook.shop, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, op->webhook.url, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, op->webhook.secret, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 4, op->webhook.updated_at);
+      return step_reset (self, STMT_WEBHOOK_PUT, error);
+
+    case USDTPAY_OP_DELIVERY_PUT:
+      {
+        gsize length = 0;
+        gconstpointer data = g_bytes_get_data (op->delivery.body, &length);
+
+        stmt = self->stmts[STMT_DELIVERY_PUT];
+        sqlite3_bind_int64 (stmt, 1, op->delivery.id);
+        sqlite3_bind_text (stmt, 2, op->delivery.shop, -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 3, op->delivery.event_id, -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 4, op->delivery.event_type, -1, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 5, op->delivery.order_id, -1, SQLITE_STATIC);
+        sqlite3_bind_blob (stmt, 6, data, length, SQLITE_STATIC);
+        sqlite3_bind_text (stmt, 7, op->delivery.state, -1, SQLITE_STATIC);
+        sqlite3_bind_int (stmt, 8, op->delivery.attempts);
+        sqlite3_bind_int64 (stmt, 9, op->delivery.next_attempt_at);
+        sqlite3_bind_int64 (stmt, 10, op->delivery.created_at);
+        sqlite3_bind_int64 (stmt, 11, op->delivery.updated_at);
+        return step_reset (self, STMT_DELIVERY_PUT, error);
+      }
+
+    case USDTPAY_OP_DELIVERY_ATTEMPT:
+      stmt = self->stmts[STMT_ATTEMPT_ADD];
+      sqlite3_bind_int64 (stmt, 1, op->attempt.delivery_id);
+      sqlite3_bind_int (stmt, 2, op->attempt.n);
+      sqlite3_bind_int64 (stmt, 3, op->attempt.at);
+      if (op->attempt.status != 0)
+        sqlite3_bind_int (stmt, 4, op->attempt.status);
+      sqlite3_bind_int64 (stmt, 5, op->attempt.duration_ms);
+      sqlite3_bind_text (stmt, 6, op->attempt.error, -1, SQLITE_STATIC);
+      return step_reset (self, STMT_ATTEMPT_ADD, error);
+
     default:
       g_assert_not_reached ();
     }
@@ -670,7 +733,7 @@ op_free (gpointer data)
       g_clear_pointer (&op->idempotency.response, g_bytes_unref);
       break;
     default:
-      g_assert_not_reached ();
+      usdtpay_op_clear (op);
     }
   g_free (op);
 }
@@ -829,6 +892,89 @@ balance_row (sqlite3_stmt *stmt, gpointer user_data, GError **error)
   return TRUE;
 }
 
+static gboolean
+webhook_row (sqlite3_stmt *stmt, gpointer user_data, GError **error)
+{
+  UsdtpayOp *op = op_new (USDTPAY_OP_WEBHOOK_PUT);
+
+  op->webhook.shop = column_dup (stmt, 0);
+  op->webhook.url = column_dup (stmt, 1);
+  op->webhook.secret = column_dup (stmt, 2);
+  op->webhook.updated_at = sqlite3_column_int64 (stmt, 3);
+  g_ptr_array_add (user_data, op);
+
+  return TRUE;
+}
+
+static gboolean
+delivery_row (sqlite3_stmt *stmt, gpointer user_data, GError **error)
+{
+  UsdtpayOp *op = op_new (USDTPAY_OP_DELIVERY_PUT);
+
+  op->delivery.id = sqlite3_column_int64 (stmt, 0);
+  op->delivery.shop = column_dup (stmt, 1);
+  op->delivery.event_id = column_dup (stmt, 2);
+  op->delivery.event_type = column_dup (stmt, 3);
+  op->delivery.order_id = column_dup (stmt, 4);
+  op->delivery.body = g_bytes_new (sqlite3_column_blob (stmt, 5), sqlite3_column_bytes (stmt, 5));
+  op->delivery.state = column_dup (stmt, 6);
+  op->delivery.attempts = sqlite3_column_int (stmt, 7);
+  op->delivery.next_attempt_at = sqlite3_column_int64 (stmt, 8);
+  op->delivery.created_at = sqlite3_column_int64 (stmt, 9);
+  op->delivery.updated_at = sqlite3_column_int64 (stmt, 10);
+  g_ptr_array_add (user_data, op);
+
+  return TRUE;
+}
+
+static gboolean
+attempt_row (sqlite3_stmt *stmt, gpointer user_data, GError **error)
+{
+  UsdtpayOp *op = op_new (USDTPAY_OP_DELIVERY_ATTEMPT);
+
+  op->attempt.delivery_id = sqlite3_column_int64 (stmt, 0);
+  op->attempt.n = sqlite3_column_int (stmt, 1);
+  op->attempt.at = sqlite3_column_int64 (stmt, 2);
+  op->attempt.status = sqlite3_column_int (stmt, 3);
+  op->attempt.duration_ms = sqlite3_column_int64 (stmt, 4);
+  op->attempt.error = column_dup (stmt, 5);
+  g_ptr_array_add (user_data, op);
+
+  return TRUE;
+}
+
+/* Every pending delivery and each shop's most recent ones. */
+#define RECENT_DELIVERIES_SQL \
+  "SELECT id FROM (SELECT id, state, row_number () OVER (PARTITION BY shop ORDER BY id DESC) AS r" \
+  " FROM webhook_deliveries) WHERE state = 'pending' OR r <= " G_STRINGIFY (USDTPAY_STORE_RECENT_DELIVERIES)
+
+static gboolean
+load_webhooks (UsdtpaySqliteStore    *self,
+               UsdtpayStoreSnapshot  *snapshot,
+               GError               **error)
+{
+  snapshot->webhooks = g_ptr_array_new_with_free_func (op_free);
+  snapshot->deliveries = g_ptr_array_new_with_free_func (op_free);
+  snapshot->attempts = g_ptr_array_new_with_free_func (op_free);
+
+  if (!load_rows (self->db, "SELECT shop, url, secret, updated_at FROM webhooks", G_MININT64,
+                  webhook_row, snapshot->webhooks, error) ||
+      !load_rows (self->db,
+                  "SELECT id, shop, event_id, event_type, order_id, body, state, attempts,"
+                  " next_attempt_at, created_at, updated_at FROM webhook_deliveries"
+                  " WHERE id IN (" RECENT_DELIVERIES_SQL ") ORDER BY id",
+                  G_MININT64, delivery_row, snapshot->deliveries, error) ||
+      !load_rows (self->db,
+                  "SELECT delivery_id, n, at, status, duration_ms, error FROM webhook_attempts"
+                  " WHERE delivery_id IN (" RECENT_DELIVERIES_SQL ") ORDER BY delivery_id, n",
+                  G_MININT64, attempt_row, snapshot->attempts, error))
+    return FALSE;
+
+  snapshot->last_delivery_id = query_int (self->db, "SELECT coalesce(max(id), 0) FROM webhook_deliveries");
+
+  return TRUE;
+}
+
 static UsdtpayStoreSnapshot *
 usdtpay_sqlite_store_load (UsdtpayStore  *store,
                            gint64         now,
@@ -866,7 +1012,8 @@ usdtpay_sqlite_store_load (UsdtpayStore  *store,
                   " WHERE created_at > ?1",
                   idempotency_horizon, idempotency_row, snapshot->idempotency, error) ||
       !load_rows (self->db, "SELECT name, balance FROM accounts", G_MININT64, balance_row,
-                  snapshot->balances, error))
+                  snapshot->balances, error) ||
+      !load_webhooks (self, snapshot, error))
     {
       usdtpay_store_snapshot_free (snapshot);
       return NULL;

@@ -31,6 +31,9 @@ usdtpay_store_snapshot_free (UsdtpayStoreSnapshot *snapshot)
   g_clear_pointer (&snapshot->orders, g_ptr_array_unref);
   g_clear_pointer (&snapshot->idempotency, g_ptr_array_unref);
   g_clear_pointer (&snapshot->balances, g_hash_table_unref);
+  g_clear_pointer (&snapshot->webhooks, g_ptr_array_unref);
+  g_clear_pointer (&snapshot->deliveries, g_ptr_array_unref);
+  g_clear_pointer (&snapshot->attempts, g_ptr_array_unref);
   g_free (snapshot);
 }
 

@@ -17,6 +17,10 @@ G_BEGIN_DECLS
 
 G_DECLARE_INTERFACE (UsdtpayStore, usdtpay_store, USDTPAY, STORE, GObject)
 
+/* How many of each shop's most recent webhook deliveries a snapshot holds
+ * besides the pending ones. */
+#define USDTPAY_STORE_RECENT_DELIVERIES 100
+
 /* Everything the engine keeps in memory, read once at start: the engine's
  * memory is a cache of the store. */
 typedef struct
@@ -30,6 +34,12 @@ typedef struct
   GHashTable *balances;      /* char* account → gint64* */
   gint64      head_seq;
   gint64      last_transfer_id;
+  /* Webhooks: every endpoint, every pending delivery and each shop's most
+   * recent ones, with their attempts, in id order. */
+  GPtrArray  *webhooks;      /* UsdtpayOp* of kind WEBHOOK_PUT */
+  GPtrArray  *deliveries;    /* UsdtpayOp* of kind DELIVERY_PUT */
+  GPtrArray  *attempts;      /* UsdtpayOp* of kind DELIVERY_ATTEMPT */
+  gint64      last_delivery_id;
 } UsdtpayStoreSnapshot;
 
 void usdtpay_store_snapshot_free (UsdtpayStoreSnapshot *snapshot);
