@@ -16,6 +16,7 @@
 
 #include "usdtpay-auth.h"
 #include "usdtpay-feed.h"
+#include "usdtpay-pay-page.h"
 #include "usdtpay-server.h"
 #include "usdtpay-webhooks.h"
 
@@ -1111,6 +1112,8 @@ route_orders (UsdtpayServer     *self,
       else
         respond_method_not_allowed (msg, "GET");
     }
+  else if (n_parts == 3 && g_str_equal (parts[2], "qr.png"))
+    usdtpay_pay_page_order_qr (self->engine, msg, method, parts[1]);
   else if (n_parts == 3 && action_from_path (parts[2], &action))
     {
       if (g_str_equal (method, "POST"))
@@ -1166,6 +1169,8 @@ route (UsdtpayServer     *self,
   g_auto(GStrv) parts = NULL;
   guint n_parts;
 
+  if (usdtpay_pay_page_route (self->engine, msg, method, path, query))
+    return;
   if (!g_str_has_prefix (path, "/v1/"))
     {
       respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
