@@ -22,6 +22,7 @@
 #include "usdtpay-admin.h"
 #include "usdtpay-auth.h"
 #include "usdtpay-engine.h"
+#include "usdtpay-openapi.h"
 #include "usdtpay-server.h"
 #include "usdtpay-sqlite-store.h"
 #include "usdtpay-webhooks.h"
@@ -491,6 +492,17 @@ main (int    argc,
   argv[1] = argv[0];
   if (g_str_equal (command, "serve"))
     return command_serve (argc - 1, argv + 1);
+  /* Not in the usage: the route table, one "METHOD PATH" a line, for the
+   * test that keeps the OpenAPI document true. */
+  if (g_str_equal (command, "routes"))
+    {
+      guint n_routes;
+      const UsdtpayRoute *routes = usdtpay_openapi_routes (&n_routes);
+
+      for (guint i = 0; i < n_routes; i++)
+        g_print ("%s %s\n", routes[i].method, routes[i].path);
+      return EXIT_SUCCESS;
+    }
   if (g_str_equal (command, "admin"))
     return command_admin (argc - 1, argv + 1);
   if (g_str_equal (command, "check"))

@@ -16,6 +16,7 @@
 
 #include "usdtpay-auth.h"
 #include "usdtpay-feed.h"
+#include "usdtpay-openapi.h"
 #include "usdtpay-pay-page.h"
 #include "usdtpay-request-guard.h"
 #include "usdtpay-server.h"
@@ -1212,6 +1213,8 @@ route (UsdtpayServer     *self,
       else
         respond_method_not_allowed (msg, "GET");
     }
+  else if (n_parts == 1 && g_str_equal (parts[0], "openapi.json"))
+    usdtpay_openapi_serve (msg, method);
   else if (n_parts == 1 && g_str_equal (parts[0], "health"))
     {
       if (g_str_equal (method, "GET"))
