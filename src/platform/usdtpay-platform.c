@@ -22,6 +22,7 @@
 #include "usdtpay-admin.h"
 #include "usdtpay-auth.h"
 #include "usdtpay-engine.h"
+#include "usdtpay-openapi.h"
 #include "usdtpay-server.h"
 #include "usdtpay-sqlite-store.h"
 #include "usdtpay-webhooks.h"
@@ -32,7 +33,7 @@ static const char usage_text[] =
   "Usage:\n"
   "  usdtpay-platform serve --db FILE --listen ADDR:PORT [--dev] [--tls-cert F --tls-key F]\n"
   "                         [--offer-seconds N] [--payment-minutes N] [--confirm-minutes N]\n"
-  "                         [--webhook-retry-base-ms N]\n"
+  "                         [--rate-limit N] [--webhook-retry-base-ms N]\n"
   "  usdtpay-platform admin --db FILE [--dev] add-shop NAME\n"
   "  usdtpay-platform admin --db FILE [--dev] add-merchant USER --password-file F\n"
   "  usdtpay-platform admin --db FILE [--dev] add-support USER --password-file F\n"
@@ -135,7 +136,7 @@ command_serve (int    argc,
   g_autofree char *tls_key = NULL;
   gboolean dev = FALSE;
   int offer_seconds = 300, payment_minutes = 15, confirm_minutes = 30, fee_bps = USDTPAY_DEFAULT_FEE_BPS;
-  int webhook_retry_base_ms = 0;
+  int webhook_retry_base_ms = 0, rate_limit = 0;
   UsdtpayWebhooksConfig webhooks_config;
   const GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database file", "FILE" },
@@ -147,6 +148,8 @@ command_serve (int    argc,
     { "payment-minutes", 0, 0, G_OPTION_ARG_INT, &payment_minutes, "The customer's payment deadline (15)", "N" },
     { "confirm-minutes", 0, 0, G_OPTION_ARG_INT, &confirm_minutes, "The merchant's confirm deadline (30)", "N" },
     { "fee-bps", 0, 0, G_OPTION_ARG_INT, &fee_bps, "Platform fee in basis points (30)", "N" },
+    { "rate-limit", 0, 0, G_OPTION_ARG_INT, &rate_limit,
+      "Requests per second per API key, session or customer token (off)", "N" },
     { "webhook-retry-base-ms", 0, 0, G_OPTION_ARG_INT, &webhook_retry_base_ms,
       "First webhook retry delay, dev databases only (30000)", "N" },
     { NULL }
@@ -163,6 +166,10 @@ command_serve (int    argc,
   UsdtpayEngineConfig config;
   Serve serve = { 0 };
   int lock_fd;
+
+  /* Every log line, the access log's included, goes to stderr: stdout
+   * carries the `listening on` line only. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -206,6 +213,11 @@ command_serve (int    argc,
   if (!(engine = usdtpay_engine_new (store, &config, &error)))
     return fail (error);
 
+  if (rate_limit < 0)
+    {
+      g_printerr ("usdtpay-platform: --rate-limit must not be negative\n");
+      return EXIT_USAGE;
+    }
   if (webhook_retry_base_ms < 0 || (webhook_retry_base_ms > 0 && !usdtpay_engine_is_dev (engine)))
     {
       g_printerr ("usdtpay-platform: --webhook-retry-base-ms is for dev databases only\n");
@@ -221,6 +233,7 @@ command_serve (int    argc,
   if (!(admin = usdtpay_admin_service_new (engine, db, &error)))
     return fail (error);
   server = usdtpay_server_new (engine, certificate);
+  usdtpay_server_set_rate_limit (server, rate_limit);
   if (!(base_url = usdtpay_server_listen (server, listen ? listen : "127.0.0.1:8080", &error)))
     return fail (error);
 
@@ -479,6 +492,17 @@ main (int    argc,
   argv[1] = argv[0];
   if (g_str_equal (command, "serve"))
     return command_serve (argc - 1, argv + 1);
+  /* Not in the usage: the route table, one "METHOD PATH" a line, for the
+   * test that keeps the OpenAPI document true. */
+  if (g_str_equal (command, "routes"))
+    {
+      guint n_routes;
+      const UsdtpayRoute *routes = usdtpay_openapi_routes (&n_routes);
+
+      for (guint i = 0; i < n_routes; i++)
+        g_print ("%s %s\n", routes[i].method, routes[i].path);
+      return EXIT_SUCCESS;
+    }
   if (g_str_equal (command, "admin"))
     return command_admin (argc - 1, argv + 1);
   if (g_str_equal (command, "check"))

@@ -16,7 +16,9 @@
 
 #include "usdtpay-auth.h"
 #include "usdtpay-feed.h"
+#include "usdtpay-openapi.h"
 #include "usdtpay-pay-page.h"
+#include "usdtpay-request-guard.h"
 #include "usdtpay-server.h"
 #include "usdtpay-webhooks.h"
 
@@ -43,6 +45,7 @@ struct _UsdtpayServer
   UsdtpayThrottle *throttle;
   SoupServer      *soup;
   GHashTable      *idempotency;   /* "shop\x1fkey" → Idem* */
+  UsdtpayRequestGuard *guard;     /* request ids and the rate limit */
 
   gboolean         shutting_down;
   guint            in_flight;
@@ -1210,6 +1213,8 @@ route (UsdtpayServer     *self,
       else
         respond_method_not_allowed (msg, "GET");
     }
+  else if (n_parts == 1 && g_str_equal (parts[0], "openapi.json"))
+    usdtpay_openapi_serve (msg, method);
   else if (n_parts == 1 && g_str_equal (parts[0], "health"))
     {
       if (g_str_equal (method, "GET"))
@@ -1240,11 +1245,14 @@ handler_cb (SoupServer        *server,
 {
   UsdtpayServer *self = user_data;
 
+  usdtpay_request_guard_begin (self->guard, msg);
   if (self->shutting_down)
     {
       respond_new_error (msg, USDTPAY_ERROR_UNAVAILABLE, "the platform is shutting down");
       return;
     }
+  if (!usdtpay_request_guard_admit (self->guard, msg, query))
+    return;
 
   if (soup_server_message_get_request_body (msg)->length > USDTPAY_MAX_BODY)
     {
@@ -1263,9 +1271,11 @@ early_handler_cb (SoupServer        *server,
                   GHashTable        *query,
                   gpointer           user_data)
 {
+  UsdtpayServer *self = user_data;
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   goffset length = soup_message_headers_get_content_length (headers);
 
+  usdtpay_request_guard_begin (self->guard, msg);
   if (soup_message_headers_get_encoding (headers) == SOUP_ENCODING_CONTENT_LENGTH &&
       length > USDTPAY_MAX_BODY)
     {
@@ -1288,8 +1298,11 @@ feed_early_handler_cb (SoupServer        *server,
   const char *since = query ? g_hash_table_lookup (query, "since") : NULL;
   guint64 value;
 
+  usdtpay_request_guard_begin (self->guard, msg);
   if (self->shutting_down)
     respond_new_error (msg, USDTPAY_ERROR_UNAVAILABLE, "the platform is shutting down");
+  else if (!usdtpay_request_guard_admit (self->guard, msg, query))
+    ;
   else if (!authenticate (self, msg, &caller, &error))
     respond_error (msg, error);
   else if (caller.role == USDTPAY_ROLE_SHOP)
@@ -1423,6 +1436,15 @@ usdtpay_server_listen (UsdtpayServer  *self,
 }
 
 void
+usdtpay_server_set_rate_limit (UsdtpayServer *self,
+                               guint          rate_limit)
+{
+  g_return_if_fail (USDTPAY_IS_SERVER (self));
+
+  usdtpay_request_guard_set_rate_limit (self->guard, rate_limit);
+}
+
+void
 usdtpay_server_shutdown (UsdtpayServer *self,
                          GSourceFunc    callback,
                          gpointer       user_data)
@@ -1480,6 +1502,7 @@ usdtpay_server_new (UsdtpayEngine   *engine,
                                 "tls-certificate", certificate,
                                 NULL);
 
+  self->guard = usdtpay_request_guard_new (self->soup, 0);
   soup_server_add_early_handler (self->soup, NULL, early_handler_cb, self, NULL);
   soup_server_add_early_handler (self->soup, "/v1/feed", feed_early_handler_cb, self, NULL);
   soup_server_add_websocket_handler (self->soup, "/v1/feed", NULL, NULL, feed_cb, self, NULL);
@@ -1497,6 +1520,7 @@ usdtpay_server_dispose (GObject *object)
   UsdtpayServer *self = (UsdtpayServer *)object;
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_object (&self->guard);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);

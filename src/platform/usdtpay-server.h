@@ -26,6 +26,9 @@ UsdtpayServer *usdtpay_server_new          (UsdtpayEngine    *engine,
 char          *usdtpay_server_listen       (UsdtpayServer    *self,
                                             const char       *address,
                                             GError          **error);
+/* Requests per second per key, session or customer token (0: no limit). */
+void           usdtpay_server_set_rate_limit (UsdtpayServer *self,
+                                              guint          rate_limit);
 /* Stops taking requests; @callback runs once nothing is in flight. */
 void           usdtpay_server_shutdown     (UsdtpayServer    *self,
                                             GSourceFunc       callback,

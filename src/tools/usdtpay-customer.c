@@ -55,6 +55,7 @@ static const char *kind_names[N_KINDS] = {
 #define MAX_ATTEMPTS 20
 #define POLL_INTERVAL_MS 250
 #define CONFIRM_FALLBACK_MS 3000
+#define PLATFORM_GONE_USEC (10 * G_USEC_PER_SEC)
 #define FIAT_RATE_TENTHS 72 /* 1 USDT = 7.2 units of the fiat currency */
 
 typedef struct _Simulator Simulator;
@@ -199,6 +200,7 @@ struct _Simulator
   guint64        requests_at_stop;
   guint64        requests_done;
   guint64        unfinished;
+  gint64         last_answer;     /* monotonic time of the last HTTP answer */
 };
 
 static void lifecycle_start         (Simulator *sim);
@@ -512,12 +514,17 @@ request_done_cb (GObject      *source,
       if (request_schedule_retry (req, MIN (50 * req->attempts, 1000)))
         return;
       count_error (sim, req->kind, 0, NULL);
+      /* Every attempt failed and nothing has answered for a while: the
+       * platform is gone, and going on would only count failures. */
+      if (g_get_monotonic_time () - sim->last_answer > PLATFORM_GONE_USEC && !sim->finished)
+        simulator_fatal (sim, "the platform does not answer (%s)", error->message);
       req->reply (req, 0, NULL);
       request_free (req);
       return;
     }
 
   status = soup_message_get_status (req->msg);
+  sim->last_answer = g_get_monotonic_time ();
   if (status >= 500 || status == 429)
     {
       const char *retry_after = soup_message_headers_get_one (
@@ -1295,56 +1302,33 @@ merchant_free (Merchant *merchant)
   g_free (merchant);
 }
 
+/* A merchant's action on one of our lifecycles holds the lifecycle (its
+ * inflight count) until the answer is back, so the run does not end with the
+ * answer unread; on other orders (not this run's) @lc is NULL. */
 static void
-merchant_confirm_reply (Request    *req,
-                        guint       status,
-                        JsonObject *body)
-{
-  Simulator *sim = req->sim;
-  Lifecycle *lc;
-  const char *external_id = object_get_string (body, "external_id");
-
-  if (status != 200 || external_id == NULL)
-    return;
-  lc = g_hash_table_lookup (sim->by_external_id, external_id);
-  if (lc != NULL)
-    {
-      lifecycle_apply_order (lc, body);
-      lifecycle_check_done (lc);
-    }
-}
-
-static void
-merchant_accept_reply (Request    *req,
+merchant_action_reply (Request    *req,
                        guint       status,
                        JsonObject *body)
 {
   Simulator *sim = req->sim;
-  Lifecycle *lc;
-  const char *external_id;
+  Lifecycle *lc = req->data;
 
-  if (status == 409)
-    {
-      sim->offers_lost++;
-      return;
-    }
-  external_id = object_get_string (body, "external_id");
-  if (status != 200 || external_id == NULL)
+  if (req->kind == KIND_ACCEPT && status == 409)
+    sim->offers_lost++;
+  if (lc == NULL)
     return;
-  lc = g_hash_table_lookup (sim->by_external_id, external_id);
-  if (lc != NULL)
-    {
-      lifecycle_apply_order (lc, body);
-      lifecycle_check_done (lc);
-    }
+  lc->inflight--;
+  if (status == 200 && body != NULL)
+    lifecycle_apply_order (lc, body);
+  lifecycle_check_done (lc);
 }
 
 static void
 merchant_order_action (Merchant   *merchant,
+                       Lifecycle  *lc,
                        const char *id,
                        const char *action,
-                       Kind        kind,
-                       ReplyFunc   reply)
+                       Kind        kind)
 {
   Simulator *sim = merchant->sim;
   static GBytes *empty;
@@ -1352,8 +1336,10 @@ merchant_order_action (Merchant   *merchant,
 
   if (empty == NULL)
     empty = g_bytes_new_static ("{}", 2);
+  if (lc != NULL)
+    lc->inflight++;
   req = request_new (sim, kind, "POST", order_uri (sim, id, action), merchant->auth, empty,
-                     reply, merchant);
+                     merchant_action_reply, lc);
   request_send (req);
 }
 
@@ -1461,7 +1447,8 @@ merchant_handle_order_event (Merchant   *merchant,
   if (g_str_equal (type, "order.offered"))
     {
       if (sim->manual && !sim->finished)
-        merchant_order_action (merchant, id, "accept", KIND_ACCEPT, merchant_accept_reply);
+        merchant_order_action (merchant, lc && !lc->finished ? lc : NULL, id, "accept",
+                               KIND_ACCEPT);
       return;
     }
   if (g_str_equal (type, "offer.withdrawn"))
@@ -1469,7 +1456,8 @@ merchant_handle_order_event (Merchant   *merchant,
 
   if (g_str_equal (type, "order.paid") && sim->auto_confirm && !sim->finished
       && g_strcmp0 (assigned, merchant->user) == 0)
-    merchant_order_action (merchant, id, "confirm", KIND_CONFIRM, merchant_confirm_reply);
+    merchant_order_action (merchant, lc && !lc->finished ? lc : NULL, id, "confirm",
+                           KIND_CONFIRM);
 
   /* The create answer may still be on its way: the event then wins and the
    * answer, an older version, is ignored. */
@@ -1924,6 +1912,7 @@ main (int   argc,
   soup_session_remove_feature_by_type (sim->session, SOUP_TYPE_CONTENT_DECODER);
   sim->cancellable = g_cancellable_new ();
   sim->loop = g_main_loop_new (NULL, FALSE);
+  sim->last_answer = g_get_monotonic_time ();
   sim->signal_ids[0] = g_unix_signal_add (SIGINT, signal_cb, sim);
   sim->signal_ids[1] = g_unix_signal_add (SIGTERM, signal_cb, sim);
 

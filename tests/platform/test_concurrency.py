@@ -53,11 +53,9 @@ def test_hundred_concurrent_accepts(d):
     shop_key = d.add_shop('shop1')
     d.add_support('sue')
 
-    def setup(name):
+    for name in names:
         d.add_merchant(name)
         d.credit(name, '1000')
-    with ThreadPoolExecutor(4) as ex:
-        list(ex.map(setup, names))
     d.start()
     with ThreadPoolExecutor(8) as ex:
         tokens = list(ex.map(d.login, names))
