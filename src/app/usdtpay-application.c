@@ -381,6 +381,37 @@ static const GActionEntry test_entries[] = {
   { "test-close-preferences", test_close_preferences_action },
 };
 
+/* The installed schema, or, run from the build tree (the demo, the tests),
+ * the one compiled beside the program. */
+static GSettings *
+settings_new (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+  g_autoptr(GSettingsSchemaSource) local = NULL;
+  g_autofree char *exe = NULL;
+  g_autofree char *dir = NULL;
+  g_autofree char *compiled = NULL;
+
+  if (source != NULL)
+    schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+
+  if (schema == NULL && (exe = g_file_read_link ("/proc/self/exe", NULL)) != NULL)
+    {
+      dir = g_path_get_dirname (exe);
+      compiled = g_build_filename (dir, "gschemas.compiled", NULL);
+      if (g_file_test (compiled, G_FILE_TEST_IS_REGULAR))
+        local = g_settings_schema_source_new_from_directory (dir, source, FALSE, NULL);
+      if (local != NULL)
+        schema = g_settings_schema_source_lookup (local, APPLICATION_ID, FALSE);
+    }
+
+  if (schema == NULL)
+    g_error ("The GSettings schema %s is not installed", APPLICATION_ID);
+
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
 static void
 usdtpay_application_startup (GApplication *app)
 {
@@ -397,7 +428,7 @@ usdtpay_application_startup (GApplication *app)
 
   G_APPLICATION_CLASS (usdtpay_application_parent_class)->startup (app);
 
-  self->settings = g_settings_new (APPLICATION_ID);
+  self->settings = settings_new ();
   self->alerts = usdtpay_alerts_new (self->settings);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_entries,
