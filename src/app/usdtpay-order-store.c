@@ -21,6 +21,7 @@ struct _UsdtpayOrderStore
   GListStore *sections[USDTPAY_N_SECTIONS];
   GListStore *history;
   GHashTable *objects;    /* id → UsdtpayOrderObject in a section */
+  GHashTable *closed;     /* id → UsdtpayOrderObject in the history */
   GHashTable *versions;   /* id → gint64 *, every order seen */
 };
 
@@ -28,6 +29,7 @@ G_DEFINE_FINAL_TYPE (UsdtpayOrderStore, usdtpay_order_store, G_TYPE_OBJECT)
 
 enum {
   ORDER_ARRIVED,
+  ORDER_CLOSED,
   N_SIGNALS
 };
 
@@ -81,6 +83,7 @@ usdtpay_order_store_finalize (GObject *object)
     g_clear_object (&self->sections[i]);
   g_clear_object (&self->history);
   g_clear_pointer (&self->objects, g_hash_table_unref);
+  g_clear_pointer (&self->closed, g_hash_table_unref);
   g_clear_pointer (&self->versions, g_hash_table_unref);
   g_clear_pointer (&self->merchant, g_free);
 
@@ -98,6 +101,9 @@ usdtpay_order_store_class_init (UsdtpayOrderStoreClass *klass)
     g_signal_new ("order-arrived", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                   0, NULL, NULL, NULL, G_TYPE_NONE, 2,
                   USDTPAY_TYPE_ORDER_OBJECT, G_TYPE_UINT);
+  signals[ORDER_CLOSED] =
+    g_signal_new ("order-closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, USDTPAY_TYPE_ORDER_OBJECT);
 }
 
 static void
@@ -107,6 +113,7 @@ usdtpay_order_store_init (UsdtpayOrderStore *self)
     self->sections[i] = g_list_store_new (USDTPAY_TYPE_ORDER_OBJECT);
   self->history = g_list_store_new (USDTPAY_TYPE_ORDER_OBJECT);
   self->objects = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->closed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->versions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
 
@@ -219,9 +226,17 @@ add_to_history (UsdtpayOrderStore  *self,
   g_assert (USDTPAY_IS_ORDER_STORE (self));
 
   g_list_store_insert (self->history, 0, object);
+  g_hash_table_replace (self->closed, g_strdup (usdtpay_order_object_get_id (object)), g_object_ref (object));
   n = g_list_model_get_n_items (G_LIST_MODEL (self->history));
   if (n > HISTORY_MAX)
-    g_list_store_remove (self->history, n - 1);
+    {
+      g_autoptr(UsdtpayOrderObject) oldest = g_list_model_get_item (G_LIST_MODEL (self->history), n - 1);
+
+      g_hash_table_remove (self->closed, usdtpay_order_object_get_id (oldest));
+      g_list_store_remove (self->history, n - 1);
+    }
+
+  g_signal_emit (self, signals[ORDER_CLOSED], 0, object);
 }
 
 UsdtpayApplyResult
@@ -255,6 +270,33 @@ usdtpay_order_store_apply (UsdtpayOrderStore *self,
 
   new_section = usdtpay_order_store_section_for (self, order);
   object = g_hash_table_lookup (self->objects, order->id);
+
+  /* A closed order that changes again (a dispute resolved) changes in its
+   * History row; one that opens again leaves History. */
+  if (object == NULL && (object = g_hash_table_lookup (self->closed, order->id)) != NULL)
+    {
+      guint position;
+
+      if (new_section == USDTPAY_SECTION_NONE)
+        {
+          usdtpay_order_object_set_order (object, order);
+          g_signal_emit (self, signals[ORDER_CLOSED], 0, object);
+          return USDTPAY_APPLY_APPLIED;
+        }
+
+      g_object_ref (object);
+      if (g_list_store_find (self->history, object, &position))
+        g_list_store_remove (self->history, position);
+      g_hash_table_remove (self->closed, order->id);
+      usdtpay_order_object_set_order (object, order);
+      usdtpay_order_object_set_section (object, new_section);
+      usdtpay_order_object_set_seen (object, FALSE);
+      g_list_store_insert_sorted (self->sections[new_section], object, compare_objects, NULL);
+      g_hash_table_insert (self->objects, g_strdup (order->id), g_object_ref (object));
+      g_signal_emit (self, signals[ORDER_ARRIVED], 0, object, (guint)new_section);
+      g_object_unref (object);
+      return USDTPAY_APPLY_APPLIED;
+    }
 
   if (object != NULL)
     {
@@ -325,6 +367,7 @@ usdtpay_order_store_clear (UsdtpayOrderStore *self)
     g_list_store_remove_all (self->sections[i]);
   g_list_store_remove_all (self->history);
   g_hash_table_remove_all (self->objects);
+  g_hash_table_remove_all (self->closed);
   g_hash_table_remove_all (self->versions);
 }
 

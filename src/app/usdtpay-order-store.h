@@ -27,7 +27,9 @@ G_DECLARE_FINAL_TYPE (UsdtpayOrderStore, usdtpay_order_store, USDTPAY, ORDER_STO
  * Orders that close move to the history model, newest first.
  *
  * Signal "order-arrived" (UsdtpayOrderObject *, guint section): an order
- * entered a section (a new offer, matched to this merchant, paid). */
+ * entered a section (a new offer, matched to this merchant, paid).
+ * Signal "order-closed" (UsdtpayOrderObject *): an order entered the
+ * history or changed there. */
 UsdtpayOrderStore  *usdtpay_order_store_new           (void);
 void                usdtpay_order_store_set_merchant  (UsdtpayOrderStore *self,
                                                        const char        *merchant);

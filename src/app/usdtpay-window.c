@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
+#include "usdtpay-cache.h"
 #include "usdtpay-client.h"
 #include "usdtpay-confirm-dialog.h"
 #include "usdtpay-feed.h"
@@ -31,6 +32,7 @@ struct _UsdtpayWindow
   GSettings            *settings;
   UsdtpayAlerts        *alerts;
   UsdtpayOrderStore    *store;
+  UsdtpayCache         *cache;
   UsdtpayClient        *client;
   UsdtpayFeed          *feed;
   GCancellable         *cancellable;    /* the session's work; cancelled at log out */
@@ -866,6 +868,45 @@ store_items_changed_cb (UsdtpayWindow *self)
 }
 
 static void
+cache_loaded_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(GPtrArray) orders = NULL;
+  g_autoptr(GError) error = NULL;
+
+  orders = usdtpay_cache_load_finish (USDTPAY_CACHE (object), result, &error);
+  if (orders == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No cached history: %s", error->message);
+      return;
+    }
+
+  if (!self->in_session)
+    return;
+
+  /* Oldest first, so the newest end up on top; what the platform has sent
+   * meanwhile is as new or newer and wins by version. */
+  for (guint i = orders->len; i > 0; i--)
+    usdtpay_order_store_apply (self->store, g_ptr_array_index (orders, i - 1), FALSE);
+}
+
+/* Every order that reaches History, or changes there, is kept in the cache. */
+static void
+order_closed_cb (UsdtpayWindow      *self,
+                 UsdtpayOrderObject *object,
+                 UsdtpayOrderStore  *store)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (self->in_session && self->platform != NULL && self->username != NULL)
+    usdtpay_cache_store (self->cache, self->platform, self->username,
+                         usdtpay_order_object_get_order (object));
+}
+
+static void
 begin_session (UsdtpayWindow *self,
                JsonObject    *merchant)
 {
@@ -893,6 +934,10 @@ begin_session (UsdtpayWindow *self,
   else
     usdtpay_client_merchant_async (self->client, NULL, self->cancellable,
                                    merchant_loaded_cb, g_object_ref (self));
+
+  /* History from the local cache first: it is there even offline. */
+  usdtpay_cache_load_async (self->cache, self->platform, self->username, 500, self->cancellable,
+                            cache_loaded_cb, g_object_ref (self));
 
   self->load_index = 0;
   self->load_seq = 0;
@@ -1697,6 +1742,7 @@ usdtpay_window_finalize (GObject *object)
   g_clear_pointer (&self->history_detail_rows, g_ptr_array_unref);
   g_clear_object (&self->client);
   g_clear_object (&self->store);
+  g_clear_object (&self->cache);
   g_clear_object (&self->alerts);
   g_clear_object (&self->settings);
   g_clear_pointer (&self->platform, g_free);
@@ -1913,6 +1959,13 @@ usdtpay_window_init (UsdtpayWindow *self)
                            self, G_CONNECT_SWAPPED);
 
   g_signal_connect_object (self->store, "order-arrived", G_CALLBACK (order_arrived_cb),
+                           self, G_CONNECT_SWAPPED);
+  {
+    g_autofree char *cache_path = g_build_filename (g_get_user_data_dir (), "usdtpay", "cache.db", NULL);
+
+    self->cache = usdtpay_cache_new (cache_path);
+  }
+  g_signal_connect_object (self->store, "order-closed", G_CALLBACK (order_closed_cb),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect (self, "notify::is-active", G_CALLBACK (mark_seen_if_visible), NULL);
   g_signal_connect (self, "notify::visible", G_CALLBACK (visible_changed_cb), NULL);

@@ -1165,3 +1165,29 @@ usdtpay_json_error_body (const GError *error,
     *length = out->len;
   return g_string_free (out, FALSE);
 }
+
+gboolean
+usdtpay_json_check_members (JsonObject         *object,
+                            const char * const *allowed,
+                            GError            **error)
+{
+  JsonObjectIter iter;
+  const char *member;
+
+  g_return_val_if_fail (allowed != NULL, FALSE);
+
+  if (object == NULL)
+    return TRUE;
+
+  json_object_iter_init (&iter, object);
+  while (json_object_iter_next (&iter, &member, NULL))
+    {
+      if (!g_strv_contains (allowed, member))
+        {
+          g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, "unknown member \"%s\"", member);
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}

@@ -61,6 +61,13 @@ gboolean    usdtpay_json_get_usdt          (JsonObject  *object,
                                             gint64      *out,
                                             GError     **error);
 
+/* Refuses, with USDTPAY_ERROR_INVALID_REQUEST naming it, a member of
+ * @object that is not in the NULL-terminated @allowed. A NULL @object
+ * passes. */
+gboolean    usdtpay_json_check_members     (JsonObject         *object,
+                                            const char * const *allowed,
+                                            GError            **error);
+
 /* Serialises @node compactly. */
 char       *usdtpay_json_to_string         (JsonNode    *node,
                                             gsize       *length);

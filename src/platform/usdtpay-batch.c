@@ -32,11 +32,9 @@ usdtpay_principal_record_clear (UsdtpayPrincipalRecord *record)
   g_clear_pointer (&record->settings, g_free);
 }
 
-static void
-op_clear (gpointer data)
+void
+usdtpay_op_clear (UsdtpayOp *op)
 {
-  UsdtpayOp *op = data;
-
   switch (op->kind)
     {
     case USDTPAY_OP_ORDER_PUT:
@@ -103,7 +101,7 @@ usdtpay_batch_new (void)
   UsdtpayBatch *batch = g_new0 (UsdtpayBatch, 1);
 
   batch->ops = g_array_new (FALSE, TRUE, sizeof (UsdtpayOp));
-  g_array_set_clear_func (batch->ops, op_clear);
+  g_array_set_clear_func (batch->ops, (GDestroyNotify)usdtpay_op_clear);
 
   return batch;
 }
@@ -307,14 +305,6 @@ usdtpay_batch_put_meta (UsdtpayBatch *batch,
   op = batch_push (batch, USDTPAY_OP_META_PUT);
   op->meta.key = g_strdup (key);
   op->meta.value = g_strdup (value);
-}
-
-void
-usdtpay_op_clear (UsdtpayOp *op)
-{
-  g_return_if_fail (op != NULL);
-
-  op_clear (op);
 }
 
 void

@@ -319,29 +319,6 @@ check_text (const char  *member,
   return TRUE;
 }
 
-static gboolean
-check_members (JsonObject          *params,
-               const char * const  *allowed,
-               GError             **error)
-{
-  g_autoptr(GList) members = NULL;
-
-  if (params == NULL)
-    return TRUE;
-
-  members = json_object_get_members (params);
-  for (const GList *l = members; l; l = l->next)
-    {
-      if (!g_strv_contains (allowed, l->data))
-        {
-          g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST,
-                       "unknown member \"%s\"", (const char *)l->data);
-          return FALSE;
-        }
-    }
-
-  return TRUE;
-}
 
 /* Clock */
 
@@ -460,7 +437,7 @@ parse_methods (JsonNode   *node,
           return FALSE;
         }
       object = json_node_get_object (element);
-      if (!check_members (object, allowed, error) ||
+      if (!usdtpay_json_check_members (object, allowed, error) ||
           !usdtpay_json_get_string (object, "id", FALSE, &id, error) ||
           !usdtpay_json_get_string (object, "account_name", FALSE, &account_name, error) ||
           !usdtpay_json_get_string (object, "account_number", FALSE, &account_number, error) ||
@@ -1234,7 +1211,7 @@ usdtpay_engine_create_order (UsdtpayEngine  *self,
   g_return_val_if_fail (USDTPAY_IS_ENGINE (self), NULL);
   g_return_val_if_fail (caller->role == USDTPAY_ROLE_SHOP, NULL);
 
-  if (!check_members (params, allowed, error) ||
+  if (!usdtpay_json_check_members (params, allowed, error) ||
       !usdtpay_json_get_usdt (params, "amount", FALSE, TRUE, &amount, error) ||
       !usdtpay_json_get_string (params, "fiat_amount", FALSE, &fiat_amount, error) ||
       !usdtpay_json_get_string (params, "fiat_currency", FALSE, &fiat_currency, error) ||
@@ -1476,7 +1453,7 @@ parse_action_params (UsdtpayOrderAction   action,
     case USDTPAY_ACTION_ACCEPT:
     case USDTPAY_ACTION_CONFIRM:
     case USDTPAY_ACTION_CANCEL:
-      return check_members (params, none, error);
+      return usdtpay_json_check_members (params, none, error);
 
     case USDTPAY_ACTION_PAY:
       if (params == NULL)
@@ -1484,14 +1461,14 @@ parse_action_params (UsdtpayOrderAction   action,
           g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, "payer_name is required");
           return FALSE;
         }
-      return check_members (params, pay, error) &&
+      return usdtpay_json_check_members (params, pay, error) &&
              usdtpay_json_get_string (params, "payer_name", FALSE, &out->payer_name, error) &&
              check_text ("payer_name", out->payer_name, 200, error);
 
     case USDTPAY_ACTION_DISPUTE:
       if (params == NULL)
         return TRUE;
-      return check_members (params, dispute, error) &&
+      return usdtpay_json_check_members (params, dispute, error) &&
              usdtpay_json_get_string (params, "reason", TRUE, &out->reason, error) &&
              (out->reason == NULL || check_text ("reason", out->reason, 1000, error));
 
@@ -1506,7 +1483,7 @@ parse_action_params (UsdtpayOrderAction   action,
                          "outcome and reason are required");
             return FALSE;
           }
-        if (!check_members (params, resolve, error) ||
+        if (!usdtpay_json_check_members (params, resolve, error) ||
             !usdtpay_json_get_string (params, "outcome", FALSE, &outcome, error) ||
             !usdtpay_json_get_string (params, "reason", FALSE, &out->reason, error) ||
             !check_text ("reason", out->reason, 1000, error))
@@ -1871,7 +1848,7 @@ usdtpay_engine_update_merchant (UsdtpayEngine     *self,
 
   g_return_val_if_fail (USDTPAY_IS_ENGINE (self), FALSE);
 
-  if (!check_members (params, allowed, error) ||
+  if (!usdtpay_json_check_members (params, allowed, error) ||
       !usdtpay_json_get_boolean (params, "online", TRUE, &online, error) ||
       !usdtpay_json_get_boolean (params, "auto_match", TRUE, &auto_match, error) ||
       !usdtpay_json_get_usdt (params, "min", TRUE, TRUE, &min, error) ||

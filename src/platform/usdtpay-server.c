@@ -527,18 +527,11 @@ handle_login (UsdtpayServer     *self,
       respond_error (msg, error);
       return;
     }
-  {
-    g_autoptr(GList) members = json_object_get_members (body);
-
-    for (const GList *l = members; l; l = l->next)
-      if (!g_strv_contains (allowed, l->data))
-        {
-          g_autofree char *text = g_strdup_printf ("unknown member \"%s\"", (const char *)l->data);
-
-          respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, text);
-          return;
-        }
-  }
+  if (!usdtpay_json_check_members (body, allowed, &error))
+    {
+      respond_error (msg, error);
+      return;
+    }
 
   user_key = g_strconcat ("user:", username, NULL);
   addr_key = g_strconcat ("addr:", address ? address : "?", NULL);
@@ -948,18 +941,11 @@ handle_suspend (UsdtpayServer     *self,
       commit_error (req, error);
       return;
     }
-  {
-    g_autoptr(GList) members = json_object_get_members (body);
-
-    for (const GList *l = members; l; l = l->next)
-      if (!g_strv_contains (allowed, l->data))
-        {
-          g_set_error (&error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, "unknown member \"%s\"",
-                       (const char *)l->data);
-          commit_error (req, error);
-          return;
-        }
-  }
+  if (!usdtpay_json_check_members (body, allowed, &error))
+    {
+      commit_error (req, error);
+      return;
+    }
   if (!usdtpay_engine_set_suspended (self->engine, &req->caller, name, suspended, reason, change, &error))
     {
       commit_error (req, error);
@@ -1057,18 +1043,11 @@ handle_dev_clock (UsdtpayServer     *self,
       commit_error (req, error);
       return;
     }
-  {
-    g_autoptr(GList) members = json_object_get_members (body);
-
-    for (const GList *l = members; l; l = l->next)
-      if (!g_strv_contains (allowed, l->data))
-        {
-          g_set_error (&error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, "unknown member \"%s\"",
-                       (const char *)l->data);
-          commit_error (req, error);
-          return;
-        }
-  }
+  if (!usdtpay_json_check_members (body, allowed, &error))
+    {
+      commit_error (req, error);
+      return;
+    }
   if (!usdtpay_engine_advance_clock (self->engine, seconds, change, &error))
     {
       commit_error (req, error);

@@ -708,34 +708,8 @@ op_new (UsdtpayOpKind kind)
 static void
 op_free (gpointer data)
 {
-  /* Reuse the batch's clear function through a one-op batch. */
-  UsdtpayOp *op = data;
-
-  switch (op->kind)
-    {
-    case USDTPAY_OP_ORDER_PUT:
-      g_clear_pointer (&op->order.order, usdtpay_order_unref);
-      break;
-    case USDTPAY_OP_SESSION_PUT:
-      g_free (op->session.hash);
-      g_free (op->session.principal);
-      break;
-    case USDTPAY_OP_API_KEY_PUT:
-      g_free (op->api_key.hash);
-      g_free (op->api_key.principal);
-      g_free (op->api_key.prefix);
-      g_free (op->api_key.scopes);
-      break;
-    case USDTPAY_OP_IDEMPOTENCY_PUT:
-      g_free (op->idempotency.shop);
-      g_free (op->idempotency.key);
-      g_free (op->idempotency.body_hash);
-      g_clear_pointer (&op->idempotency.response, g_bytes_unref);
-      break;
-    default:
-      usdtpay_op_clear (op);
-    }
-  g_free (op);
+  usdtpay_op_clear (data);
+  g_free (data);
 }
 
 static void
