@@ -763,7 +763,20 @@ def test_confirm_retry(session):
     app.wait(lambda s: o2['id'] in s.get('history', []), 'the appealed order in History')
     check(platform.order(o2['id'], alice)['state'] == 'disputed', 'disputed on the platform')
     app.quit()
+
+    # History works offline: the platform down, the app starts from the
+    # keyring and shows the closed orders from its local cache.
     platform.stop()
+    app = App(session)
+    app.wait(lambda s: s.get('page') == 'desk' and o1['id'] in s.get('history', [])
+             and o2['id'] in s.get('history', []), 'History from the cache, offline')
+    check(app.state().get('connection', '').startswith(('Reconnecting', 'Connecting')),
+          'while the platform is down', app.state().get('connection'))
+    app.action('show-order', "<'%s'>" % o2['id'])
+    app.wait(lambda s: s.get('history_detail') == 'CNY 720.00', 'the cached order\'s detail')
+    time.sleep(0.5)
+    app.screenshot('history-offline')
+    app.quit()
 
 
 def micro(text):

@@ -1,0 +1,358 @@
+/* usdtpay-cache.c
+ *
+ * Copyright 2026 UsdtPay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "usdtpay-cache"
+
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "usdtpay-cache.h"
+
+struct _UsdtpayCache
+{
+  GObject      parent_instance;
+
+  char        *path;
+  GThreadPool *pool;      /* one thread: jobs run in the order queued */
+  GMutex       mutex;
+  GCond        cond;
+  guint        pending;
+  sqlite3     *db;        /* only touched by the pool's thread */
+  gboolean     broken;
+};
+
+G_DEFINE_FINAL_TYPE (UsdtpayCache, usdtpay_cache, G_TYPE_OBJECT)
+
+typedef enum
+{
+  JOB_STORE,
+  JOB_LOAD,
+} JobKind;
+
+typedef struct
+{
+  JobKind  kind;
+  char    *platform;
+  char    *merchant;
+  /* store */
+  char    *id;
+  gint64   version;
+  gint64   closed_at;
+  char    *json;
+  /* load */
+  guint    limit;
+  GTask   *task;
+} Job;
+
+static void
+job_free (Job *job)
+{
+  g_free (job->platform);
+  g_free (job->merchant);
+  g_free (job->id);
+  g_free (job->json);
+  g_clear_object (&job->task);
+  g_free (job);
+}
+
+static const char schema_sql[] =
+  "PRAGMA journal_mode=WAL;"
+  "PRAGMA synchronous=NORMAL;"
+  "CREATE TABLE IF NOT EXISTS orders ("
+  "  platform TEXT NOT NULL,"
+  "  merchant TEXT NOT NULL,"
+  "  id TEXT NOT NULL,"
+  "  version INTEGER NOT NULL,"
+  "  closed_at INTEGER NOT NULL,"
+  "  json TEXT NOT NULL,"
+  "  PRIMARY KEY (platform, merchant, id));"
+  "CREATE INDEX IF NOT EXISTS orders_by_time ON orders (platform, merchant, closed_at);";
+
+static gboolean
+open_db (UsdtpayCache  *self,
+         GError       **error)
+{
+  g_autofree char *dir = NULL;
+  char *message = NULL;
+
+  if (self->db != NULL)
+    return TRUE;
+
+  dir = g_path_get_dirname (self->path);
+  if (g_mkdir_with_parents (dir, 0700) != 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                   "Could not create %s: %s", dir, g_strerror (errno));
+      return FALSE;
+    }
+
+  if (sqlite3_open_v2 (self->path, &self->db,
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                       NULL) != SQLITE_OK)
+    {
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "Could not open the cache %s: %s",
+                   self->path, self->db != NULL ? sqlite3_errmsg (self->db) : "out of memory");
+      g_clear_pointer (&self->db, sqlite3_close);
+      return FALSE;
+    }
+
+  /* Payer names and amounts: for this user only. */
+  g_chmod (self->path, 0600);
+  sqlite3_busy_timeout (self->db, 2000);
+
+  if (sqlite3_exec (self->db, schema_sql, NULL, NULL, &message) != SQLITE_OK)
+    {
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "Could not prepare the cache: %s", message);
+      sqlite3_free (message);
+      g_clear_pointer (&self->db, sqlite3_close);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void
+run_store (UsdtpayCache *self,
+           Job          *job)
+{
+  static const char sql[] =
+    "INSERT INTO orders (platform, merchant, id, version, closed_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+    "ON CONFLICT (platform, merchant, id) DO UPDATE SET version = excluded.version, "
+    "closed_at = excluded.closed_at, json = excluded.json WHERE excluded.version > orders.version";
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_warning ("cache: %s", sqlite3_errmsg (self->db));
+      return;
+    }
+
+  sqlite3_bind_text (stmt, 1, job->platform, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, job->merchant, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, job->id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, job->version);
+  sqlite3_bind_int64 (stmt, 5, job->closed_at);
+  sqlite3_bind_text (stmt, 6, job->json, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    g_warning ("cache: could not store %s: %s", job->id, sqlite3_errmsg (self->db));
+  sqlite3_finalize (stmt);
+}
+
+static void
+run_load (UsdtpayCache *self,
+          Job          *job)
+{
+  static const char sql[] =
+    "SELECT json FROM orders WHERE platform = ?1 AND merchant = ?2 "
+    "ORDER BY closed_at DESC, id DESC LIMIT ?3";
+  g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func ((GDestroyNotify)usdtpay_order_unref);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_task_return_new_error (job->task, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s",
+                               sqlite3_errmsg (self->db));
+      return;
+    }
+
+  sqlite3_bind_text (stmt, 1, job->platform, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, job->merchant, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, job->limit);
+
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *json = (const char *)sqlite3_column_text (stmt, 0);
+      g_autoptr(JsonObject) object = NULL;
+      g_autoptr(GError) error = NULL;
+      UsdtpayOrder *order;
+
+      /* What the cache holds went through the strict parser on the way in;
+       * it goes through it again, as anything read from disk. */
+      object = usdtpay_json_parse_object (json, strlen (json), &error);
+      order = object != NULL ? usdtpay_order_from_json (object, &error) : NULL;
+      if (order == NULL)
+        {
+          g_warning ("cache: skipping an unreadable order: %s", error->message);
+          continue;
+        }
+      g_ptr_array_add (orders, order);
+    }
+
+  if (rc != SQLITE_DONE)
+    g_task_return_new_error (job->task, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s",
+                             sqlite3_errmsg (self->db));
+  else
+    g_task_return_pointer (job->task, g_steal_pointer (&orders), (GDestroyNotify)g_ptr_array_unref);
+
+  sqlite3_finalize (stmt);
+}
+
+static void
+worker (gpointer data,
+        gpointer user_data)
+{
+  UsdtpayCache *self = user_data;
+  Job *job = data;
+  g_autoptr(GError) error = NULL;
+
+  if (!self->broken && !open_db (self, &error))
+    {
+      g_warning ("%s", error->message);
+      self->broken = TRUE;
+    }
+
+  if (self->broken)
+    {
+      if (job->task != NULL)
+        g_task_return_new_error (job->task, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT,
+                                 "The cache %s cannot be used", self->path);
+    }
+  else if (job->kind == JOB_STORE)
+    run_store (self, job);
+  else
+    run_load (self, job);
+
+  job_free (job);
+
+  g_mutex_lock (&self->mutex);
+  self->pending--;
+  g_cond_broadcast (&self->cond);
+  g_mutex_unlock (&self->mutex);
+}
+
+static void
+queue_job (UsdtpayCache *self,
+           Job          *job)
+{
+  g_mutex_lock (&self->mutex);
+  self->pending++;
+  g_mutex_unlock (&self->mutex);
+
+  g_thread_pool_push (self->pool, job, NULL);
+}
+
+static void
+usdtpay_cache_finalize (GObject *object)
+{
+  UsdtpayCache *self = (UsdtpayCache *)object;
+
+  /* Finish what was queued: those are the merchant's records. */
+  g_thread_pool_free (self->pool, FALSE, TRUE);
+  g_clear_pointer (&self->db, sqlite3_close);
+  g_mutex_clear (&self->mutex);
+  g_cond_clear (&self->cond);
+  g_free (self->path);
+
+  G_OBJECT_CLASS (usdtpay_cache_parent_class)->finalize (object);
+}
+
+static void
+usdtpay_cache_class_init (UsdtpayCacheClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = usdtpay_cache_finalize;
+}
+
+static void
+usdtpay_cache_init (UsdtpayCache *self)
+{
+  g_mutex_init (&self->mutex);
+  g_cond_init (&self->cond);
+  self->pool = g_thread_pool_new (worker, self, 1, FALSE, NULL);
+}
+
+UsdtpayCache *
+usdtpay_cache_new (const char *path)
+{
+  UsdtpayCache *self;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  self = g_object_new (USDTPAY_TYPE_CACHE, NULL);
+  self->path = g_strdup (path);
+
+  return self;
+}
+
+void
+usdtpay_cache_store (UsdtpayCache       *self,
+                     const char         *platform,
+                     const char         *merchant,
+                     const UsdtpayOrder *order)
+{
+  g_autoptr(JsonNode) node = NULL;
+  Job *job;
+
+  g_return_if_fail (USDTPAY_IS_CACHE (self));
+  g_return_if_fail (platform != NULL);
+  g_return_if_fail (merchant != NULL);
+  g_return_if_fail (order != NULL && order->id != NULL);
+
+  node = usdtpay_order_to_node (order, NULL);
+
+  job = g_new0 (Job, 1);
+  job->kind = JOB_STORE;
+  job->platform = g_strdup (platform);
+  job->merchant = g_strdup (merchant);
+  job->id = g_strdup (order->id);
+  job->version = order->version;
+  job->closed_at = order->closed_at > 0 ? order->closed_at
+                 : order->completed_at > 0 ? order->completed_at
+                 : order->paid_at > 0 ? order->paid_at : order->created_at;
+  job->json = usdtpay_json_to_string (node, NULL);
+  queue_job (self, job);
+}
+
+void
+usdtpay_cache_load_async (UsdtpayCache        *self,
+                          const char          *platform,
+                          const char          *merchant,
+                          guint                limit,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  Job *job;
+
+  g_return_if_fail (USDTPAY_IS_CACHE (self));
+  g_return_if_fail (platform != NULL);
+  g_return_if_fail (merchant != NULL);
+
+  job = g_new0 (Job, 1);
+  job->kind = JOB_LOAD;
+  job->platform = g_strdup (platform);
+  job->merchant = g_strdup (merchant);
+  job->limit = limit;
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, usdtpay_cache_load_async);
+  queue_job (self, job);
+}
+
+GPtrArray *
+usdtpay_cache_load_finish (UsdtpayCache  *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (USDTPAY_IS_CACHE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+usdtpay_cache_flush (UsdtpayCache *self)
+{
+  g_return_if_fail (USDTPAY_IS_CACHE (self));
+
+  g_mutex_lock (&self->mutex);
+  while (self->pending > 0)
+    g_cond_wait (&self->cond, &self->mutex);
+  g_mutex_unlock (&self->mutex);
+}

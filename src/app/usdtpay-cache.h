@@ -1,0 +1,44 @@
+/* usdtpay-cache.h
+ *
+ * Copyright 2026 UsdtPay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#pragma once
+
+#include <gio/gio.h>
+
+#include "usdtpay-core.h"
+
+G_BEGIN_DECLS
+
+#define USDTPAY_TYPE_CACHE (usdtpay_cache_get_type ())
+
+G_DECLARE_FINAL_TYPE (UsdtpayCache, usdtpay_cache, USDTPAY, CACHE, GObject)
+
+/* The app's local copy of a merchant's closed orders, so History works
+ * offline: an SQLite file (WAL), written and read in a worker thread, one
+ * statement at a time and in the order asked. Orders are kept per platform
+ * and merchant, a newer version replacing an older one. */
+UsdtpayCache *usdtpay_cache_new          (const char           *path);
+/* Queues @order for writing; returns at once. */
+void          usdtpay_cache_store        (UsdtpayCache         *self,
+                                          const char           *platform,
+                                          const char           *merchant,
+                                          const UsdtpayOrder   *order);
+/* The newest @limit orders, newest first (GPtrArray of UsdtpayOrder). */
+void          usdtpay_cache_load_async   (UsdtpayCache         *self,
+                                          const char           *platform,
+                                          const char           *merchant,
+                                          guint                 limit,
+                                          GCancellable         *cancellable,
+                                          GAsyncReadyCallback   callback,
+                                          gpointer              user_data);
+GPtrArray    *usdtpay_cache_load_finish  (UsdtpayCache         *self,
+                                          GAsyncResult         *result,
+                                          GError              **error);
+/* Waits until every queued write is done (tests, and shutdown). */
+void          usdtpay_cache_flush        (UsdtpayCache         *self);
+
+G_END_DECLS
