@@ -404,6 +404,7 @@ class Feed:
         self.error = None
         self.last_seq = since
         self.auto_ack = auto_ack
+        self.answer_pings = True
         self.cond = threading.Condition()
         self.ws = websocket.create_connection(
             'ws://127.0.0.1:%d/v1/feed?since=%d' % (daemon.port, since),
@@ -414,14 +415,25 @@ class Feed:
             self.thread.start()
 
     def recv(self):
-        """The next message as a dict, or None when the server closed (close_code set)."""
+        """The next message as a dict, or None when the server closed (close_code set).
+        Pings are answered unless answer_pings is False (a silent client)."""
+        data = None
         while True:
-            opcode, data = self.ws.recv_data(control_frame=True)
-            if opcode == websocket.ABNF.OPCODE_TEXT:
+            frame = self.ws.recv_frame()
+            op = frame.opcode
+            if op in (websocket.ABNF.OPCODE_TEXT, websocket.ABNF.OPCODE_CONT):
+                data = frame.data if op == websocket.ABNF.OPCODE_TEXT else data + frame.data
+                if not frame.fin:
+                    continue
                 msg = json.loads(data.decode())
                 self._note(msg)
                 return msg
-            if opcode == websocket.ABNF.OPCODE_CLOSE:
+            if op == websocket.ABNF.OPCODE_PING:
+                if self.answer_pings:
+                    self.ws.pong(frame.data)
+                continue
+            if op == websocket.ABNF.OPCODE_CLOSE:
+                data = frame.data
                 self.close_code = struct.unpack('!H', data[:2])[0] if len(data) >= 2 else 1005
                 self.closed.set()
                 try:
@@ -429,7 +441,7 @@ class Feed:
                 except Exception:
                     pass
                 return None
-            # ping/pong frames: websocket-client answers pings itself.
+            # pongs and binary frames carry nothing for us
 
     def _note(self, msg):
         with self.cond:

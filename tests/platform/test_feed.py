@@ -176,5 +176,33 @@ def test_never_acking_client_is_closed_4008(d):
     d.assert_check_clean()
 
 
+def test_silent_client_is_closed_4008(d):
+    """A client that sends nothing (no ack, no pong) for 30 s is closed with
+    4008. Real time: the server pings every 15 s, so this takes 30–45 s."""
+    w = World(d, merchants=('alice',))
+    head = d.head()
+    silent = Feed(d, w.tokens['alice'], since=head, background=False, timeout=10)
+    silent.answer_pings = False
+    started = time.monotonic()
+    # Events keep coming meanwhile on the other (acking) feed, which must stay open.
+    for i in range(3):
+        d.create_order(w.shop_key, amount='%d.000000' % (5 + i), external_id='silent-%d' % i)
+    time.sleep(47)
+    got = []
+    while True:
+        msg = silent.recv()  # reads what was queued, then the close frame
+        if msg is None:
+            break
+        got.append(msg)
+    eq(silent.close_code, 4008, 'the close code for a silent client')
+    check(time.monotonic() - started >= 30, 'not closed before 30 s of silence')
+    check(not w.feeds['alice'].closed.is_set(), 'the acking feed of the same merchant stays open',
+          w.feeds['alice'].close_code)
+    w.close()
+    d.stop()
+    d.assert_check_clean()
+
+
 if __name__ == '__main__':
-    run([test_resume_exactly_once, test_offline_30s_after_feed_drops, test_never_acking_client_is_closed_4008])
+    run([test_resume_exactly_once, test_offline_30s_after_feed_drops, test_never_acking_client_is_closed_4008,
+         test_silent_client_is_closed_4008])
