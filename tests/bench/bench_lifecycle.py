@@ -9,7 +9,7 @@
 
 import os
 
-from benchlib import Static, emit, merchant_daemon, note, pgbench_tps, require_built, run_customer
+from benchlib import Static, cpu_seconds, emit, merchant_daemon, note, pgbench_tps, require_built, run_customer
 
 CONCURRENCY = int(os.environ.get('USDTPAY_BENCH_CONCURRENCY', '64'))
 DURATION = float(os.environ.get('USDTPAY_BENCH_SECONDS', '12'))
@@ -25,6 +25,7 @@ def main():
                           '--duration', str(DURATION), '--pay-after', '0', '--auto-confirm',
                           '--merchant-cap', '100000', '--drain', '10', '--run-id', 'bench'] + margs,
                          timeout=DURATION + 300)
+        daemon_cpu = cpu_seconds(d.proc.pid)
         d.stop()
     finally:
         d.cleanup()
@@ -40,6 +41,9 @@ def main():
             if key in r:
                 emit(key, float(r[key]))
     emit('errors', int(r['errors']))
+    # Both share the machine's cores: how much of them each took.
+    emit('daemon_cpu_s', daemon_cpu)
+    emit('customer_cpu_s', float(r['cpu_s']))
 
     note('anchor 1: pgbench TPC-B scale 10, 8 clients, 10 s')
     tps = pgbench_tps(10, 8, 10)

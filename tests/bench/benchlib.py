@@ -10,6 +10,7 @@
 import os
 import pwd
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -46,14 +47,26 @@ def parse_report(out):
 
 
 def run_customer(args, timeout):
-    """Runs usdtpay-customer; returns its name=value report."""
+    """Runs usdtpay-customer; returns its name=value report, plus cpu_s: the
+    CPU seconds it used (the load generator shares the cores with the daemon)."""
     cmd = [CUSTOMER] + args
     note(' '.join(cmd))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     sys.stderr.write(p.stderr[-3000:])
     if p.returncode != 0:
         raise SystemExit('usdtpay-customer exited %d' % p.returncode)
-    return parse_report(p.stdout)
+    report = parse_report(p.stdout)
+    report['cpu_s'] = '%.3f' % (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return report
+
+
+def cpu_seconds(pid):
+    """utime + stime of a live process, from /proc."""
+    with open('/proc/%d/stat' % pid) as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
 def merchant_daemon(name, merchants, credit='100000000'):
