@@ -46,6 +46,7 @@ typedef struct
 {
   /* list_orders: the pages read so far */
   char      *state;
+  guint      max_items;
   GPtrArray *orders;
   gint64     seq;
   gboolean   have_seq;
@@ -697,7 +698,8 @@ list_page_cb (GObject      *object,
       g_ptr_array_add (ld->orders, order);
     }
 
-  if (next != NULL && *next != '\0' && json_array_get_length (items) > 0)
+  if (next != NULL && *next != '\0' && json_array_get_length (items) > 0 &&
+      (ld->max_items == 0 || ld->orders->len < ld->max_items))
     {
       list_page (g_steal_pointer (&task), next);
       return;
@@ -732,6 +734,7 @@ list_page (GTask      *task,
 void
 usdtpay_client_list_orders_async (UsdtpayClient       *self,
                                   const char          *state,
+                                  guint                max_items,
                                   GCancellable        *cancellable,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
@@ -745,6 +748,7 @@ usdtpay_client_list_orders_async (UsdtpayClient       *self,
   g_task_set_source_tag (task, usdtpay_client_list_orders_async);
   ld = g_new0 (ListData, 1);
   ld->state = g_strdup (state);
+  ld->max_items = max_items;
   ld->orders = g_ptr_array_new_with_free_func ((GDestroyNotify)usdtpay_order_unref);
   g_task_set_task_data (task, ld, list_data_free);
 

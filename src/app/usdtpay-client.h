@@ -66,10 +66,12 @@ JsonObject    *usdtpay_client_merchant_finish    (UsdtpayClient        *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
 
-/* GET /v1/orders?state=@state, following every page. Returns a
- * GPtrArray of UsdtpayOrder; @seq is the log's head at the first page. */
+/* GET /v1/orders?state=@state (newest first), following pages until
+ * @max_items orders (0: every page). Returns a GPtrArray of UsdtpayOrder;
+ * @seq is the log's head at the first page. */
 void           usdtpay_client_list_orders_async  (UsdtpayClient        *self,
                                                   const char           *state,
+                                                  guint                 max_items,
                                                   GCancellable         *cancellable,
                                                   GAsyncReadyCallback   callback,
                                                   gpointer              user_data);

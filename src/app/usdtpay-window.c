@@ -715,7 +715,9 @@ load_history (UsdtpayWindow *self,
     return;
 
   self->history_index = index;
-  usdtpay_client_list_orders_async (self->client, history_states[index], self->cancellable,
+  /* The newest of each: History is for the recent days; older orders are
+   * in the cache and on the platform. */
+  usdtpay_client_list_orders_async (self->client, history_states[index], 200, self->cancellable,
                                     history_loaded_cb, g_object_ref (self));
 }
 
@@ -772,7 +774,7 @@ load_next (UsdtpayWindow *self)
       return;
     }
 
-  usdtpay_client_list_orders_async (self->client, load_states[self->load_index++],
+  usdtpay_client_list_orders_async (self->client, load_states[self->load_index++], 0,
                                     self->cancellable, load_cb, g_object_ref (self));
 }
 
