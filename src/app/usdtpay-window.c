@@ -90,6 +90,7 @@ struct _UsdtpayWindow
   GtkWidget            *history_detail_scroller;
   AdwPreferencesGroup  *history_detail;
   GPtrArray            *history_detail_rows;
+  GHashTable           *notified;        /* ids of notifications shown */
   GtkStringFilter      *history_filter;
   AdwActionRow         *available_row;
   AdwActionRow         *frozen_row;
@@ -109,6 +110,7 @@ static const char *setting_keys[] = { "online", "auto_match" };
 static void begin_session          (UsdtpayWindow *self,
                                     JsonObject    *merchant);
 static void schedule_describe      (UsdtpayWindow *self);
+static void withdraw_notifications (UsdtpayWindow *self);
 static void update_merchant        (UsdtpayWindow *self,
                                     JsonObject    *merchant);
 
@@ -192,6 +194,7 @@ end_session (UsdtpayWindow *self)
     gtk_window_destroy (self->dialog);
 
   usdtpay_order_store_clear (self->store);
+  withdraw_notifications (self);
   self->online = self->auto_match = FALSE;
   self->pending[0] = self->pending[1] = FALSE;
 }
@@ -334,15 +337,41 @@ update_sections (UsdtpayWindow *self)
 }
 
 static void
+withdraw_notifications (UsdtpayWindow *self)
+{
+  GApplication *app = G_APPLICATION (gtk_window_get_application (GTK_WINDOW (self)));
+  GHashTableIter iter;
+  gpointer id;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (app == NULL)
+    return;
+
+  g_hash_table_iter_init (&iter, self->notified);
+  while (g_hash_table_iter_next (&iter, &id, NULL))
+    {
+      g_application_withdraw_notification (app, id);
+      g_hash_table_iter_remove (&iter);
+    }
+}
+
+static void
 mark_seen_if_visible (UsdtpayWindow *self)
 {
   g_assert (USDTPAY_IS_WINDOW (self));
 
+  /* The merchant is looking at the orders: what the notifications said is
+   * on screen. */
   if (self->in_session &&
       gtk_widget_get_visible (GTK_WIDGET (self)) &&
       gtk_window_is_active (GTK_WINDOW (self)) &&
       g_strcmp0 (adw_view_stack_get_visible_child_name (self->view_stack), "orders") == 0)
-    usdtpay_order_store_mark_seen (self->store);
+    {
+      usdtpay_order_store_mark_seen (self->store);
+      if (g_hash_table_size (self->notified) > 0)
+        withdraw_notifications (self);
+    }
 }
 
 static gboolean
@@ -861,6 +890,7 @@ order_arrived_cb (UsdtpayWindow      *self,
   g_notification_set_default_action_and_target (notification, "app.show-order", "s", order->id);
   notification_id = g_strdup_printf ("order-%s", order->id);
   g_application_send_notification (app, notification_id, notification);
+  g_hash_table_add (self->notified, g_steal_pointer (&notification_id));
 }
 
 static void
@@ -1742,6 +1772,7 @@ usdtpay_window_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->history_filter);
   g_clear_pointer (&self->history_detail_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->notified, g_hash_table_unref);
   g_clear_object (&self->client);
   g_clear_object (&self->store);
   g_clear_object (&self->cache);
@@ -1927,6 +1958,7 @@ usdtpay_window_init (UsdtpayWindow *self)
                                    G_N_ELEMENTS (win_entries), self);
 
   self->cancellable = g_cancellable_new ();
+  self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->store = usdtpay_order_store_new ();
 
   lists[USDTPAY_SECTION_CONFIRM] = self->confirm_list;

@@ -190,6 +190,10 @@ def notification_server(path):
             invocation.return_value(GLib.Variant('(as)', (['body', 'actions'],)))
         elif method == 'GetServerInformation':
             invocation.return_value(GLib.Variant('(ssss)', ('apptest', 'usdtpay', '1', '1.2')))
+        elif method == 'CloseNotification':
+            with open(path + '.closed', 'a') as f:
+                f.write('%d\n' % params.unpack()[0])
+            invocation.return_value(None)
         else:
             invocation.return_value(None)
 
@@ -222,6 +226,13 @@ class Notifications:
 
     def wait(self, pred, what, timeout=20):
         return wait_until(lambda: [n for n in self.all() if pred(n)], timeout, what)
+
+    def closed(self):
+        try:
+            with open(self.path + '.closed') as f:
+                return [int(line) for line in f if line.strip()]
+        except OSError:
+            return []
 
 
 class Recorder:
@@ -989,6 +1000,10 @@ def test_background(session):
     app.wait(lambda s: s.get('page') == 'desk', 'the window back')
     time.sleep(1.0)
     app.screenshot('back-from-background')
+    # Seen (the window back and active) or at the latest at Log Out, the
+    # order's notification is withdrawn.
+    app.action('logout')
+    wait_until(lambda: notes.closed(), 10, 'the order notification withdrawn')
     app.quit()
     platform.stop()
 
