@@ -24,6 +24,7 @@ def main():
                              '--concurrency', CONCURRENCY, '--pay-after', '0', '--auto-confirm',
                              '--merchant-cap', '100000', '--run-id', 'rss-done'] + margs,
                             timeout=7200)
+        emit('rss_peak_after_completed_mb', vm_status(d.proc.pid)['VmHWM'] / 1024.0)
         opened = run_customer(['--platform', d.url, '--api-key', shop_key, '--count', str(OPEN),
                                '--concurrency', CONCURRENCY, '--no-pay', '--merchant-cap', '100000',
                                '--run-id', 'rss-open'] + margs,
