@@ -195,6 +195,7 @@ struct _Simulator
   guint64        net_errors;
   guint64        retries;
   guint64        offers_lost;
+  guint64        feed_missing;    /* --no-pay: orders our merchants' feeds never brought */
   GHashTable    *error_counts;    /* "kind status code" → count */
   guint64        completed_at_stop;
   guint64        requests_at_stop;
@@ -339,6 +340,14 @@ simulator_report (Simulator *sim,
       g_string_append_printf (human, "  %.1f lifecycles/s (completed in the %.1f s window)\n",
                               completed / elapsed, elapsed);
       g_string_append_printf (machine, "offers_lost=%" G_GUINT64_FORMAT "\n", sim->offers_lost);
+      if (sim->no_pay && sim->merchants->len > 0)
+        {
+          g_string_append_printf (machine, "feed_missing=%" G_GUINT64_FORMAT "\n",
+                                  sim->feed_missing);
+          if (sim->feed_missing > 0)
+            g_string_append_printf (human, "  %" G_GUINT64_FORMAT " orders never came on our "
+                                    "merchants' feeds within 5 s\n", sim->feed_missing);
+        }
     }
   g_string_append_printf (machine, "requests_per_s=%.1f\n", requests / elapsed);
   g_string_append_printf (human, "  %.1f requests/s\n", requests / elapsed);
@@ -996,6 +1005,7 @@ lifecycle_give_up_feed_cb (gpointer data)
   Lifecycle *lc = data;
 
   lc->timer_id = 0;
+  lc->sim->feed_missing++;
   lifecycle_finish (lc, FALSE);
   lifecycle_check_done (lc);
   return G_SOURCE_REMOVE;

@@ -28,6 +28,7 @@ def main():
     emit('rate_target', RATE)
     emit('orders_per_s', float(r['create_count']) / float(r['elapsed_s']))
     emit('feed_events', int(r.get('feed_count', '0')))
+    emit('feed_missing', int(r.get('feed_missing', '0')))
     emit('feed_p50_ms', float(r.get('feed_p50_ms', '0')))
     emit('feed_p90_ms', float(r.get('feed_p90_ms', '0')))
     emit('feed_p99_ms', float(r.get('feed_p99_ms', '0')))
