@@ -92,6 +92,14 @@ struct _UsdtpayWindow
   GPtrArray            *history_detail_rows;
   GHashTable           *notified;        /* ids of notifications shown */
   GtkStringFilter      *history_filter;
+  AdwExpanderRow       *method_rows[3];
+  AdwEntryRow          *method_names[3];
+  AdwEntryRow          *method_numbers[3];
+  AdwEntryRow          *min_row;
+  AdwEntryRow          *max_row;
+  GtkSpinButton        *cap_spin;
+  gboolean              settings_dirty;
+  gboolean              filling;
   AdwActionRow         *available_row;
   AdwActionRow         *frozen_row;
   AdwActionRow         *account_row;
@@ -197,6 +205,7 @@ end_session (UsdtpayWindow *self)
   withdraw_notifications (self);
   self->online = self->auto_match = FALSE;
   self->pending[0] = self->pending[1] = FALSE;
+  self->settings_dirty = FALSE;
 }
 
 static void
@@ -444,6 +453,179 @@ set_balance_row (AdwActionRow *row,
   adw_action_row_set_subtitle (row, text);
 }
 
+/* Payment methods and limits (Wallet page) */
+
+static const char *method_ids[3] = { "bank", "alipay", "wechat" };
+
+static void
+fill_settings (UsdtpayWindow *self,
+               JsonObject    *merchant)
+{
+  const char *min = NULL;
+  const char *max = NULL;
+  gint64 cap = -1;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  /* What the merchant is editing is theirs until saved. */
+  if (self->settings_dirty)
+    return;
+
+  self->filling = TRUE;
+
+  if (json_object_has_member (merchant, "methods") &&
+      JSON_NODE_HOLDS_ARRAY (json_object_get_member (merchant, "methods")))
+    {
+      JsonArray *methods = json_object_get_array_member (merchant, "methods");
+
+      for (guint m = 0; m < G_N_ELEMENTS (method_ids); m++)
+        {
+          const char *name = "";
+          const char *number = "";
+          gboolean found = FALSE;
+
+          for (guint i = 0; i < json_array_get_length (methods); i++)
+            {
+              JsonNode *node = json_array_get_element (methods, i);
+              JsonObject *method;
+              const char *id = NULL;
+
+              if (!JSON_NODE_HOLDS_OBJECT (node))
+                continue;
+              method = json_node_get_object (node);
+              if (!usdtpay_json_get_string (method, "id", FALSE, &id, NULL) ||
+                  g_strcmp0 (id, method_ids[m]) != 0)
+                continue;
+              usdtpay_json_get_string (method, "account_name", TRUE, &name, NULL);
+              usdtpay_json_get_string (method, "account_number", TRUE, &number, NULL);
+              found = TRUE;
+            }
+
+          adw_expander_row_set_enable_expansion (self->method_rows[m], found);
+          gtk_editable_set_text (GTK_EDITABLE (self->method_names[m]), name != NULL ? name : "");
+          gtk_editable_set_text (GTK_EDITABLE (self->method_numbers[m]), number != NULL ? number : "");
+        }
+    }
+
+  if (usdtpay_json_get_string (merchant, "min", FALSE, &min, NULL) && min != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->min_row), min);
+  if (usdtpay_json_get_string (merchant, "max", FALSE, &max, NULL) && max != NULL)
+    gtk_editable_set_text (GTK_EDITABLE (self->max_row), max);
+  if (usdtpay_json_get_int (merchant, "cap", FALSE, &cap, NULL) && cap >= 0)
+    gtk_spin_button_set_value (self->cap_spin, (double)cap);
+
+  self->filling = FALSE;
+}
+
+static void
+settings_edited_cb (UsdtpayWindow *self)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (!self->filling)
+    self->settings_dirty = TRUE;
+}
+
+static void
+settings_saved_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(JsonObject) merchant = NULL;
+  g_autoptr(GError) error = NULL;
+
+  merchant = usdtpay_client_merchant_finish (USDTPAY_CLIENT (object), result, &error);
+  if (merchant == NULL)
+    {
+      g_autofree char *text = NULL;
+
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      text = g_strdup_printf (_("Payment methods and limits not saved: %s"), error->message);
+      usdtpay_window_add_toast (self, text);
+      return;
+    }
+
+  self->settings_dirty = FALSE;
+  update_merchant (self, merchant);
+  usdtpay_window_add_toast (self, _("Payment methods and limits saved"));
+}
+
+static void
+save_settings_action (GSimpleAction *action,
+                      GVariant      *param,
+                      gpointer       user_data)
+{
+  UsdtpayWindow *self = user_data;
+  g_autoptr(JsonObject) changes = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  JsonArray *methods = json_array_new ();
+  const char *min = gtk_editable_get_text (GTK_EDITABLE (self->min_row));
+  const char *max = gtk_editable_get_text (GTK_EDITABLE (self->max_row));
+  gint64 min_micro = 0;
+  gint64 max_micro = 0;
+
+  json_object_set_array_member (changes, "methods", methods);
+
+  if (self->client == NULL || !self->in_session)
+    return;
+
+  for (guint m = 0; m < G_N_ELEMENTS (method_ids); m++)
+    {
+      const char *name = gtk_editable_get_text (GTK_EDITABLE (self->method_names[m]));
+      const char *number = gtk_editable_get_text (GTK_EDITABLE (self->method_numbers[m]));
+      JsonObject *method;
+
+      if (!adw_expander_row_get_enable_expansion (self->method_rows[m]))
+        continue;
+
+      if (*name == '\0' || *number == '\0')
+        {
+          /* Translators: %s is a payment method, like Alipay */
+          g_autofree char *text = g_strdup_printf (_("Enter the account name and number for %s"),
+                                                   usdtpay_method_display_name (method_ids[m]));
+
+          usdtpay_window_add_toast (self, text);
+          adw_expander_row_set_expanded (self->method_rows[m], TRUE);
+          return;
+        }
+
+      method = json_object_new ();
+      json_object_set_string_member (method, "id", method_ids[m]);
+      json_object_set_string_member (method, "account_name", name);
+      json_object_set_string_member (method, "account_number", number);
+      json_array_add_object_element (methods, method);
+    }
+
+  /* The core's strict parser: what is sent is exactly what was typed. */
+  if (!usdtpay_usdt_parse (min, &min_micro, &error) ||
+      !usdtpay_usdt_parse (max, &max_micro, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("Order limits: %s"), error->message);
+
+      usdtpay_window_add_toast (self, text);
+      return;
+    }
+  if (min_micro > max_micro)
+    {
+      usdtpay_window_add_toast (self, _("The smallest order is larger than the largest"));
+      return;
+    }
+
+  {
+    g_autofree char *min_text = usdtpay_usdt_format (min_micro);
+    g_autofree char *max_text = usdtpay_usdt_format (max_micro);
+
+    json_object_set_string_member (changes, "min", min_text);
+    json_object_set_string_member (changes, "max", max_text);
+  }
+  json_object_set_int_member (changes, "cap", gtk_spin_button_get_value_as_int (self->cap_spin));
+
+  usdtpay_client_merchant_async (self->client, changes, self->cancellable,
+                                 settings_saved_cb, g_object_ref (self));
+}
+
 static void
 update_merchant (UsdtpayWindow *self,
                  JsonObject    *merchant)
@@ -464,6 +646,7 @@ update_merchant (UsdtpayWindow *self,
 
   set_balance_row (self->available_row, merchant, "available");
   set_balance_row (self->frozen_row, merchant, "frozen");
+  fill_settings (self, merchant);
   schedule_describe (self);
 
   if (was_online && !self->online && !self->pending[SETTING_ONLINE] && self->in_session)
@@ -1610,6 +1793,7 @@ static const GActionEntry win_entries[] = {
   { "reconnect", reconnect_action },
   { "show-page", show_page_action, "s" },
   { "find", find_action },
+  { "save-settings", save_settings_action },
   { "online", NULL, NULL, "false", online_change_state },
   { "auto-match", NULL, NULL, "false", auto_match_change_state },
 };
@@ -1831,6 +2015,18 @@ usdtpay_window_class_init (UsdtpayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_search);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_detail_scroller);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_detail);
+  gtk_widget_class_bind_template_child_full (widget_class, "method_bank_row", FALSE, G_STRUCT_OFFSET (UsdtpayWindow, method_rows[0]));
+  gtk_widget_class_bind_template_child_full (widget_class, "method_alipay_row", FALSE, G_STRUCT_OFFSET (UsdtpayWindow, method_rows[1]));
+  gtk_widget_class_bind_template_child_full (widget_class, "method_wechat_row", FALSE, G_STRUCT_OFFSET (UsdtpayWindow, method_rows[2]));
+  gtk_widget_class_bind_template_child_full (widget_class, "method_bank_name", FALSE, G_STRUCT_OFFSET (UsdtpayWindow, method_names[0]));
+  gtk_widget_class_bind_template_child_full (widget_class, "method_alipay_name", FALSE, G_STRUCT_OFFSET (UsdtpayWindow, method_names[1]));
+  gtk_widget_class_bind_template_child_full (widget_class, "method_wechat_name", FALSE, G_STRUCT_OFFSET (UsdtpayWindow, method_names[2]));
+  gtk_widget_class_bind_template_child_full (widget_class, "method_bank_number", FALSE, G_STRUCT_OFFSET (UsdtpayWindow, method_numbers[0]));
+  gtk_widget_class_bind_template_child_full (widget_class, "method_alipay_number", FALSE, G_STRUCT_OFFSET (UsdtpayWindow, method_numbers[1]));
+  gtk_widget_class_bind_template_child_full (widget_class, "method_wechat_number", FALSE, G_STRUCT_OFFSET (UsdtpayWindow, method_numbers[2]));
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, min_row);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, max_row);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, cap_spin);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, available_row);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, frozen_row);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, account_row);
@@ -2007,6 +2203,19 @@ usdtpay_window_init (UsdtpayWindow *self)
                            G_CALLBACK (visible_page_changed_cb), self, G_CONNECT_SWAPPED);
 
   g_signal_connect (self, "notify::default-width", G_CALLBACK (width_changed_cb), NULL);
+
+  for (guint m = 0; m < G_N_ELEMENTS (self->method_rows); m++)
+    {
+      g_signal_connect_object (self->method_rows[m], "notify::enable-expansion",
+                               G_CALLBACK (settings_edited_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->method_names[m], "changed",
+                               G_CALLBACK (settings_edited_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (self->method_numbers[m], "changed",
+                               G_CALLBACK (settings_edited_cb), self, G_CONNECT_SWAPPED);
+    }
+  g_signal_connect_object (self->min_row, "changed", G_CALLBACK (settings_edited_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->max_row, "changed", G_CALLBACK (settings_edited_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->cap_spin, "value-changed", G_CALLBACK (settings_edited_cb), self, G_CONNECT_SWAPPED);
 
   self->tick_source = g_timeout_add_seconds (1, tick_cb, self);
   update_sections (self);
@@ -2186,6 +2395,18 @@ usdtpay_window_describe (UsdtpayWindow *self)
                                           ? adw_preferences_group_get_title (self->history_detail) : "");
   json_builder_set_member_name (builder, "desk_frame_at");
   json_builder_add_int_value (builder, self->desk_frame_at);
+  json_builder_set_member_name (builder, "methods");
+  json_builder_begin_array (builder);
+  for (guint m = 0; m < G_N_ELEMENTS (method_ids); m++)
+    if (adw_expander_row_get_enable_expansion (self->method_rows[m]))
+      json_builder_add_string_value (builder, method_ids[m]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "min");
+  json_builder_add_string_value (builder, gtk_editable_get_text (GTK_EDITABLE (self->min_row)));
+  json_builder_set_member_name (builder, "max");
+  json_builder_add_string_value (builder, gtk_editable_get_text (GTK_EDITABLE (self->max_row)));
+  json_builder_set_member_name (builder, "cap");
+  json_builder_add_int_value (builder, gtk_spin_button_get_value_as_int (self->cap_spin));
   json_builder_set_member_name (builder, "width");
   json_builder_add_int_value (builder, gtk_widget_get_width (GTK_WIDGET (self)));
   json_builder_set_member_name (builder, "repeating");

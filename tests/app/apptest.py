@@ -821,6 +821,32 @@ def test_zh_cn(session):
     platform.stop()
 
 
+def test_settings(session):
+    # The Wallet page's payment methods and limits: what the platform has,
+    # followed live, and saved back.
+    platform = Platform(session).start()
+    pw = platform.add_merchant('alice', 'alice-password')
+    app = logged_in_app(session, platform, 'alice', pw)
+    app.wait(lambda s: s.get('methods') == ['bank', 'alipay'] and s.get('min') == '1.000000'
+             and s.get('max') == '100000.000000' and s.get('cap') == 10, 'the settings shown')
+    app.action('save-settings', window=True)
+    app.wait(lambda s: s.get('last_toast') == 'Payment methods and limits saved', 'saved')
+    token = platform.login('alice', 'alice-password')
+    me = platform.ok('GET', '/v1/merchants/me', token=token)
+    check([m['id'] for m in me['methods']] == ['bank', 'alipay'] and me['cap'] == 10
+          and me['min'] == '1.000000', 'saving what is shown changes nothing', me)
+    check(me['methods'][1]['account_name'] == 'Alice Example', 'the details kept', me)
+    # Changed elsewhere: the page follows the feed.
+    platform.ok('PATCH', '/v1/merchants/me', {'methods': [me['methods'][1]], 'cap': 5, 'max': '500'}, token)
+    app.wait(lambda s: s.get('methods') == ['alipay'] and s.get('cap') == 5 and s.get('max') == '500.000000',
+             'the settings changed on the platform')
+    app.action('show-page', "<'wallet'>", window=True)
+    time.sleep(0.5)
+    app.screenshot('wallet-settings')
+    app.quit()
+    platform.stop()
+
+
 def test_narrow(session):
     # The window works down to 360 px wide: the header still fits.
     platform = Platform(session).start()
@@ -1076,6 +1102,7 @@ TESTS = {
     'merchant-flow': (test_merchant_flow, False),
     'repeat': (test_repeat, True),
     'narrow': (test_narrow, False),
+    'settings': (test_settings, False),
     'zh-CN': (test_zh_cn, False),
     'confirm-retry': (test_confirm_retry, False),
     'background': (test_background, False),
