@@ -445,6 +445,15 @@ read_more (Attempt *attempt)
                                    read_cb, attempt);
 }
 
+static void
+close_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_input_stream_close_finish (G_INPUT_STREAM (object), result, NULL);
+  attempt_finish (user_data, NULL);
+}
+
 /* The answer's body is read (up to MAX_READ) only so the connection can be
  * reused; its status is what counts. */
 static void
@@ -462,8 +471,9 @@ read_cb (GObject      *object,
       return;
     }
 
-  g_input_stream_close_async (attempt->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-  attempt_finish (attempt, NULL);
+  /* Closed only when read to the end, the connection goes back to the pool
+   * for the shop's next delivery. */
+  g_input_stream_close_async (attempt->stream, G_PRIORITY_DEFAULT, NULL, close_cb, attempt);
 }
 
 static void
@@ -532,8 +542,9 @@ attempt_start (UsdtpayWebhooks *self,
       return;
     }
 
-  /* Redirects are not followed: a 3xx is a final answer. */
-  soup_message_add_flags (attempt->msg, SOUP_MESSAGE_NO_REDIRECT);
+  /* Redirects are not followed: a 3xx is a final answer. A POST may reuse
+   * an idle connection: receivers deduplicate by event id anyway. */
+  soup_message_add_flags (attempt->msg, SOUP_MESSAGE_NO_REDIRECT | SOUP_MESSAGE_IDEMPOTENT);
   soup_message_set_request_body_from_bytes (attempt->msg, "application/json", d->body);
   headers = soup_message_get_request_headers (attempt->msg);
   signature = sign (shop->secret, attempt->at / G_USEC_PER_SEC, d->body);
