@@ -89,6 +89,7 @@ struct _UsdtpayWebhooks
   guint                  in_flight;
   guint                  tick_id;
   guint                  kick_id;
+  UsdtpayBatch          *records;  /* attempts not yet submitted */
 };
 
 G_DEFINE_FINAL_TYPE (UsdtpayWebhooks, usdtpay_webhooks, G_TYPE_OBJECT)
@@ -353,7 +354,6 @@ attempt_finish (Attempt    *attempt,
   Shop *shop = attempt->shop;
   UsdtpayAttemptRecord *record;
   UsdtpayDeliveryRecord delivery_record;
-  g_autoptr(UsdtpayBatch) batch = NULL;
   gint64 now = g_get_real_time ();
   guint status = attempt->status;
 
@@ -411,11 +411,12 @@ attempt_finish (Attempt    *attempt,
                error_text != NULL ? error_text : soup_status_get_phrase (status),
                d->state == DELIVERY_FAILED ? "; giving up" : "; will retry");
 
-  batch = usdtpay_batch_new ();
-  usdtpay_batch_add_attempt (batch, record);
+  /* Recorded with the other attempts that end in this turn of the loop. */
+  if (self->records == NULL)
+    self->records = usdtpay_batch_new ();
+  usdtpay_batch_add_attempt (self->records, record);
   delivery_to_record (d, &delivery_record);
-  usdtpay_batch_put_delivery (batch, &delivery_record);
-  usdtpay_store_submit (usdtpay_engine_get_store (self->engine), g_steal_pointer (&batch), NULL, NULL);
+  usdtpay_batch_put_delivery (self->records, &delivery_record);
 
   attempt_free (attempt);
   schedule_pump (self);
@@ -445,6 +446,15 @@ read_more (Attempt *attempt)
                                    read_cb, attempt);
 }
 
+static void
+close_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_input_stream_close_finish (G_INPUT_STREAM (object), result, NULL);
+  attempt_finish (user_data, NULL);
+}
+
 /* The answer's body is read (up to MAX_READ) only so the connection can be
  * reused; its status is what counts. */
 static void
@@ -462,8 +472,9 @@ read_cb (GObject      *object,
       return;
     }
 
-  g_input_stream_close_async (attempt->stream, G_PRIORITY_DEFAULT, NULL, NULL, NULL);
-  attempt_finish (attempt, NULL);
+  /* Closed only when read to the end, the connection goes back to the pool
+   * for the shop's next delivery. */
+  g_input_stream_close_async (attempt->stream, G_PRIORITY_DEFAULT, attempt->cancellable, close_cb, attempt);
 }
 
 static void
@@ -532,8 +543,9 @@ attempt_start (UsdtpayWebhooks *self,
       return;
     }
 
-  /* Redirects are not followed: a 3xx is a final answer. */
-  soup_message_add_flags (attempt->msg, SOUP_MESSAGE_NO_REDIRECT);
+  /* Redirects are not followed: a 3xx is a final answer. A POST may reuse
+   * an idle connection: receivers deduplicate by event id anyway. */
+  soup_message_add_flags (attempt->msg, SOUP_MESSAGE_NO_REDIRECT | SOUP_MESSAGE_IDEMPOTENT);
   soup_message_set_request_body_from_bytes (attempt->msg, "application/json", d->body);
   headers = soup_message_get_request_headers (attempt->msg);
   signature = sign (shop->secret, attempt->at / G_USEC_PER_SEC, d->body);
@@ -590,12 +602,21 @@ pump (UsdtpayWebhooks *self)
     }
 }
 
+static void
+flush_records (UsdtpayWebhooks *self)
+{
+  if (self->records != NULL)
+    usdtpay_store_submit (usdtpay_engine_get_store (self->engine), g_steal_pointer (&self->records),
+                          NULL, NULL);
+}
+
 static gboolean
 kick_cb (gpointer user_data)
 {
   UsdtpayWebhooks *self = user_data;
 
   self->kick_id = 0;
+  flush_records (self);
   pump (self);
 
   return G_SOURCE_REMOVE;
@@ -611,6 +632,7 @@ schedule_pump (UsdtpayWebhooks *self)
 static gboolean
 tick_cb (gpointer user_data)
 {
+  flush_records (user_data);
   pump (user_data);
 
   return G_SOURCE_CONTINUE;
@@ -683,7 +705,7 @@ usdtpay_webhooks_order_event (UsdtpayWebhooks    *self,
                               const char         *by,
                               const char         *reason)
 {
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GString) json = g_string_sized_new (768);
   g_autoptr(GBytes) body = NULL;
   g_autofree char *encoded = NULL;
   g_autofree char *event_id = NULL;
@@ -695,14 +717,27 @@ usdtpay_webhooks_order_event (UsdtpayWebhooks    *self,
   g_return_if_fail (batch != NULL);
   g_return_if_fail (order != NULL);
 
-  node = usdtpay_order_to_node (order, pay_url);
-  if (by != NULL)
-    json_object_set_string_member (json_node_get_object (node), "by", by);
-  if (reason != NULL)
-    json_object_set_string_member (json_node_get_object (node), "reason", reason);
+  /* The order straight to text, as the engine writes it for the feed, with
+   * pay_url, and by/reason for audit events. */
+  usdtpay_order_append_json (order, json, pay_url);
+  if (by != NULL || reason != NULL)
+    {
+      g_string_truncate (json, json->len - 1);
+      if (by != NULL)
+        {
+          g_string_append (json, ",\"by\":");
+          usdtpay_json_append_string (json, by, -1);
+        }
+      if (reason != NULL)
+        {
+          g_string_append (json, ",\"reason\":");
+          usdtpay_json_append_string (json, reason, -1);
+        }
+      g_string_append_c (json, '}');
+    }
 
   /* The event as the feed encodes it, with the event id in front. */
-  encoded = usdtpay_event_encode (seq, type, at, node, &length);
+  encoded = usdtpay_event_encode_raw (seq, type, at, json->str, json->len, &length);
   g_assert (length > 2 && encoded[0] == '{');
   event_id = g_strdup_printf ("evt_%" G_GINT64_FORMAT, seq);
   {
@@ -1345,9 +1380,10 @@ usdtpay_webhooks_stop (UsdtpayWebhooks *self)
   while (g_hash_table_iter_next (&iter, &key, NULL))
     g_cancellable_cancel (((Attempt *)key)->cancellable);
 
-  /* Let the cancelled attempts unwind. */
+  /* Let the cancelled attempts unwind; what ended before is recorded. */
   while (g_hash_table_size (self->attempts) > 0)
     g_main_context_iteration (NULL, TRUE);
+  flush_records (self);
 
   soup_session_abort (self->session);
 }
@@ -1434,6 +1470,7 @@ usdtpay_webhooks_finalize (GObject *object)
 {
   UsdtpayWebhooks *self = (UsdtpayWebhooks *)object;
 
+  g_clear_pointer (&self->records, usdtpay_batch_free);
   g_clear_pointer (&self->staged, g_hash_table_unref);
   g_clear_pointer (&self->shops, g_hash_table_unref);
   g_clear_pointer (&self->attempts, g_hash_table_unref);

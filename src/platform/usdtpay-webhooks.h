@@ -25,7 +25,7 @@ G_DECLARE_FINAL_TYPE (UsdtpayWebhooks, usdtpay_webhooks, USDTPAY, WEBHOOKS, GObj
 #define USDTPAY_WEBHOOK_MAX_ATTEMPTS   30
 #define USDTPAY_WEBHOOK_TIMEOUT_MS     10000
 /* Attempts in flight at once, per shop and in all. */
-#define USDTPAY_WEBHOOK_PER_SHOP       4
+#define USDTPAY_WEBHOOK_PER_SHOP       8
 #define USDTPAY_WEBHOOK_GLOBAL         128
 
 typedef struct

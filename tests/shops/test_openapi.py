@@ -6,6 +6,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -49,6 +50,23 @@ def test_document_matches_routes(d):
     documented = {(m.upper(), p) for p, item in doc['paths'].items() for m in item if m in METHODS}
     eq(sorted(table - documented), [], 'routes the server answers but the document lacks')
     eq(sorted(documented - table), [], 'documented operations the server does not answer')
+
+    # The router's own words: every path segment the sources compare against,
+    # every order action and every path a handler is registered for, belongs
+    # to a route in the table, so a route added to the router alone fails here.
+    segments = {seg for _, path in table for seg in path.strip('/').split('/')}
+    platform_src = os.path.join(SRCDIR, 'src', 'platform')
+    words = set()
+    for name in sorted(os.listdir(platform_src)):
+        if name.endswith('.c'):
+            with open(os.path.join(platform_src, name)) as f:
+                text = f.read()
+            words |= set(re.findall(r'parts\[\d\], "([^"]+)"', text))
+            words |= set(re.findall(r'\{ "([a-z]+)", USDTPAY_ACTION_', text))
+            for path in re.findall(r'soup_server_add_(?:websocket_)?handler \(self->soup, "([^"]+)"', text):
+                check(any(p == path for _, p in table), 'the handler path %s is in the route table' % path)
+    check(len(words) >= 20, "the router's path words were found", sorted(words))
+    eq(sorted(words - segments), [], "path words of the router that no route in the table has")
 
     # Every schema reference resolves.
     text = json.dumps(doc)

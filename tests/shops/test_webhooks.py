@@ -170,6 +170,41 @@ def test_retries_signatures_redelivery(d):
         rx.close()
 
 
+def test_gives_up_after_the_last_attempt(d):
+    # 30 attempts with the schedule scaled down: 10 ms, 20 ms, … 1.28 s, then
+    # 1.28 s each (±20 %): about 30 s instead of about a day.
+    d.serve_args = ['--webhook-retry-base-ms', '10']
+    rx = Receiver(lambda event_id, n: 503)
+    try:
+        shop_key = d.add_shop('shop1')
+        d.start()
+        rx.secret = set_webhook(d, shop_key, rx.url)
+        started = time.monotonic()
+        d.create_order(shop_key, external_id='give-up-1')
+        items = wait_deliveries(d, shop_key, lambda it: it and it[0]['state'] == 'failed', timeout=90,
+                                what='the delivery given up')
+        elapsed = time.monotonic() - started
+        time.sleep(2)
+        reqs = rx.requests
+        eq(len(reqs), 30, 'exactly 30 attempts')
+        check(all(r['verified'] for r in reqs), 'each attempt signed')
+        eq(len({r['body'] for r in reqs}), 1, 'the same body every time')
+        eq([a['n'] for a in items[0]['attempts']], list(range(1, 31)), 'every attempt recorded')
+        check(all(a['status'] == 503 for a in items[0]['attempts']), 'with its status', items[0]['attempts'])
+        eq(items[0]['next_attempt_at'], None, 'no next attempt')
+        gaps = [b['at'] - a['at'] for a, b in zip(reqs, reqs[1:])]
+        # The worker looks for due retries every 50 ms: allow that much late.
+        for i, gap in enumerate(gaps):
+            expected = 0.010 * 2 ** min(i, 7)
+            check(0.8 * expected - 0.005 <= gap <= 1.2 * expected + 0.15,
+                  'retry %d after %.3f s (%.3f s ± 20 %% expected)' % (i + 1, gap, expected), gaps)
+        check(20 < elapsed < 60, 'about 30 s in all', elapsed)
+        d.stop()
+        d.assert_check_clean()
+    finally:
+        rx.close()
+
+
 def test_restart_mid_retry_still_delivers(d):
     d.serve_args = ['--webhook-retry-base-ms', '300']
     down = [True]
@@ -232,7 +267,7 @@ def test_dead_receiver_delays_nothing(d):
         check(time.monotonic() - started < 2.0, "the live shop's delivery is prompt",
               time.monotonic() - started)
         check(rx.requests[0]['verified'], 'signed')
-        check(1 <= silent.accepted <= 4, 'at most 4 attempts in flight for one shop', silent.accepted)
+        check(1 <= silent.accepted <= 8, 'at most 8 attempts in flight for one shop', silent.accepted)
 
         # Each attempt gives up after 10 s and is recorded.
         items = wait_deliveries(d, dead_key, lambda it: sum(1 for i in it if i['attempts']) >= 1,
@@ -282,5 +317,6 @@ def test_private_addresses_refused_outside_dev(d):
 
 
 if __name__ == '__main__':
-    run([test_retries_signatures_redelivery, test_restart_mid_retry_still_delivers,
+    run([test_retries_signatures_redelivery, test_gives_up_after_the_last_attempt,
+         test_restart_mid_retry_still_delivers,
          test_dead_receiver_delays_nothing, test_private_addresses_refused_outside_dev])
