@@ -89,11 +89,11 @@ def test_late_appeal(d):
     w.feeds['alice'].wait_order_event('order.disputed', o1['id'])
     # After 24 h it is refused.
     d.advance_clock(3600 + 60)
-    expect_error(d.action(o2['id'], 'dispute', t2, {'reason': 'too late'}, expect=None), 409, None,
+    expect_error(d.action(o2['id'], 'dispute', t2, {'reason': 'too late'}, expect=None), 409, 'illegal_transition',
                  'an appeal more than 24 h after expiry')
     eq(d.order(o2['id'], t2)['state'], 'expired', 'the late appeal changed nothing')
     # The merchant may not appeal an expired order (the rule is the customer's).
-    expect_error(d.action(o2['id'], 'dispute', w.tokens['alice'], {'reason': 'x'}, expect=None), 409, None,
+    expect_error(d.action(o2['id'], 'dispute', w.tokens['alice'], {'reason': 'x'}, expect=None), 409, 'illegal_transition',
                  'a merchant appeal on an expired order')
     w.close()
     d.stop()
@@ -128,7 +128,7 @@ def test_appeals_and_resolutions(d):
     o1, t1 = matched_order(w, a1, 'disp-1')
     o2, t2 = matched_order(w, a2, 'disp-2')
     # No appeal before paid.
-    expect_error(d.action(o1['id'], 'dispute', alice, {'reason': 'early'}, expect=None), 409, None,
+    expect_error(d.action(o1['id'], 'dispute', alice, {'reason': 'early'}, expect=None), 409, 'illegal_transition',
                  'a merchant appeal before paid')
     d.action(o1['id'], 'paid', t1, {'payer_name': 'A'})
     d.action(o2['id'], 'paid', t2, {'payer_name': 'B'})
@@ -145,10 +145,10 @@ def test_appeals_and_resolutions(d):
                  'a merchant resolves')
     expect_error(d.post(path1, {'outcome': 'completed', 'reason': 'x'}, w.shop_key), 403, 'forbidden',
                  'a shop resolves')
-    expect_error(d.post(path1, {'outcome': 'completed'}, sue), 400, None, 'resolve without a reason')
-    expect_error(d.post(path1, {'outcome': 'completed', 'reason': ''}, sue), 400, None,
+    expect_error(d.post(path1, {'outcome': 'completed'}, sue), 400, 'invalid_request', 'resolve without a reason')
+    expect_error(d.post(path1, {'outcome': 'completed', 'reason': ''}, sue), 400, 'invalid_request',
                  'resolve with an empty reason')
-    expect_error(d.post(path1, {'outcome': 'refunded', 'reason': 'x'}, sue), 400, None,
+    expect_error(d.post(path1, {'outcome': 'refunded', 'reason': 'x'}, sue), 400, 'invalid_request',
                  'resolve with an unknown outcome')
     eq(d.order(o1['id'], sue)['state'], 'disputed', 'refused resolutions change nothing')
 
@@ -168,7 +168,7 @@ def test_appeals_and_resolutions(d):
     eq(accounts[fee_account(accounts)], fee, 'the fee of the completed resolution only')
     eq(sum(accounts.values()), 0, 'the ledger sums to zero')
     # A resolved order is final.
-    expect_error(d.post(path1, {'outcome': 'cancelled', 'reason': 'again'}, sue), 409, None,
+    expect_error(d.post(path1, {'outcome': 'cancelled', 'reason': 'again'}, sue), 409, 'illegal_transition',
                  'resolving a completed order')
     w.close()
     d.stop()
@@ -182,7 +182,7 @@ def test_suspend_unsuspend(d):
     mid = merchant_id(d, sue, 'alice')
     expect_error(d.post('/v1/merchants/%s/suspend' % mid, {'reason': 'x'}, alice), 403, 'forbidden',
                  'a merchant suspends')
-    expect_error(d.post('/v1/merchants/%s/suspend' % mid, {}, sue), 400, None, 'suspend without a reason')
+    expect_error(d.post('/v1/merchants/%s/suspend' % mid, {}, sue), 400, 'invalid_request', 'suspend without a reason')
     expect_error(d.post('/v1/merchants/nobody/suspend', {'reason': 'x'}, sue), 404, 'not_found',
                  'suspend an unknown merchant')
     expect_ok(d.post('/v1/merchants/%s/suspend' % mid, {'reason': 'chargeback fraud report'}, sue), 200,
@@ -193,7 +193,7 @@ def test_suspend_unsuspend(d):
     time.sleep(0.3)
     eq(d.order(order['id'], w.shop_key)['state'], 'pending', 'a suspended merchant is not matched')
     eq(balances(d, alice), (CREDIT, 0), 'nothing frozen while suspended')
-    expect_error(d.post('/v1/merchants/%s/unsuspend' % mid, {}, sue), 400, None, 'unsuspend without a reason')
+    expect_error(d.post('/v1/merchants/%s/unsuspend' % mid, {}, sue), 400, 'invalid_request', 'unsuspend without a reason')
     expect_ok(d.post('/v1/merchants/%s/unsuspend' % mid, {'reason': 'cleared'}, sue), 200, 'unsuspend')
     eq(expect_ok(d.get('/v1/merchants/me', alice), 200)['suspended'], False, 'not suspended')
     o2 = d.create_order(w.shop_key, amount='21.000000', external_id='susp-2')

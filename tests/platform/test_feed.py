@@ -137,6 +137,30 @@ def test_offline_30s_after_feed_drops(d):
     d.assert_check_clean()
 
 
+def test_switch_without_feed_is_not_online(d):
+    """Online is the switch and a live feed connection: no order goes to a
+    merchant whose switch is on but who has no feed open."""
+    w = World(d, merchants=('alice',), online=False)
+    alice = w.tokens['alice']
+    me = d.merchant_settings(alice, online=True, auto_match=True,
+                             methods=[{'id': 'bank', 'account_name': 'A', 'account_number': '1'}])
+    eq(me['connected'], False, 'connected without a feed')
+    o1 = d.create_order(w.shop_key, amount='10.000000', external_id='nofeed-1')
+    time.sleep(0.3)
+    eq(d.order(o1['id'], w.shop_key)['state'], 'pending', 'not matched to a merchant without a feed')
+    feed = Feed(d, alice, since=d.head())
+    feed.wait_caught_up()
+    eq(merchant_me(d, alice)['connected'], True, 'connected with a feed')
+    o2 = d.create_order(w.shop_key, amount='11.000000', external_id='nofeed-2')
+    deadline = time.monotonic() + 10
+    while d.order(o2['id'], w.shop_key)['state'] != 'matched':
+        check(time.monotonic() < deadline, 'matched once the feed is open')
+        time.sleep(0.05)
+    feed.close()
+    d.stop()
+    d.assert_check_clean()
+
+
 def test_never_acking_client_is_closed_4008(d):
     check(os.path.exists(CUSTOMER), 'usdtpay-customer is built', CUSTOMER)
     shop_key = d.add_shop('shop1')
@@ -207,5 +231,6 @@ def test_silent_client_is_closed_4008(d):
 
 
 if __name__ == '__main__':
-    run([test_resume_exactly_once, test_offline_30s_after_feed_drops, test_never_acking_client_is_closed_4008,
+    run([test_resume_exactly_once, test_offline_30s_after_feed_drops, test_switch_without_feed_is_not_online,
+         test_never_acking_client_is_closed_4008,
          test_silent_client_is_closed_4008])
