@@ -106,9 +106,11 @@ class Static:
         self.url = m.group(1)
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
         self.proc.terminate()
-        self.proc.wait(10)
+        rc = self.proc.wait(10)
+        if rc != 0 and exc_type is None:
+            raise SystemExit('static-server exited %d on SIGTERM' % rc)
 
 
 def pgbench_tps(scale=10, clients=8, seconds=10):
