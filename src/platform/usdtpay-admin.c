@@ -125,6 +125,20 @@ usdtpay_admin_apply (UsdtpayEngine       *engine,
            usdtpay_engine_revoke_api_key (engine, args[1], args[2], change, error) &&
            (*output = usdtpay_engine_add_api_key (engine, args[1], scopes, change, error));
 
+  if (g_str_equal (command, "rotate-signing-key"))
+    {
+      UsdtpayReceipts *receipts = usdtpay_engine_get_receipts (engine);
+
+      if (!need_args (args, 1, "rotate-signing-key", error))
+        return FALSE;
+      if (receipts == NULL)
+        {
+          g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INTERNAL, "the platform has no signing key open");
+          return FALSE;
+        }
+      return (*output = usdtpay_receipts_rotate (receipts, usdtpay_engine_now (engine), error)) != NULL;
+    }
+
   g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, "unknown admin command %s", command);
 
   return FALSE;

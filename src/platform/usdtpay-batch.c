@@ -90,6 +90,12 @@ usdtpay_op_clear (UsdtpayOp *op)
     case USDTPAY_OP_DELIVERY_ATTEMPT:
       g_free (op->attempt.error);
       break;
+    case USDTPAY_OP_RECEIPT_PUT:
+      g_free (op->receipt.order_id);
+      g_free (op->receipt.key_id);
+      g_free (op->receipt.text);
+      g_free (op->receipt.signature);
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -355,6 +361,26 @@ usdtpay_batch_add_attempt (UsdtpayBatch               *batch,
   op = batch_push (batch, USDTPAY_OP_DELIVERY_ATTEMPT);
   op->attempt = *record;
   op->attempt.error = g_strdup (record->error);
+}
+
+void
+usdtpay_batch_put_receipt (UsdtpayBatch *batch,
+                           const char   *order_id,
+                           gint64        seq,
+                           const char   *key_id,
+                           const char   *text,
+                           const char   *signature)
+{
+  UsdtpayOp *op;
+
+  g_return_if_fail (batch != NULL);
+
+  op = batch_push (batch, USDTPAY_OP_RECEIPT_PUT);
+  op->receipt.order_id = g_strdup (order_id);
+  op->receipt.seq = seq;
+  op->receipt.key_id = g_strdup (key_id);
+  op->receipt.text = g_strdup (text);
+  op->receipt.signature = g_strdup (signature);
 }
 
 GArray *

@@ -31,6 +31,7 @@ typedef enum
   USDTPAY_OP_WEBHOOK_PUT,
   USDTPAY_OP_DELIVERY_PUT,
   USDTPAY_OP_DELIVERY_ATTEMPT,
+  USDTPAY_OP_RECEIPT_PUT,
 } UsdtpayOpKind;
 
 typedef struct
@@ -139,6 +140,13 @@ typedef struct
     UsdtpayWebhookRecord  webhook;
     UsdtpayDeliveryRecord delivery;
     UsdtpayAttemptRecord  attempt;
+    struct {
+      char   *order_id;
+      gint64  seq;              /* the completing event's */
+      char   *key_id;
+      char   *text;             /* the signed canonical text */
+      char   *signature;        /* hex */
+    } receipt;
   };
 } UsdtpayOp;
 
@@ -202,6 +210,12 @@ void          usdtpay_batch_add_attempt        (UsdtpayBatch                *bat
                                                 const UsdtpayAttemptRecord  *record);
 /* Frees what @op owns (not @op itself). */
 void          usdtpay_op_clear                 (UsdtpayOp           *op);
+void          usdtpay_batch_put_receipt        (UsdtpayBatch        *batch,
+                                                const char          *order_id,
+                                                gint64               seq,
+                                                const char          *key_id,
+                                                const char          *text,
+                                                const char          *signature);
 
 GArray       *usdtpay_entries_new              (void);
 void          usdtpay_entries_add              (GArray              *entries,

@@ -90,6 +90,7 @@ struct _UsdtpayEngine
   gint64               last_transfer_id;
 
   UsdtpayWebhooks     *webhooks;
+  UsdtpayReceipts     *receipts;      /* nullable: operator commands sign nothing */
 };
 
 G_DEFINE_FINAL_TYPE (UsdtpayEngine, usdtpay_engine, G_TYPE_OBJECT)
@@ -1357,6 +1358,30 @@ usdtpay_engine_list_orders (UsdtpayEngine      *self,
                             char              **next_cursor,
                             GError            **error)
 {
+  return usdtpay_engine_list_orders_filtered (self, caller, have_state, state, NULL, cursor, limit,
+                                              next_cursor, error);
+}
+
+static gboolean
+filter_matches (const UsdtpayOrderFilter *filter,
+                const UsdtpayOrder       *order)
+{
+  return (filter->merchant == NULL || g_strcmp0 (order->merchant, filter->merchant) == 0) &&
+         (filter->from == 0 || order->created_at >= filter->from) &&
+         (filter->to == 0 || order->created_at < filter->to);
+}
+
+GPtrArray *
+usdtpay_engine_list_orders_filtered (UsdtpayEngine            *self,
+                                     UsdtpayCaller            *caller,
+                                     gboolean                  have_state,
+                                     UsdtpayOrderState         state,
+                                     const UsdtpayOrderFilter *filter,
+                                     const char               *cursor,
+                                     guint                     limit,
+                                     char                    **next_cursor,
+                                     GError                  **error)
+{
   g_autoptr(GPtrArray) items = g_ptr_array_new ();
   gint64 start = self->order_list->len;
 
@@ -1384,6 +1409,8 @@ usdtpay_engine_list_orders (UsdtpayEngine      *self,
       EngineOrder *eo = g_ptr_array_index (self->order_list, i);
 
       if (have_state && eo->order->state != state)
+        continue;
+      if (filter != NULL && !filter_matches (filter, eo->order))
         continue;
       if (!order_visible_to (eo, caller))
         continue;
@@ -1642,6 +1669,18 @@ apply_dispute (UsdtpayEngine  *self,
   return TRUE;
 }
 
+/* The receipt of the event just emitted, in the same batch. */
+static void
+sign_receipt (UsdtpayEngine    *self,
+              UsdtpayChange    *change,
+              EngineOrder      *eo,
+              UsdtpayEventType  type)
+{
+  if (self->receipts != NULL)
+    usdtpay_receipts_sign (self->receipts, eo->order, usdtpay_event_type_to_string (type),
+                           self->head_seq, usdtpay_engine_now (self), change->batch);
+}
+
 static gboolean
 apply_resolve (UsdtpayEngine  *self,
                UsdtpayChange  *change,
@@ -1662,6 +1701,7 @@ apply_resolve (UsdtpayEngine  *self,
     apply_cancel (self, change, eo, USDTPAY_ORDER_CANCELLED);
 
   emit_order_event_full (self, change, eo, USDTPAY_EVENT_ORDER_RESOLVED, caller_name (caller), reason);
+  sign_receipt (self, change, eo, USDTPAY_EVENT_ORDER_RESOLVED);
 
   return TRUE;
 }
@@ -1752,6 +1792,7 @@ usdtpay_engine_order_action (UsdtpayEngine       *self,
         }
       apply_complete (self, change, eo);
       emit_order_event (self, change, eo, USDTPAY_EVENT_ORDER_COMPLETED);
+      sign_receipt (self, change, eo, USDTPAY_EVENT_ORDER_COMPLETED);
       place_pending_orders (self, change, order_merchant (self, eo));
       break;
 
@@ -2630,6 +2671,23 @@ usdtpay_engine_set_base_url (UsdtpayEngine *self,
   self->base_url = g_strdup (base_url);
 }
 
+void
+usdtpay_engine_set_receipts (UsdtpayEngine   *self,
+                             UsdtpayReceipts *receipts)
+{
+  g_return_if_fail (USDTPAY_IS_ENGINE (self));
+
+  g_set_object (&self->receipts, receipts);
+}
+
+UsdtpayReceipts *
+usdtpay_engine_get_receipts (UsdtpayEngine *self)
+{
+  g_return_val_if_fail (USDTPAY_IS_ENGINE (self), NULL);
+
+  return self->receipts;
+}
+
 static void
 usdtpay_engine_finalize (GObject *object)
 {
@@ -2648,6 +2706,7 @@ usdtpay_engine_finalize (GObject *object)
   g_clear_pointer (&self->loaded_idempotency, g_ptr_array_unref);
   g_clear_object (&self->webhooks);
   g_clear_object (&self->store);
+  g_clear_object (&self->receipts);
   g_free (self->base_url);
   sodium_memzero (self->secret, sizeof self->secret);
 

@@ -7,6 +7,7 @@
 
 #pragma once
 
+#include "usdtpay-receipts.h"
 #include "usdtpay-store.h"
 
 G_BEGIN_DECLS
@@ -182,6 +183,24 @@ GPtrArray        *usdtpay_engine_list_orders       (UsdtpayEngine     *self,
                                                     guint              limit,
                                                     char             **next_cursor,
                                                     GError           **error);
+/* Narrows a listing: orders of @merchant (NULL: any) created at or after
+ * @from and before @to (0: unbounded). */
+typedef struct
+{
+  const char *merchant;
+  gint64      from;
+  gint64      to;
+} UsdtpayOrderFilter;
+
+GPtrArray        *usdtpay_engine_list_orders_filtered (UsdtpayEngine            *self,
+                                                       UsdtpayCaller            *caller,
+                                                       gboolean                  have_state,
+                                                       UsdtpayOrderState         state,
+                                                       const UsdtpayOrderFilter *filter,
+                                                       const char               *cursor,
+                                                       guint                     limit,
+                                                       char                    **next_cursor,
+                                                       GError                  **error);
 char             *usdtpay_engine_pay_url           (UsdtpayEngine     *self,
                                                     const UsdtpayOrder *order);
 const UsdtpayMethod *usdtpay_engine_order_method   (UsdtpayEngine      *self,
@@ -253,6 +272,12 @@ gboolean          usdtpay_engine_credit            (UsdtpayEngine     *self,
                                                     gint64             amount,
                                                     UsdtpayChange     *change,
                                                     GError           **error);
+
+/* Receipts: once set, the engine signs a receipt into the batch of every
+ * completion and support resolution. */
+void              usdtpay_engine_set_receipts      (UsdtpayEngine     *self,
+                                                    UsdtpayReceipts   *receipts);
+UsdtpayReceipts  *usdtpay_engine_get_receipts      (UsdtpayEngine     *self);
 
 guint             usdtpay_scopes_parse             (const char        *text);
 char             *usdtpay_scopes_to_string         (guint              scopes);

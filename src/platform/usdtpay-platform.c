@@ -40,6 +40,7 @@ static const char usage_text[] =
   "  usdtpay-platform admin --db FILE [--dev] credit USER AMOUNT\n"
   "  usdtpay-platform admin --db FILE [--dev] add-key SHOP [--scopes S] | list-keys SHOP\n"
   "  usdtpay-platform admin --db FILE [--dev] rotate-key SHOP PREFIX | revoke-key SHOP PREFIX\n"
+  "  usdtpay-platform admin --db FILE rotate-signing-key\n"
   "  usdtpay-platform check --db FILE\n"
   "\n"
   "Run a command with --help for its options.\n";
@@ -212,6 +213,13 @@ command_serve (int    argc,
   };
   if (!(engine = usdtpay_engine_new (store, &config, &error)))
     return fail (error);
+  {
+    g_autoptr(UsdtpayReceipts) receipts = usdtpay_receipts_open (db, usdtpay_engine_now (engine), &error);
+
+    if (receipts == NULL)
+      return fail (error);
+    usdtpay_engine_set_receipts (engine, receipts);
+  }
 
   if (rate_limit < 0)
     {
@@ -408,6 +416,17 @@ command_admin (int    argc,
       if (!(store = open_store (db, dev, &error)) ||
           !(engine = usdtpay_engine_new (store, &config, &error)))
         return fail (error);
+      if (g_str_equal (args[0], "rotate-signing-key"))
+        {
+          g_autoptr(UsdtpayReceipts) receipts = usdtpay_receipts_open (db, usdtpay_engine_now (engine), &error);
+
+          if (receipts == NULL)
+            {
+              usdtpay_store_close (store);
+              return fail (error);
+            }
+          usdtpay_engine_set_receipts (engine, receipts);
+        }
       change = usdtpay_change_new ();
       if (!usdtpay_admin_apply (engine, args, hash, scopes, change, &output, &error) ||
           !commit_sync (engine, g_steal_pointer (&change), &error))

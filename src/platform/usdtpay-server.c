@@ -755,6 +755,9 @@ handle_list_orders (UsdtpayServer     *self,
   const char *state_text = query ? g_hash_table_lookup (query, "state") : NULL;
   const char *limit_text = query ? g_hash_table_lookup (query, "limit") : NULL;
   const char *after = query ? g_hash_table_lookup (query, "after") : NULL;
+  const char *from_text = query ? g_hash_table_lookup (query, "from") : NULL;
+  const char *to_text = query ? g_hash_table_lookup (query, "to") : NULL;
+  UsdtpayOrderFilter filter = { query ? g_hash_table_lookup (query, "merchant") : NULL, 0, 0 };
   UsdtpayOrderState state = USDTPAY_ORDER_PENDING;
   guint64 limit = LIST_LIMIT_DEFAULT;
 
@@ -775,9 +778,20 @@ handle_list_orders (UsdtpayServer     *self,
       respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "limit must be from 1 to 200");
       return;
     }
+  if (filter.merchant != NULL && caller.role != USDTPAY_ROLE_SUPPORT)
+    {
+      respond_new_error (msg, USDTPAY_ERROR_FORBIDDEN, "only support may filter by merchant");
+      return;
+    }
+  if ((from_text != NULL && (!usdtpay_time_parse (from_text, &filter.from, NULL) || filter.from == 0)) ||
+      (to_text != NULL && (!usdtpay_time_parse (to_text, &filter.to, NULL) || filter.to == 0)))
+    {
+      respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "from and to are RFC 3339 times");
+      return;
+    }
 
-  orders = usdtpay_engine_list_orders (self->engine, &caller, state_text != NULL, state, after,
-                                       (guint)limit, &next, &error);
+  orders = usdtpay_engine_list_orders_filtered (self->engine, &caller, state_text != NULL, state, &filter,
+                                                after, (guint)limit, &next, &error);
   if (orders == NULL)
     {
       respond_error (msg, error);
@@ -1067,6 +1081,89 @@ respond_method_not_allowed (SoupServerMessage *msg,
   respond_new_error (msg, USDTPAY_ERROR_METHOD_NOT_ALLOWED, "method not allowed here");
 }
 
+/* Receipts, the platform's keys and an order's history (docs/receipts.md) */
+
+static void
+handle_platform_keys (UsdtpayServer     *self,
+                      SoupServerMessage *msg)
+{
+  UsdtpayReceipts *receipts = usdtpay_engine_get_receipts (self->engine);
+  g_autoptr(GBytes) body = NULL;
+
+  if (receipts == NULL)
+    {
+      respond_new_error (msg, USDTPAY_ERROR_UNAVAILABLE, "the platform has no signing key");
+      return;
+    }
+
+  body = usdtpay_receipts_get_key_set (receipts);
+  respond_bytes (msg, SOUP_STATUS_OK, body);
+}
+
+static void
+receipt_read_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Request *req = user_data;
+  UsdtpayReceipts *receipts = USDTPAY_RECEIPTS (object);
+  g_autoptr(GError) error = NULL;
+  GBytes *body;
+
+  if (g_task_get_source_tag (G_TASK (result)) == usdtpay_receipts_lookup_async)
+    body = usdtpay_receipts_lookup_finish (receipts, result, &error);
+  else
+    body = usdtpay_receipts_events_finish (receipts, result, &error);
+
+  if (body != NULL)
+    {
+      req->status = SOUP_STATUS_OK;
+      req->response = body;
+    }
+  else
+    {
+      req->status = usdtpay_error_to_http_status (error);
+      req->response = error_bytes (error);
+    }
+  request_answer (req);
+  request_free (req);
+}
+
+/* GET /v1/receipts/{id} and GET /v1/orders/{id}/events: for whoever may
+ * see the order with a platform token, read from the database in a worker. */
+static void
+handle_order_record (UsdtpayServer     *self,
+                     SoupServerMessage *msg,
+                     const char        *order_id,
+                     gboolean           events)
+{
+  UsdtpayReceipts *receipts = usdtpay_engine_get_receipts (self->engine);
+  g_auto(UsdtpayCaller) caller = { 0 };
+  g_autoptr(GError) error = NULL;
+  Request *req;
+
+  if (!authenticate (self, msg, &caller, &error) ||
+      !require_scope (&caller, USDTPAY_SCOPE_ORDERS_READ, "orders:read", &error) ||
+      !usdtpay_engine_get_order (self->engine, &caller, order_id, &error))
+    {
+      respond_error (msg, error);
+      return;
+    }
+  if (receipts == NULL)
+    {
+      respond_new_error (msg, USDTPAY_ERROR_UNAVAILABLE, "the platform has no signing key");
+      return;
+    }
+
+  req = request_new (self, msg);
+  if (events)
+    usdtpay_receipts_events_async (receipts, order_id,
+                                   caller.role == USDTPAY_ROLE_SUPPORT ? NULL : caller.principal->name,
+                                   NULL, receipt_read_cb, req);
+  else
+    usdtpay_receipts_lookup_async (receipts, order_id, NULL, receipt_read_cb, req);
+}
+
 static void
 route_orders (UsdtpayServer     *self,
               SoupServerMessage *msg,
@@ -1096,6 +1193,13 @@ route_orders (UsdtpayServer     *self,
     }
   else if (n_parts == 3 && g_str_equal (parts[2], "qr.png"))
     usdtpay_pay_page_order_qr (self->engine, msg, method, parts[1]);
+  else if (n_parts == 3 && g_str_equal (parts[2], "events"))
+    {
+      if (g_str_equal (method, "GET"))
+        handle_order_record (self, msg, parts[1], TRUE);
+      else
+        respond_method_not_allowed (msg, "GET");
+    }
   else if (n_parts == 3 && action_from_path (parts[2], &action))
     {
       if (g_str_equal (method, "POST"))
@@ -1198,6 +1302,20 @@ route (UsdtpayServer     *self,
     {
       if (g_str_equal (method, "GET"))
         handle_health (self, msg);
+      else
+        respond_method_not_allowed (msg, "GET");
+    }
+  else if (n_parts == 2 && g_str_equal (parts[0], "receipts"))
+    {
+      if (g_str_equal (method, "GET"))
+        handle_order_record (self, msg, parts[1], FALSE);
+      else
+        respond_method_not_allowed (msg, "GET");
+    }
+  else if (n_parts == 1 && g_str_equal (parts[0], "platform-keys"))
+    {
+      if (g_str_equal (method, "GET"))
+        handle_platform_keys (self, msg);
       else
         respond_method_not_allowed (msg, "GET");
     }

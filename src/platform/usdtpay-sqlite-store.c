@@ -37,6 +37,7 @@ typedef enum
   STMT_WEBHOOK_PUT,
   STMT_DELIVERY_PUT,
   STMT_ATTEMPT_ADD,
+  STMT_RECEIPT_PUT,
   N_STMTS
 } StmtId;
 
@@ -82,6 +83,8 @@ static const char *stmt_sql[N_STMTS] = {
   [STMT_ATTEMPT_ADD] =
     "INSERT OR REPLACE INTO webhook_attempts (delivery_id, n, at, status, duration_ms, error)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+  [STMT_RECEIPT_PUT] =
+    "INSERT INTO receipts (order_id, seq, key_id, receipt, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 /* Each entry migrates from version i to i + 1. */
@@ -128,6 +131,12 @@ static const char *migrations[] = {
   "CREATE TABLE webhook_attempts ("
   "  delivery_id INTEGER NOT NULL, n INTEGER NOT NULL, at INTEGER NOT NULL, status INTEGER,"
   "  duration_ms INTEGER NOT NULL, error TEXT, PRIMARY KEY (delivery_id, n)) WITHOUT ROWID;",
+  /* Signed receipts (docs/receipts.md), every one kept; an order's latest
+   * has the highest seq. Events by order, for an order's history. */
+  "CREATE TABLE receipts ("
+  "  order_id TEXT NOT NULL, seq INTEGER NOT NULL, key_id TEXT NOT NULL, receipt TEXT NOT NULL,"
+  "  signature TEXT NOT NULL, PRIMARY KEY (order_id, seq)) WITHOUT ROWID;"
+  "CREATE INDEX events_by_order ON events (order_id, seq) WHERE order_id IS NOT NULL;",
 };
 
 typedef struct
@@ -518,6 +527,14 @@ apply_op (UsdtpaySqliteStore  *self,
       sqlite3_bind_int64 (stmt, 5, op->attempt.duration_ms);
       sqlite3_bind_text (stmt, 6, op->attempt.error, -1, SQLITE_STATIC);
       return step_reset (self, STMT_ATTEMPT_ADD, error);
+    case USDTPAY_OP_RECEIPT_PUT:
+      stmt = self->stmts[STMT_RECEIPT_PUT];
+      sqlite3_bind_text (stmt, 1, op->receipt.order_id, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, op->receipt.seq);
+      sqlite3_bind_text (stmt, 3, op->receipt.key_id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 4, op->receipt.text, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 5, op->receipt.signature, -1, SQLITE_STATIC);
+      return step_reset (self, STMT_RECEIPT_PUT, error);
 
     default:
       g_assert_not_reached ();
