@@ -359,3 +359,111 @@ usdtpay_csv_append_export_row (GString            *out,
   usdtpay_csv_append_cell (out, signature);
   g_string_append_len (out, "\r\n", 2);
 }
+
+/* Verifying an export */
+
+static const char * const column_names[USDTPAY_CSV_EXPORT_N_COLUMNS] = {
+  "id", "created_at", "completed_at", "state", "amount", "fee", "net", "fiat_amount",
+  "fiat_currency", "method", "merchant", "shop", "customer_ref", "payer_name", "seq", "key_id",
+  "receipt", "signature",
+};
+
+static const char *
+or_empty (const char *text)
+{
+  return text != NULL ? text : "";
+}
+
+static char *
+time_cell (gint64 usec)
+{
+  return usec != 0 ? usdtpay_time_format (usec) : g_strdup ("");
+}
+
+static UsdtpayCsvRowStatus
+row_failed (GError    **error,
+            const char *format,
+            const char *column)
+{
+  g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, format, column);
+  return USDTPAY_CSV_ROW_FAILED;
+}
+
+UsdtpayCsvRowStatus
+usdtpay_csv_verify_export_row (const UsdtpayKeySet  *set,
+                               char * const         *cells,
+                               GError              **error)
+{
+  g_autoptr(UsdtpayReceipt) receipt = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *signature = NULL;
+  g_autofree char *key_id = NULL;
+  g_autofree char *created = NULL, *completed = NULL, *amount = NULL, *fee = NULL;
+  g_autofree char *net = NULL, *fiat = NULL, *seq = NULL;
+  const UsdtpayCurrency *currency;
+
+  g_return_val_if_fail (set != NULL, USDTPAY_CSV_ROW_FAILED);
+  g_return_val_if_fail (cells != NULL, USDTPAY_CSV_ROW_FAILED);
+
+  for (guint i = 0; cells[i] != NULL; i++)
+    if (is_formula_start (cells[i][0]))
+      return row_failed (error, "the %s cell would run as a formula (not neutralised)",
+                         i < G_N_ELEMENTS (column_names) ? column_names[i] : "extra");
+  for (guint i = 0; i < USDTPAY_CSV_EXPORT_N_COLUMNS; i++)
+    if (cells[i] == NULL)
+      return row_failed (error, "the record ends before its %s column", column_names[i]);
+
+  text = usdtpay_csv_unneutralise (cells[USDTPAY_CSV_COL_RECEIPT]);
+  signature = usdtpay_csv_unneutralise (cells[USDTPAY_CSV_COL_SIGNATURE]);
+  key_id = usdtpay_csv_unneutralise (cells[USDTPAY_CSV_COL_KEY_ID]);
+
+  if (*text == '\0' && *signature == '\0' && *key_id == '\0' && *cells[USDTPAY_CSV_COL_SEQ] == '\0')
+    {
+      if (g_str_equal (cells[USDTPAY_CSV_COL_STATE], "completed"))
+        return row_failed (error, "a %s order without a receipt", "completed");
+      return USDTPAY_CSV_ROW_UNSIGNED;
+    }
+
+  if (!(receipt = usdtpay_receipt_verify (set, text, strlen (text), signature, error)))
+    return USDTPAY_CSV_ROW_FAILED;
+
+  currency = usdtpay_currency_lookup (receipt->fiat_currency);
+  created = time_cell (receipt->created_at);
+  completed = time_cell (receipt->completed_at);
+  amount = usdtpay_money_format (receipt->amount, USDTPAY_USDT_DECIMALS);
+  fee = usdtpay_money_format (receipt->fee, USDTPAY_USDT_DECIMALS);
+  net = usdtpay_money_format (receipt->net, USDTPAY_USDT_DECIMALS);
+  fiat = usdtpay_money_format (receipt->fiat_amount, currency->decimals);
+  seq = g_strdup_printf ("%" G_GINT64_FORMAT, receipt->seq);
+
+  {
+    const char *expected[USDTPAY_CSV_COL_RECEIPT] = {
+      [USDTPAY_CSV_COL_ID] = receipt->id,
+      [USDTPAY_CSV_COL_CREATED_AT] = created,
+      [USDTPAY_CSV_COL_COMPLETED_AT] = completed,
+      [USDTPAY_CSV_COL_STATE] = receipt->state,
+      [USDTPAY_CSV_COL_AMOUNT] = amount,
+      [USDTPAY_CSV_COL_FEE] = fee,
+      [USDTPAY_CSV_COL_NET] = net,
+      [USDTPAY_CSV_COL_FIAT_AMOUNT] = fiat,
+      [USDTPAY_CSV_COL_FIAT_CURRENCY] = receipt->fiat_currency,
+      [USDTPAY_CSV_COL_METHOD] = receipt->method,
+      [USDTPAY_CSV_COL_MERCHANT] = or_empty (receipt->merchant),
+      [USDTPAY_CSV_COL_SHOP] = receipt->shop,
+      [USDTPAY_CSV_COL_CUSTOMER_REF] = or_empty (receipt->customer_ref),
+      [USDTPAY_CSV_COL_PAYER_NAME] = or_empty (receipt->payer_name),
+      [USDTPAY_CSV_COL_SEQ] = seq,
+      [USDTPAY_CSV_COL_KEY_ID] = receipt->key_id,
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
+      {
+        g_autofree char *cell = usdtpay_csv_unneutralise (cells[i]);
+
+        if (!g_str_equal (cell, expected[i]))
+          return row_failed (error, "the %s column disagrees with the signed receipt", column_names[i]);
+      }
+  }
+
+  return USDTPAY_CSV_ROW_VERIFIED;
+}

@@ -10,6 +10,7 @@
 #include <glib.h>
 
 #include "usdtpay-order.h"
+#include "usdtpay-receipt.h"
 
 G_BEGIN_DECLS
 
@@ -89,6 +90,24 @@ void      usdtpay_csv_append_export_row    (GString            *out,
                                             const char         *key_id,
                                             const char         *receipt,
                                             const char         *signature);
+
+typedef enum
+{
+  USDTPAY_CSV_ROW_VERIFIED,
+  USDTPAY_CSV_ROW_UNSIGNED,   /* no receipt, and not completed */
+  USDTPAY_CSV_ROW_FAILED,
+} UsdtpayCsvRowStatus;
+
+/* Checks one export record as read (@cells, at least the export's columns)
+ * against @set (already verified): no cell would run as a formula; the
+ * receipt verifies under the key it names, which the key_id cell names too;
+ * and every other column agrees with the signed receipt after undoing
+ * neutralisation. A record without a receipt is UNSIGNED, unless it says
+ * completed (only a signed event completes an order). On FAILED, @error
+ * names the first problem. */
+UsdtpayCsvRowStatus usdtpay_csv_verify_export_row (const UsdtpayKeySet  *set,
+                                                   char * const         *cells,
+                                                   GError              **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UsdtpayCsvReader, usdtpay_csv_reader_free)
 

@@ -61,78 +61,6 @@ read_input (const char  *path,
   return g_file_get_contents (path, data, length, error);
 }
 
-static const char *
-or_empty (const char *text)
-{
-  return text != NULL ? text : "";
-}
-
-static char *
-time_cell (gint64 usec)
-{
-  return usec != 0 ? usdtpay_time_format (usec) : g_strdup ("");
-}
-
-/* Compares the row's cells with the receipt; returns the first column that
- * disagrees, or NULL. */
-static const char *
-row_disagrees (char                 **cells,
-               const UsdtpayReceipt  *receipt)
-{
-  const UsdtpayCurrency *currency = usdtpay_currency_lookup (receipt->fiat_currency);
-  g_autofree char *created = time_cell (receipt->created_at);
-  g_autofree char *completed = time_cell (receipt->completed_at);
-  g_autofree char *amount = usdtpay_money_format (receipt->amount, USDTPAY_USDT_DECIMALS);
-  g_autofree char *fee = usdtpay_money_format (receipt->fee, USDTPAY_USDT_DECIMALS);
-  g_autofree char *net = usdtpay_money_format (receipt->net, USDTPAY_USDT_DECIMALS);
-  g_autofree char *fiat = usdtpay_money_format (receipt->fiat_amount, currency->decimals);
-  g_autofree char *seq = g_strdup_printf ("%" G_GINT64_FORMAT, receipt->seq);
-  const struct { UsdtpayCsvColumn column; const char *name; const char *value; } expected[] = {
-    { USDTPAY_CSV_COL_ID, "id", receipt->id },
-    { USDTPAY_CSV_COL_CREATED_AT, "created_at", created },
-    { USDTPAY_CSV_COL_COMPLETED_AT, "completed_at", completed },
-    { USDTPAY_CSV_COL_STATE, "state", receipt->state },
-    { USDTPAY_CSV_COL_AMOUNT, "amount", amount },
-    { USDTPAY_CSV_COL_FEE, "fee", fee },
-    { USDTPAY_CSV_COL_NET, "net", net },
-    { USDTPAY_CSV_COL_FIAT_AMOUNT, "fiat_amount", fiat },
-    { USDTPAY_CSV_COL_FIAT_CURRENCY, "fiat_currency", receipt->fiat_currency },
-    { USDTPAY_CSV_COL_METHOD, "method", receipt->method },
-    { USDTPAY_CSV_COL_MERCHANT, "merchant", or_empty (receipt->merchant) },
-    { USDTPAY_CSV_COL_SHOP, "shop", receipt->shop },
-    { USDTPAY_CSV_COL_CUSTOMER_REF, "customer_ref", or_empty (receipt->customer_ref) },
-    { USDTPAY_CSV_COL_PAYER_NAME, "payer_name", or_empty (receipt->payer_name) },
-    { USDTPAY_CSV_COL_SEQ, "seq", seq },
-    { USDTPAY_CSV_COL_KEY_ID, "key_id", receipt->key_id },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (expected); i++)
-    {
-      g_autofree char *cell = usdtpay_csv_unneutralise (cells[expected[i].column]);
-
-      if (!g_str_equal (cell, expected[i].value))
-        return expected[i].name;
-    }
-
-  return NULL;
-}
-
-/* A conforming export neutralises every cell a spreadsheet would run. */
-static const char *
-unneutralised_column (char **cells,
-                      char **header)
-{
-  for (guint i = 0; cells[i] != NULL; i++)
-    {
-      char c = cells[i][0];
-
-      if (c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r')
-        return header[i];
-    }
-
-  return NULL;
-}
-
 static int
 verify_csv (const UsdtpayKeySet *set,
             const char          *data,
@@ -160,14 +88,8 @@ verify_csv (const UsdtpayKeySet *set,
   for (;;)
     {
       g_auto(GStrv) cells = usdtpay_csv_reader_next (reader, &error);
-      g_autoptr(UsdtpayReceipt) receipt = NULL;
       g_autoptr(GError) row_error = NULL;
-      g_autofree char *text = NULL;
-      g_autofree char *signature = NULL;
-      g_autofree char *key_id = NULL;
       guint line = usdtpay_csv_reader_get_line (reader);
-      const char *id;
-      const char *column;
 
       if (cells == NULL)
         {
@@ -186,44 +108,20 @@ verify_csv (const UsdtpayKeySet *set,
           n_failed++;
           continue;
         }
-      id = cells[USDTPAY_CSV_COL_ID];
-      if ((column = unneutralised_column (cells, header)) != NULL)
+      switch (usdtpay_csv_verify_export_row (set, cells, &row_error))
         {
-          g_print ("FAILED line %u (%s): the %s cell would run as a formula (not neutralised)\n",
-                   line, id, column);
+        case USDTPAY_CSV_ROW_VERIFIED:
+          n_verified++;
+          break;
+        case USDTPAY_CSV_ROW_UNSIGNED:
+          n_unsigned++;
+          break;
+        case USDTPAY_CSV_ROW_FAILED:
+        default:
+          g_print ("FAILED line %u (%s): %s\n", line, cells[USDTPAY_CSV_COL_ID], row_error->message);
           n_failed++;
-          continue;
+          break;
         }
-      text = usdtpay_csv_unneutralise (cells[USDTPAY_CSV_COL_RECEIPT]);
-      signature = usdtpay_csv_unneutralise (cells[USDTPAY_CSV_COL_SIGNATURE]);
-      key_id = usdtpay_csv_unneutralise (cells[USDTPAY_CSV_COL_KEY_ID]);
-
-      if (*text == '\0' && *signature == '\0' && *key_id == '\0' && *cells[USDTPAY_CSV_COL_SEQ] == '\0')
-        {
-          /* Only a signed event completes an order. */
-          if (g_str_equal (cells[USDTPAY_CSV_COL_STATE], "completed"))
-            {
-              g_print ("FAILED line %u (%s): a completed order without a receipt\n", line, id);
-              n_failed++;
-            }
-          else
-            n_unsigned++;
-          continue;
-        }
-
-      if (!(receipt = usdtpay_receipt_verify (set, text, strlen (text), signature, &row_error)))
-        {
-          g_print ("FAILED line %u (%s): %s\n", line, id, row_error->message);
-          n_failed++;
-          continue;
-        }
-      if ((column = row_disagrees (cells, receipt)) != NULL)
-        {
-          g_print ("FAILED line %u (%s): the %s column disagrees with the signed receipt\n", line, id, column);
-          n_failed++;
-          continue;
-        }
-      n_verified++;
     }
 
   g_print ("%u rows: %u verified, %u without a receipt, %u failed\n", n_rows, n_verified, n_unsigned, n_failed);

@@ -9,6 +9,8 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
 #include "usdtpay-core.h"
 
 static const char * const tricky[] = {
@@ -223,6 +225,116 @@ test_export_row (void)
   g_assert_cmpstr (row2[USDTPAY_CSV_COL_SIGNATURE], ==, "");
 }
 
+/* The export written by usdtpay_csv_append_export_row() verifies row by row;
+ * any changed cell does not. */
+static void
+test_export_verify (void)
+{
+  g_autoptr(UsdtpayKeySet) set = usdtpay_key_set_new ();
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(UsdtpayCsvReader) reader = NULL;
+  g_auto(GStrv) header = NULL;
+  guint8 public_key[32], secret_key[64], seed[32] = { 7 };
+  guint n_verified = 0, n_unsigned = 0;
+
+  g_assert_cmpint (sodium_init (), >=, 0);
+  crypto_sign_seed_keypair (public_key, secret_key, seed);
+  g_assert_true (usdtpay_key_set_add (set, "k1", public_key, 1, NULL, NULL));
+
+  usdtpay_csv_append_export_header (out);
+  for (guint i = 0; i < G_N_ELEMENTS (tricky); i++)
+    {
+      g_autoptr(UsdtpayOrder) order = usdtpay_order_new ();
+      g_autoptr(UsdtpayReceipt) receipt = NULL;
+      g_autofree char *text = NULL;
+      g_autofree char *signature = NULL;
+      gsize length = 0;
+
+      order->id = g_strdup_printf ("ord_%020u", i);
+      order->state = i % 3 == 2 ? USDTPAY_ORDER_CANCELLED : USDTPAY_ORDER_COMPLETED;
+      order->amount = 1000000 + i;
+      order->fee = usdtpay_fee_compute (order->amount, 30);
+      order->net = order->amount - order->fee;
+      order->fiat_amount = 720 + i;
+      memcpy (order->fiat_currency, i % 2 ? "JPY" : "CNY", 4);
+      order->method = g_strdup ("bank");
+      order->customer_ref = *tricky[i] ? g_strdup (tricky[i]) : NULL;
+      order->payer_name = g_strdup (tricky[G_N_ELEMENTS (tricky) - 1 - i]);
+      order->shop = g_strdup ("shop1");
+      order->merchant = g_strdup (i % 4 == 3 ? "-m" : "m1");
+      order->created_at = G_GINT64_CONSTANT (1795659527123456) + i;
+      order->matched_at = order->created_at + 1;
+      order->completed_at = order->state == USDTPAY_ORDER_COMPLETED ? order->created_at + 2 : 0;
+
+      if (i == 4)
+        {
+          /* An order never completed has no receipt. */
+          order->state = USDTPAY_ORDER_EXPIRED;
+          order->completed_at = 0;
+          usdtpay_csv_append_export_row (out, order, 0, NULL, NULL, NULL);
+          continue;
+        }
+      receipt = usdtpay_receipt_new_for_order (order, "order.resolved", 100 + i, "k1", order->created_at + 3);
+      text = usdtpay_receipt_encode (receipt, &length);
+      signature = usdtpay_ed25519_sign_hex (secret_key, text, length);
+      usdtpay_csv_append_export_row (out, order, 100 + i, "k1", text, signature);
+    }
+
+  reader = usdtpay_csv_reader_new (out->str, out->len);
+  header = usdtpay_csv_reader_next (reader, NULL);
+  for (;;)
+    {
+      g_auto(GStrv) cells = usdtpay_csv_reader_next (reader, NULL);
+      g_autoptr(GError) error = NULL;
+      UsdtpayCsvRowStatus status;
+
+      if (cells == NULL)
+        break;
+      status = usdtpay_csv_verify_export_row (set, cells, &error);
+      g_assert_no_error (error);
+      if (status == USDTPAY_CSV_ROW_UNSIGNED)
+        {
+          n_unsigned++;
+          /* Said completed, it fails. */
+          g_free (cells[USDTPAY_CSV_COL_STATE]);
+          cells[USDTPAY_CSV_COL_STATE] = g_strdup ("completed");
+          g_assert_cmpint (usdtpay_csv_verify_export_row (set, cells, NULL), ==, USDTPAY_CSV_ROW_FAILED);
+          continue;
+        }
+      g_assert_cmpint (status, ==, USDTPAY_CSV_ROW_VERIFIED);
+      n_verified++;
+
+      /* Each column changed in turn. */
+      for (guint c = 0; c < USDTPAY_CSV_EXPORT_N_COLUMNS; c++)
+        {
+          g_autofree char *saved = cells[c];
+          g_autoptr(GError) local_error = NULL;
+
+          cells[c] = c == USDTPAY_CSV_COL_RECEIPT ? g_strdup_printf ("%s ", saved)
+                   : c == USDTPAY_CSV_COL_SIGNATURE ? g_strdup_printf ("%.127s%c", saved, saved[127] == '0' ? '1' : '0')
+                   : g_strdup_printf ("%sx", saved);
+          g_assert_cmpint (usdtpay_csv_verify_export_row (set, cells, &local_error), ==, USDTPAY_CSV_ROW_FAILED);
+          g_assert_nonnull (local_error);
+          g_free (cells[c]);
+          cells[c] = g_steal_pointer (&saved);
+        }
+
+      /* An un-neutralised formula fails even when it agrees with the receipt. */
+      {
+        g_autofree char *saved = cells[USDTPAY_CSV_COL_CUSTOMER_REF];
+        g_autoptr(GError) local_error = NULL;
+
+        cells[USDTPAY_CSV_COL_CUSTOMER_REF] = g_strdup ("=1+1");
+        g_assert_cmpint (usdtpay_csv_verify_export_row (set, cells, &local_error), ==, USDTPAY_CSV_ROW_FAILED);
+        g_assert_nonnull (strstr (local_error->message, "formula"));
+        g_free (cells[USDTPAY_CSV_COL_CUSTOMER_REF]);
+        cells[USDTPAY_CSV_COL_CUSTOMER_REF] = g_steal_pointer (&saved);
+      }
+    }
+  g_assert_cmpuint (n_unsigned, ==, 1);
+  g_assert_cmpuint (n_verified, ==, G_N_ELEMENTS (tricky) - 1);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -233,6 +345,7 @@ main (int   argc,
   g_test_add_func ("/core/csv/round-trip", test_round_trip);
   g_test_add_func ("/core/csv/reader", test_reader);
   g_test_add_func ("/core/csv/export-row", test_export_row);
+  g_test_add_func ("/core/csv/export-verify", test_export_verify);
 
   return g_test_run ();
 }
