@@ -478,6 +478,9 @@ command_check (int    argc,
   clean = usdtpay_store_check (store, report, &error);
   if (error != NULL)
     return fail (error);
+  clean = usdtpay_receipts_check (db, report, &error) && clean;
+  if (error != NULL)
+    return fail (error);
   g_print ("%s%s\n", report->str, clean ? "clean" : "DISAGREEMENT: see above");
 
   return clean ? EXIT_SUCCESS : EXIT_FAILURE;

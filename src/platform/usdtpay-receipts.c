@@ -609,6 +609,120 @@ usdtpay_receipts_events_finish (UsdtpayReceipts  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+#define CHECK_MAX_FINDINGS 20
+
+static void
+finding (GString    *report,
+         guint      *n_findings,
+         const char *format,
+         ...) G_GNUC_PRINTF (3, 4);
+
+static void
+finding (GString    *report,
+         guint      *n_findings,
+         const char *format,
+         ...)
+{
+  va_list args;
+
+  if (++*n_findings > CHECK_MAX_FINDINGS)
+    return;
+  va_start (args, format);
+  g_string_append_vprintf (report, format, args);
+  va_end (args);
+  g_string_append_c (report, '\n');
+}
+
+gboolean
+usdtpay_receipts_check (const char  *db_path,
+                        GString     *report,
+                        GError     **error)
+{
+  g_autoptr(UsdtpayReceipts) self = g_object_new (USDTPAY_TYPE_RECEIPTS, NULL);
+  g_autoptr(GError) key_error = NULL;
+  sqlite3_stmt *stmt;
+  sqlite3 *db;
+  guint n_findings = 0, n_receipts = 0;
+  gboolean have_keys;
+  int rc;
+
+  g_return_val_if_fail (db_path != NULL, FALSE);
+
+  self->db = g_strdup (db_path);
+  self->key_path = usdtpay_receipts_key_path (db_path);
+  have_keys = read_key_file (self, &key_error);
+  sodium_memzero (self->secret_key, sizeof self->secret_key);
+  if (!have_keys && !g_error_matches (key_error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    finding (report, &n_findings, "signing key: %s", key_error->message);
+
+  if (!(db = open_reader (db_path, error)))
+    return FALSE;
+
+  stmt = prepare (db, "SELECT r.order_id, r.seq, r.key_id, r.receipt, r.signature, o.id, e.type, e.order_id"
+                      " FROM receipts r LEFT JOIN orders o ON o.id = r.order_id"
+                      " LEFT JOIN events e ON e.seq = r.seq ORDER BY r.seq", error);
+  if (stmt == NULL)
+    {
+      sqlite3_close (db);
+      return FALSE;
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      const char *order_id = (const char *)sqlite3_column_text (stmt, 0);
+      gint64 seq = sqlite3_column_int64 (stmt, 1);
+      const char *key_id = (const char *)sqlite3_column_text (stmt, 2);
+      const char *text = (const char *)sqlite3_column_text (stmt, 3);
+      const char *signature = (const char *)sqlite3_column_text (stmt, 4);
+      const char *event_type = (const char *)sqlite3_column_text (stmt, 6);
+      const char *event_order = (const char *)sqlite3_column_text (stmt, 7);
+      g_autoptr(UsdtpayReceipt) receipt = NULL;
+      g_autoptr(GError) local_error = NULL;
+
+      n_receipts++;
+      if (!have_keys)
+        continue;
+      if (!(receipt = usdtpay_receipt_verify (self->key_set, text, sqlite3_column_bytes (stmt, 3),
+                                              signature, &local_error)))
+        finding (report, &n_findings, "receipt of %s at seq %" G_GINT64_FORMAT " does not verify: %s",
+                 order_id, seq, local_error->message);
+      else if (g_strcmp0 (receipt->id, order_id) != 0 || receipt->seq != seq ||
+               g_strcmp0 (receipt->key_id, key_id) != 0)
+        finding (report, &n_findings, "receipt of %s at seq %" G_GINT64_FORMAT " is stored under another "
+                 "order, seq or key", order_id, seq);
+      else if (sqlite3_column_type (stmt, 5) == SQLITE_NULL)
+        finding (report, &n_findings, "receipt of %s: no such order", order_id);
+      else if (g_strcmp0 (event_type, receipt->event) != 0 || g_strcmp0 (event_order, order_id) != 0)
+        finding (report, &n_findings, "receipt of %s names seq %" G_GINT64_FORMAT ", which is not its %s event",
+                 order_id, seq, receipt->event);
+    }
+  sqlite3_finalize (stmt);
+  if (rc != SQLITE_DONE)
+    {
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INTERNAL, "cannot read receipts: %s", sqlite3_errmsg (db));
+      sqlite3_close (db);
+      return FALSE;
+    }
+  if (!have_keys && n_receipts > 0)
+    finding (report, &n_findings, "%u receipts but no signing key file %s", n_receipts, self->key_path);
+
+  stmt = prepare (db, "SELECT id FROM orders WHERE state = 'completed' AND NOT EXISTS"
+                      " (SELECT 1 FROM receipts r WHERE r.order_id = orders.id)", error);
+  if (stmt == NULL)
+    {
+      sqlite3_close (db);
+      return FALSE;
+    }
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    finding (report, &n_findings, "completed order %s has no receipt", (const char *)sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  if (n_findings > CHECK_MAX_FINDINGS)
+    g_string_append_printf (report, "… and %u more receipt findings\n", n_findings - CHECK_MAX_FINDINGS);
+
+  return n_findings == 0;
+}
+
 static void
 usdtpay_receipts_finalize (GObject *object)
 {

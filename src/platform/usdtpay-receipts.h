@@ -70,4 +70,12 @@ GBytes          *usdtpay_receipts_events_finish  (UsdtpayReceipts     *self,
                                                   GAsyncResult        *result,
                                                   GError             **error);
 
+/* For `usdtpay-platform check`: every stored receipt verifies under the key
+ * file's key set (itself a valid chain, owner-only), is the receipt of its
+ * order and of the event whose seq it carries, and every completed order has
+ * one. Findings go to @report; returns FALSE on any. */
+gboolean         usdtpay_receipts_check          (const char          *db,
+                                                  GString             *report,
+                                                  GError             **error);
+
 G_END_DECLS

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import sqlite3
 import stat
 import subprocess
 import sys
@@ -288,8 +289,6 @@ def test_receipts_sign_verify_rotate(d):
     with open(key_path) as f:
         check(json.load(f)['seed'] != seed, 'rotation replaced the seed in the key file')
     os.chmod(key_path, 0o644)
-    d.log = None
-    cmd = [d.db]  # noqa: F841 (kept for the message below)
     try:
         d.start(timeout=10)
         started = True
@@ -308,6 +307,21 @@ def test_receipts_sign_verify_rotate(d):
     check(seed not in log and seed.upper() not in log, 'the seed never appears in the log')
     check('readable or writable by others' in log, 'the refusal says why', log[-2000:])
     d.assert_check_clean()
+
+    # `check` verifies every stored receipt and wants one for every completed order.
+    db = sqlite3.connect(d.db)
+    stored = db.execute('SELECT receipt FROM receipts WHERE order_id = ?', (o1['id'],)).fetchone()[0]
+    db.execute('UPDATE receipts SET receipt = ? WHERE order_id = ?',
+               (stored.replace('"123.450000"', '"123.460000"'), o1['id']))
+    db.commit()
+    rc, out = d.check_db()
+    check(rc != 0 and ('receipt of %s' % o1['id']) in out, 'check catches a tampered stored receipt', out)
+    db.execute('DELETE FROM receipts WHERE order_id = ?', (o1['id'],))
+    db.commit()
+    rc, out = d.check_db()
+    check(rc != 0 and ('completed order %s has no receipt' % o1['id']) in out,
+          'check catches a completed order without a receipt', out)
+    db.close()
 
 
 def test_support_filters(d):
