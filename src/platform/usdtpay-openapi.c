@@ -44,6 +44,9 @@ static const UsdtpayRoute routes[] = {
   { "POST", "/v1/webhook-deliveries/{id}/redeliver" },
   { "GET", "/pay/{id}" },
   { "GET", "/pay/{id}/method-qr.png" },
+  { "GET", "/v1/orders/{id}/events" },
+  { "GET", "/v1/receipts/{id}" },
+  { "GET", "/v1/platform-keys" },
 };
 
 const UsdtpayRoute *
