@@ -243,6 +243,16 @@ def test_receipts_sign_verify_rotate(d):
     rc, out = tool(keys_path, csv_path)
     eq(rc, 0, 'usdtpay-receipt accepts the export: %s' % out)
     check('4 rows: 3 verified, 1 without a receipt, 0 failed' in out, 'the summary', out)
+    # LF record ends read the same; a wrong header, a usage error and an empty file do not pass.
+    eq(tool(keys_path, write(d, 'lf.csv', good_csv.replace('\r\n', '\n')))[0], 0, 'LF line ends')
+    rc, out = tool(keys_path, write(d, 'hdr.csv', good_csv.replace('customer_ref', 'ref', 1)))
+    check(rc == 1 and 'header' in out, 'a wrong header is refused', out)
+    eq(tool(keys_path, write(d, 'empty.csv', ''))[0], 1, 'an empty file is refused')
+    p = subprocess.run([RECEIPT_TOOL, 'verify', csv_path], capture_output=True, text=True, timeout=60)
+    eq(p.returncode, 2, 'verify without --keys is a usage error')
+    p = subprocess.run([RECEIPT_TOOL, 'check', '--keys', keys_path, csv_path], capture_output=True, text=True,
+                       timeout=60)
+    eq(p.returncode, 2, 'an unknown command is a usage error')
     # Python's csv reads it back, and undoing neutralisation gives the orders.
     back = list(csv.reader(io.StringIO(good_csv, newline='')))
     eq(back[1][12][1:], INJECTION, 'read back, minus the apostrophe')
