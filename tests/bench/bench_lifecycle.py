@@ -1,6 +1,8 @@
 # The lifecycle benchmark: full lifecycles (create → match → paid → confirm)
 # driven by usdtpay-customer at a saturating concurrency against the daemon on
-# a temp database (fsync on, auto-matching merchants), then, in the same run,
+# a temp database (fsync on, auto-matching merchants; the concurrency is the
+# first of 16, 32, 64, … after which a 3 s probe no longer gains 5 %, unless
+# USDTPAY_BENCH_CONCURRENCY fixes it), then, in the same run,
 # two anchors: pgbench TPC-B (scale 10, 8 clients, 10 s) on a throw-away
 # PostgreSQL cluster, and the same load generator against a static libsoup
 # server. Prints name=value lines, among them ratio_pg and ceiling.
@@ -11,7 +13,9 @@ import os
 
 from benchlib import Static, cpu_seconds, emit, merchant_daemon, note, pgbench_tps, require_built, run_customer
 
-CONCURRENCY = int(os.environ.get('USDTPAY_BENCH_CONCURRENCY', '64'))
+# Unset: probe 3 s at each level and run at the best one (saturation).
+CONCURRENCY = int(os.environ.get('USDTPAY_BENCH_CONCURRENCY', '0'))
+PROBE_LEVELS = (16, 32, 64, 128, 256)
 DURATION = float(os.environ.get('USDTPAY_BENCH_SECONDS', '12'))
 WRITES_PER_LIFECYCLE = 4
 
@@ -20,18 +24,30 @@ def main():
     require_built()
     merchants = ['m%d' % i for i in range(1, 9)]
     d, shop_key, margs = merchant_daemon('bench-lifecycle', merchants)
+    common = ['--platform', d.url, '--api-key', shop_key, '--pay-after', '0', '--auto-confirm',
+              '--merchant-cap', '100000'] + margs
     try:
-        r = run_customer(['--platform', d.url, '--api-key', shop_key, '--concurrency', str(CONCURRENCY),
-                          '--duration', str(DURATION), '--pay-after', '0', '--auto-confirm',
-                          '--merchant-cap', '100000', '--drain', '10', '--run-id', 'bench'] + margs,
-                         timeout=DURATION + 300)
+        concurrency = CONCURRENCY
+        if concurrency <= 0:
+            best = 0.0
+            for level in PROBE_LEVELS:
+                p = run_customer(common + ['--concurrency', str(level), '--duration', '3', '--drain', '5',
+                                           '--run-id', 'probe%d' % level], timeout=120)
+                rate = float(p['lifecycles_per_s'])
+                emit('probe_c%d_lifecycles_per_s' % level, rate)
+                if rate > best * 1.05:
+                    best, concurrency = rate, level
+                else:
+                    break  # no longer rising: saturated
+        r = run_customer(common + ['--concurrency', str(concurrency), '--duration', str(DURATION),
+                                   '--drain', '10', '--run-id', 'bench'], timeout=DURATION + 300)
         daemon_cpu = cpu_seconds(d.proc.pid)
         d.stop()
     finally:
         d.cleanup()
     lifecycles = float(r['lifecycles_per_s'])
     writes = WRITES_PER_LIFECYCLE * lifecycles
-    emit('concurrency', CONCURRENCY)
+    emit('concurrency', concurrency)
     emit('duration_s', float(r['elapsed_s']))
     emit('lifecycles_per_s', lifecycles)
     emit('writes_per_s', writes)
@@ -53,7 +69,7 @@ def main():
     note('anchor 2: the same load generator against a static libsoup server')
     with Static() as s:
         sr = run_customer(['--static-url', s.url + '/v1/orders/ord_0123456789abcdefghjk',
-                           '--concurrency', str(CONCURRENCY), '--duration', '10'], timeout=120)
+                           '--concurrency', str(concurrency), '--duration', '10'], timeout=120)
     static = float(sr['static_req_per_s'])
     emit('static_req_per_s', static)
     emit('static_p50_ms', float(sr['static_p50_ms']))
