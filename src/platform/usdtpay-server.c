@@ -10,6 +10,8 @@
 #include "config.h"
 
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <sodium.h>
@@ -1515,6 +1517,10 @@ usdtpay_server_listen (UsdtpayServer  *self,
   if (socket == NULL)
     return NULL;
   g_socket_set_option (socket, SOL_SOCKET, SO_REUSEADDR, 1, NULL);
+  /* Answers go out as several small writes (headers, body): without
+   * TCP_NODELAY each would wait on the client's delayed ACK (40 ms).
+   * Accepted connections inherit it on Linux. */
+  g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
   g_socket_set_listen_backlog (socket, 1024);
   if (!g_socket_bind (socket, socket_address, TRUE, error) ||
       !g_socket_listen (socket, error) ||

@@ -165,6 +165,10 @@ struct _UsdtpaySqliteStore
 
   GThread       *writer;
   GAsyncQueue   *queue;
+  /* Writer statistics, reported when the store closes. */
+  guint64        n_groups;
+  guint64        n_batches;
+  gint64         commit_usec;
   GError        *failure;   /* set by the writer when it could not commit */
 };
 
@@ -657,10 +661,18 @@ writer_thread (gpointer data)
       if (jobs->len == 0)
         continue;
 
-      if (self->failure == NULL && !commit_group (self, jobs, &error))
+      if (self->failure == NULL)
         {
-          g_critical ("Could not commit %u requests: %s", jobs->len, error->message);
-          self->failure = g_error_copy (error);
+          gint64 started = g_get_monotonic_time ();
+
+          if (!commit_group (self, jobs, &error))
+            {
+              g_critical ("Could not commit %u requests: %s", jobs->len, error->message);
+              self->failure = g_error_copy (error);
+            }
+          self->commit_usec += g_get_monotonic_time () - started;
+          self->n_groups++;
+          self->n_batches += jobs->len;
         }
 
       report_group (jobs, self->failure);
@@ -700,6 +712,11 @@ usdtpay_sqlite_store_close (UsdtpayStore *store)
   job->stop = TRUE;
   g_async_queue_push (self->queue, job);
   g_thread_join (g_steal_pointer (&self->writer));
+  if (self->n_groups > 0)
+    g_message ("Wrote %" G_GUINT64_FORMAT " requests in %" G_GUINT64_FORMAT " groups "
+               "(%.1f a group, %.2f ms a commit)",
+               self->n_batches, self->n_groups, (double)self->n_batches / self->n_groups,
+               self->commit_usec / 1000.0 / self->n_groups);
 
   /* Run the last reports before the connection goes. */
   while (g_main_context_iteration (NULL, FALSE))
