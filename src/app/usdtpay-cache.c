@@ -34,6 +34,8 @@ typedef enum
 {
   JOB_STORE,
   JOB_LOAD,
+  JOB_STORE_RECEIPT,
+  JOB_LOOKUP_RECEIPT,
 } JobKind;
 
 typedef struct
@@ -46,6 +48,8 @@ typedef struct
   gint64   version;
   gint64   closed_at;
   char    *json;
+  /* receipts */
+  UsdtpayCachedReceipt *receipt;
   /* load */
   guint    limit;
   GTask   *task;
@@ -58,6 +62,7 @@ job_free (Job *job)
   g_free (job->merchant);
   g_free (job->id);
   g_free (job->json);
+  g_clear_pointer (&job->receipt, usdtpay_cached_receipt_free);
   g_clear_object (&job->task);
   g_free (job);
 }
@@ -73,7 +78,44 @@ static const char schema_sql[] =
   "  closed_at INTEGER NOT NULL,"
   "  json TEXT NOT NULL,"
   "  PRIMARY KEY (platform, merchant, id));"
-  "CREATE INDEX IF NOT EXISTS orders_by_time ON orders (platform, merchant, closed_at);";
+  "CREATE INDEX IF NOT EXISTS orders_by_time ON orders (platform, merchant, closed_at);"
+  "CREATE TABLE IF NOT EXISTS receipts ("
+  "  platform TEXT NOT NULL,"
+  "  id TEXT NOT NULL,"
+  "  seq INTEGER NOT NULL,"
+  "  key_id TEXT NOT NULL,"
+  "  receipt TEXT NOT NULL,"
+  "  signature TEXT NOT NULL,"
+  "  verified INTEGER NOT NULL,"
+  "  PRIMARY KEY (platform, id));";
+
+void
+usdtpay_cached_receipt_free (UsdtpayCachedReceipt *receipt)
+{
+  if (receipt == NULL)
+    return;
+
+  g_free (receipt->id);
+  g_free (receipt->key_id);
+  g_free (receipt->receipt);
+  g_free (receipt->signature);
+  g_free (receipt);
+}
+
+static UsdtpayCachedReceipt *
+cached_receipt_copy (const UsdtpayCachedReceipt *receipt)
+{
+  UsdtpayCachedReceipt *copy = g_new0 (UsdtpayCachedReceipt, 1);
+
+  copy->id = g_strdup (receipt->id);
+  copy->seq = receipt->seq;
+  copy->key_id = g_strdup (receipt->key_id);
+  copy->receipt = g_strdup (receipt->receipt);
+  copy->signature = g_strdup (receipt->signature);
+  copy->verified = receipt->verified;
+
+  return copy;
+}
 
 static gboolean
 open_db (UsdtpayCache  *self,
@@ -196,6 +238,80 @@ run_load (UsdtpayCache *self,
 }
 
 static void
+run_store_receipt (UsdtpayCache *self,
+                   Job          *job)
+{
+  /* The latest receipt wins: a dispute resolved again is signed again with
+   * a later seq; a verified copy of the same seq replaces an unverified one
+   * (the key set was accepted later). */
+  static const char sql[] =
+    "INSERT INTO receipts (platform, id, seq, key_id, receipt, signature, verified) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+    "ON CONFLICT (platform, id) DO UPDATE SET seq = excluded.seq, key_id = excluded.key_id, "
+    "receipt = excluded.receipt, signature = excluded.signature, verified = excluded.verified "
+    "WHERE excluded.seq > receipts.seq OR (excluded.seq = receipts.seq AND excluded.verified >= receipts.verified)";
+  const UsdtpayCachedReceipt *r = job->receipt;
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_warning ("cache: %s", sqlite3_errmsg (self->db));
+      return;
+    }
+
+  sqlite3_bind_text (stmt, 1, job->platform, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, r->id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, r->seq);
+  sqlite3_bind_text (stmt, 4, r->key_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, r->receipt, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, r->signature, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 7, r->verified ? 1 : 0);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    g_warning ("cache: could not store the receipt of %s: %s", r->id, sqlite3_errmsg (self->db));
+  sqlite3_finalize (stmt);
+}
+
+static void
+run_lookup_receipt (UsdtpayCache *self,
+                    Job          *job)
+{
+  static const char sql[] =
+    "SELECT seq, key_id, receipt, signature, verified FROM receipts WHERE platform = ?1 AND id = ?2";
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_task_return_new_error (job->task, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s",
+                               sqlite3_errmsg (self->db));
+      return;
+    }
+
+  sqlite3_bind_text (stmt, 1, job->platform, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, job->id, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      UsdtpayCachedReceipt *r = g_new0 (UsdtpayCachedReceipt, 1);
+
+      r->id = g_strdup (job->id);
+      r->seq = sqlite3_column_int64 (stmt, 0);
+      r->key_id = g_strdup ((const char *)sqlite3_column_text (stmt, 1));
+      r->receipt = g_strdup ((const char *)sqlite3_column_text (stmt, 2));
+      r->signature = g_strdup ((const char *)sqlite3_column_text (stmt, 3));
+      r->verified = sqlite3_column_int (stmt, 4) != 0;
+      g_task_return_pointer (job->task, r, (GDestroyNotify)usdtpay_cached_receipt_free);
+    }
+  else if (rc == SQLITE_DONE)
+    g_task_return_pointer (job->task, NULL, NULL);
+  else
+    g_task_return_new_error (job->task, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s",
+                             sqlite3_errmsg (self->db));
+
+  sqlite3_finalize (stmt);
+}
+
+static void
 worker (gpointer data,
         gpointer user_data)
 {
@@ -217,6 +333,10 @@ worker (gpointer data,
     }
   else if (job->kind == JOB_STORE)
     run_store (self, job);
+  else if (job->kind == JOB_STORE_RECEIPT)
+    run_store_receipt (self, job);
+  else if (job->kind == JOB_LOOKUP_RECEIPT)
+    run_lookup_receipt (self, job);
   else
     run_load (self, job);
 
@@ -339,6 +459,59 @@ GPtrArray *
 usdtpay_cache_load_finish (UsdtpayCache  *self,
                            GAsyncResult  *result,
                            GError       **error)
+{
+  g_return_val_if_fail (USDTPAY_IS_CACHE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+usdtpay_cache_store_receipt (UsdtpayCache               *self,
+                             const char                 *platform,
+                             const UsdtpayCachedReceipt *receipt)
+{
+  Job *job;
+
+  g_return_if_fail (USDTPAY_IS_CACHE (self));
+  g_return_if_fail (platform != NULL);
+  g_return_if_fail (receipt != NULL && receipt->id != NULL);
+  g_return_if_fail (receipt->key_id != NULL && receipt->receipt != NULL && receipt->signature != NULL);
+
+  job = g_new0 (Job, 1);
+  job->kind = JOB_STORE_RECEIPT;
+  job->platform = g_strdup (platform);
+  job->receipt = cached_receipt_copy (receipt);
+  queue_job (self, job);
+}
+
+void
+usdtpay_cache_lookup_receipt_async (UsdtpayCache        *self,
+                                    const char          *platform,
+                                    const char          *id,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  Job *job;
+
+  g_return_if_fail (USDTPAY_IS_CACHE (self));
+  g_return_if_fail (platform != NULL);
+  g_return_if_fail (id != NULL);
+
+  job = g_new0 (Job, 1);
+  job->kind = JOB_LOOKUP_RECEIPT;
+  job->platform = g_strdup (platform);
+  job->id = g_strdup (id);
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, usdtpay_cache_lookup_receipt_async);
+  queue_job (self, job);
+}
+
+UsdtpayCachedReceipt *
+usdtpay_cache_lookup_receipt_finish (UsdtpayCache  *self,
+                                     GAsyncResult  *result,
+                                     GError       **error)
 {
   g_return_val_if_fail (USDTPAY_IS_CACHE (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);

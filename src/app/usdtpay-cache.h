@@ -38,7 +38,38 @@ void          usdtpay_cache_load_async   (UsdtpayCache         *self,
 GPtrArray    *usdtpay_cache_load_finish  (UsdtpayCache         *self,
                                           GAsyncResult         *result,
                                           GError              **error);
+/* An order's signed receipt as the platform sent it (GET /v1/receipts/{id})
+ * and whether it verified under the pinned key set when it was stored. */
+typedef struct
+{
+  char     *id;
+  gint64    seq;
+  char     *key_id;
+  char     *receipt;      /* the canonical text */
+  char     *signature;    /* hex */
+  gboolean  verified;
+} UsdtpayCachedReceipt;
+
+void          usdtpay_cached_receipt_free      (UsdtpayCachedReceipt *receipt);
+
+/* Queues @receipt for writing (replacing an older seq of the same order). */
+void          usdtpay_cache_store_receipt      (UsdtpayCache               *self,
+                                                const char                 *platform,
+                                                const UsdtpayCachedReceipt *receipt);
+/* The stored receipt of order @id, or NULL without an error when none. */
+void          usdtpay_cache_lookup_receipt_async  (UsdtpayCache         *self,
+                                                   const char           *platform,
+                                                   const char           *id,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+UsdtpayCachedReceipt *usdtpay_cache_lookup_receipt_finish (UsdtpayCache  *self,
+                                                           GAsyncResult  *result,
+                                                           GError       **error);
+
 /* Waits until every queued write is done (tests, and shutdown). */
 void          usdtpay_cache_flush        (UsdtpayCache         *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UsdtpayCachedReceipt, usdtpay_cached_receipt_free)
 
 G_END_DECLS

@@ -877,3 +877,31 @@ usdtpay_client_order_action_finish (UsdtpayClient  *self,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+void
+usdtpay_client_get_object_async (UsdtpayClient       *self,
+                                 const char          *path_and_query,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  GTask *task;
+
+  g_return_if_fail (USDTPAY_IS_CLIENT (self));
+  g_return_if_fail (path_and_query != NULL);
+
+  task = relay_task_new (self, RESULT_MERCHANT, usdtpay_client_get_object_async,
+                         cancellable, callback, user_data);
+  send_json (self, "GET", path_and_query, NULL, cancellable, relay_cb, task);
+}
+
+JsonObject *
+usdtpay_client_get_object_finish (UsdtpayClient  *self,
+                                  GAsyncResult   *result,
+                                  GError        **error)
+{
+  g_return_val_if_fail (USDTPAY_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -103,6 +103,17 @@ UsdtpayOrder  *usdtpay_client_order_action_finish (UsdtpayClient       *self,
                                                    GAsyncResult        *result,
                                                    GError             **error);
 
+/* GET @path_and_query (which starts with "/v1/"); returns the answer
+ * object (GET /v1/platform-keys, /v1/receipts/{id}, …). */
+void           usdtpay_client_get_object_async    (UsdtpayClient       *self,
+                                                   const char          *path_and_query,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+JsonObject    *usdtpay_client_get_object_finish   (UsdtpayClient       *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+
 /* Whether @error is a transport failure (no answer from the platform), after
  * which a request the platform makes idempotent may be sent again. */
 gboolean       usdtpay_client_error_is_transport  (const GError        *error);

@@ -120,3 +120,69 @@ usdtpay_secrets_clear_session_finish (GAsyncResult  *result,
 
   return TRUE;
 }
+
+const SecretSchema *
+usdtpay_keys_schema (void)
+{
+  static const SecretSchema schema = {
+    "com.example.UsdtPay.PlatformKeys", SECRET_SCHEMA_NONE,
+    {
+      { "platform", SECRET_SCHEMA_ATTRIBUTE_STRING },
+      { NULL, 0 },
+    }
+  };
+
+  return &schema;
+}
+
+void
+usdtpay_secrets_store_keys_async (const char          *platform,
+                                  const char          *key_set_json,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autofree char *label = NULL;
+
+  g_return_if_fail (platform != NULL);
+  g_return_if_fail (key_set_json != NULL);
+
+  /* Translators: the label of the keyring item; %s is a URL */
+  label = g_strdup_printf (_("UsdtPay platform keys of %s"), platform);
+  secret_password_store (usdtpay_keys_schema (), SECRET_COLLECTION_DEFAULT,
+                         label, key_set_json, cancellable, callback, user_data,
+                         "platform", platform,
+                         NULL);
+}
+
+gboolean
+usdtpay_secrets_store_keys_finish (GAsyncResult  *result,
+                                   GError       **error)
+{
+  return secret_password_store_finish (result, error);
+}
+
+void
+usdtpay_secrets_lookup_keys_async (const char          *platform,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (platform != NULL);
+
+  secret_password_lookup (usdtpay_keys_schema (), cancellable, callback, user_data,
+                          "platform", platform,
+                          NULL);
+}
+
+char *
+usdtpay_secrets_lookup_keys_finish (GAsyncResult  *result,
+                                    GError       **error)
+{
+  char *secret = secret_password_lookup_finish (result, error);
+  char *copy = g_strdup (secret);
+
+  secret_password_free (secret);
+
+  return copy;
+}

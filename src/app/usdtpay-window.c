@@ -104,6 +104,19 @@ struct _UsdtpayWindow
   AdwActionRow         *frozen_row;
   AdwActionRow         *account_row;
   AdwActionRow         *platform_row;
+  GtkRevealer          *keys_banner;
+  GtkLabel             *keys_banner_label;
+
+  /* Receipts and the platform's keys (docs/receipts.md) */
+  UsdtpayKeySet        *keys;            /* the pinned set, when it is trusted */
+  char                 *keys_problem;    /* why receipts cannot be verified */
+  gboolean              keys_checking;
+  GPtrArray            *receipts_waiting; /* UsdtpayOrder, until the keys are known */
+  GHashTable           *receipts_asked;  /* ids fetched or looked up this session */
+  GCancellable         *detail_cancellable;
+  AdwActionRow         *receipt_row;     /* in history_detail_rows */
+  char                 *detail_id;
+  char                 *receipt_badge;
 };
 
 G_DEFINE_FINAL_TYPE (UsdtpayWindow, usdtpay_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -1108,6 +1121,390 @@ cache_loaded_cb (GObject      *object,
     usdtpay_order_store_apply (self->store, g_ptr_array_index (orders, i - 1), FALSE);
 }
 
+/* Receipts and the platform's key set */
+
+static void
+set_keys_problem (UsdtpayWindow *self,
+                  const char    *problem)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  g_free (self->keys_problem);
+  self->keys_problem = g_strdup (problem);
+  if (problem != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("Receipts cannot be verified: %s"), problem);
+
+      gtk_label_set_text (self->keys_banner_label, text);
+      usdtpay_window_add_toast (self, text);
+    }
+  gtk_revealer_set_reveal_child (self->keys_banner, problem != NULL);
+  schedule_describe (self);
+}
+
+/* Whether @cached is the receipt of @order_id, signed by a key of the
+ * trusted set. */
+static gboolean
+receipt_verifies (UsdtpayWindow              *self,
+                  const char                 *order_id,
+                  const UsdtpayCachedReceipt *cached,
+                  GError                    **error)
+{
+  g_autoptr(UsdtpayReceipt) receipt = NULL;
+
+  if (self->keys == NULL)
+    {
+      g_set_error_literal (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT,
+                           self->keys_problem != NULL ? self->keys_problem
+                           : _("the platform's key set is not known yet"));
+      return FALSE;
+    }
+
+  receipt = usdtpay_receipt_verify (self->keys, cached->receipt, strlen (cached->receipt),
+                                    cached->signature, error);
+  if (receipt == NULL)
+    return FALSE;
+
+  if (g_strcmp0 (receipt->id, order_id) != 0 || receipt->seq != cached->seq ||
+      g_strcmp0 (receipt->key_id, cached->key_id) != 0)
+    {
+      g_set_error_literal (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT,
+                           _("the receipt is for another order or event"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static void update_receipt_row (UsdtpayWindow              *self,
+                                const UsdtpayCachedReceipt *cached);
+
+static void
+receipt_fetched_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GError) verify_error = NULL;
+  UsdtpayCachedReceipt cached = { 0, };
+  JsonNode *node;
+
+  answer = usdtpay_client_get_object_finish (USDTPAY_CLIENT (object), result, &error);
+  if (answer == NULL)
+    {
+      /* 404: no receipt (yet); offline: the next session asks again. */
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("No receipt: %s", error->message);
+      return;
+    }
+
+  if (!self->in_session)
+    return;
+
+  if ((node = json_object_get_member (answer, "receipt")) == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return;
+  cached.receipt = (char *)json_node_get_string (node);
+  if ((node = json_object_get_member (answer, "signature")) == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return;
+  cached.signature = (char *)json_node_get_string (node);
+  if ((node = json_object_get_member (answer, "key_id")) == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING)
+    return;
+  cached.key_id = (char *)json_node_get_string (node);
+  if ((node = json_object_get_member (answer, "seq")) == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_INT64)
+    return;
+  cached.seq = json_node_get_int (node);
+
+  {
+    /* The order id is the one the receipt names; whether that is the order
+     * asked for is checked against the request's id below. */
+    g_autoptr(UsdtpayReceipt) parsed = usdtpay_receipt_parse (cached.receipt, strlen (cached.receipt), NULL);
+
+    if (parsed == NULL)
+      {
+        usdtpay_window_add_toast (self, _("The platform sent a receipt that is not canonical"));
+        return;
+      }
+    cached.id = g_strdup (parsed->id);
+  }
+
+  cached.verified = receipt_verifies (self, cached.id, &cached, &verify_error);
+  if (!cached.verified && self->keys != NULL)
+    {
+      g_autofree char *text = g_strdup_printf (_("The receipt of order %s does not verify: %s"),
+                                               cached.id, verify_error->message);
+
+      usdtpay_window_add_toast (self, text);
+    }
+  usdtpay_cache_store_receipt (self->cache, self->platform, &cached);
+  if (g_strcmp0 (self->detail_id, cached.id) == 0)
+    update_receipt_row (self, &cached);
+  g_free (cached.id);
+}
+
+typedef struct
+{
+  UsdtpayWindow *self;
+  char          *id;
+} ReceiptRequest;
+
+static void
+receipt_request_free (ReceiptRequest *req)
+{
+  g_object_unref (req->self);
+  g_free (req->id);
+  g_free (req);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ReceiptRequest, receipt_request_free)
+
+static void
+receipt_cached_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(ReceiptRequest) req = user_data;
+  UsdtpayWindow *self = req->self;
+  g_autoptr(UsdtpayCachedReceipt) cached = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+
+  cached = usdtpay_cache_lookup_receipt_finish (USDTPAY_CACHE (object), result, &error);
+  if (error != NULL || !self->in_session || self->client == NULL)
+    return;
+
+  if (cached != NULL && !cached->verified && self->keys != NULL &&
+      receipt_verifies (self, req->id, cached, NULL))
+    {
+      /* Stored before the key set was trusted; it verifies now. */
+      cached->verified = TRUE;
+      usdtpay_cache_store_receipt (self->cache, self->platform, cached);
+    }
+
+  /* A stored receipt may be older than a later resolution; the platform
+   * keeps the latest, so ask again unless the cached one is verified. */
+  if (cached != NULL && cached->verified)
+    return;
+
+  path = g_strdup_printf ("/v1/receipts/%s", req->id);
+  usdtpay_client_get_object_async (self->client, path, self->cancellable,
+                                   receipt_fetched_cb, g_object_ref (self));
+}
+
+/* Makes sure the cache has @order's receipt: a completed order, or a
+ * cancelled one that had been paid (only support cancels those, with a
+ * signed resolution). */
+static void
+want_receipt (UsdtpayWindow      *self,
+              const UsdtpayOrder *order)
+{
+  ReceiptRequest *req;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (order->state != USDTPAY_ORDER_COMPLETED &&
+      !(order->state == USDTPAY_ORDER_CANCELLED && order->paid_at > 0))
+    return;
+
+  if (self->keys_checking)
+    {
+      g_ptr_array_add (self->receipts_waiting, usdtpay_order_copy (order));
+      return;
+    }
+
+  /* Once per order and session, unless its version moves on (a resolution
+   * after a late appeal signs a new receipt). */
+  {
+    g_autofree char *key = g_strdup_printf ("%s/%" G_GINT64_FORMAT, order->id, order->version);
+
+    if (!g_hash_table_add (self->receipts_asked, g_steal_pointer (&key)))
+      return;
+  }
+
+  req = g_new0 (ReceiptRequest, 1);
+  req->self = g_object_ref (self);
+  req->id = g_strdup (order->id);
+  usdtpay_cache_lookup_receipt_async (self->cache, self->platform, order->id, self->cancellable,
+                                      receipt_cached_cb, req);
+}
+
+static void
+keys_decided (UsdtpayWindow *self)
+{
+  g_autoptr(GPtrArray) waiting = NULL;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  self->keys_checking = FALSE;
+  waiting = g_steal_pointer (&self->receipts_waiting);
+  self->receipts_waiting = g_ptr_array_new_with_free_func ((GDestroyNotify)usdtpay_order_unref);
+  for (guint i = 0; i < waiting->len; i++)
+    want_receipt (self, g_ptr_array_index (waiting, i));
+
+  /* The badge of the order on display may change. */
+  if (self->detail_id != NULL)
+    {
+      GtkSingleSelection *selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (self->history_view));
+
+      g_object_notify (G_OBJECT (selection), "selected-item");
+    }
+  schedule_describe (self);
+}
+
+static void
+keys_stored_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!usdtpay_secrets_store_keys_finish (result, &error))
+    {
+      g_autofree char *text = g_strdup_printf (_("The platform's keys could not be saved in the keyring: %s"),
+                                               error->message);
+
+      usdtpay_window_add_toast (self, text);
+    }
+}
+
+static void
+pin_keys (UsdtpayWindow       *self,
+          const UsdtpayKeySet *set)
+{
+  g_autofree char *json = usdtpay_key_set_to_json (set, NULL);
+
+  usdtpay_secrets_store_keys_async (self->platform, json, NULL, keys_stored_cb, g_object_ref (self));
+}
+
+static void
+keys_fetched_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UsdtpayKeySet) pinned = g_object_steal_data (G_OBJECT (self), "usdtpay-pinned-keys");
+  g_autoptr(UsdtpayKeySet) candidate = NULL;
+
+  answer = usdtpay_client_get_object_finish (USDTPAY_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || USDTPAY_CLIENT (object) != self->client)
+    return;
+
+  if (answer == NULL)
+    {
+      /* Offline: the pin is what we trust; nothing to compare it with. */
+      g_debug ("Could not fetch the platform's keys: %s", error->message);
+      g_clear_pointer (&self->keys, usdtpay_key_set_free);
+      self->keys = g_steal_pointer (&pinned);
+      keys_decided (self);
+      return;
+    }
+
+  {
+    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), answer);
+    gsize len = 0;
+    g_autofree char *text = usdtpay_json_to_string (node, &len);
+
+    candidate = usdtpay_key_set_parse (text, len, &error);
+  }
+
+  g_clear_pointer (&self->keys, usdtpay_key_set_free);
+  if (candidate == NULL || !usdtpay_key_set_verify (candidate, &error))
+    {
+      g_autofree char *problem = g_strdup_printf (_("the platform's key set is invalid (%s)"), error->message);
+
+      set_keys_problem (self, problem);
+    }
+  else if (pinned == NULL)
+    {
+      /* The first login to this platform: trust on first use. */
+      pin_keys (self, candidate);
+      self->keys = g_steal_pointer (&candidate);
+      set_keys_problem (self, NULL);
+    }
+  else if (usdtpay_key_set_is_successor (pinned, candidate, &error))
+    {
+      g_autofree char *old_json = usdtpay_key_set_to_json (pinned, NULL);
+      g_autofree char *new_json = usdtpay_key_set_to_json (candidate, NULL);
+
+      if (g_strcmp0 (old_json, new_json) != 0)
+        pin_keys (self, candidate);
+      self->keys = g_steal_pointer (&candidate);
+      set_keys_problem (self, NULL);
+    }
+  else
+    {
+      g_autofree char *problem =
+        g_strdup_printf (_("the platform now presents keys that the pinned keys do not endorse (%s)"),
+                         error->message);
+
+      set_keys_problem (self, problem);
+    }
+
+  keys_decided (self);
+}
+
+static void
+pinned_keys_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(UsdtpayKeySet) pinned = NULL;
+
+  json = usdtpay_secrets_lookup_keys_finish (result, &error);
+  if (!self->in_session || self->client == NULL)
+    return;
+
+  if (error != NULL)
+    {
+      g_autofree char *problem = g_strdup_printf (_("the keyring could not be read (%s)"), error->message);
+
+      set_keys_problem (self, problem);
+      keys_decided (self);
+      return;
+    }
+
+  if (json != NULL)
+    {
+      pinned = usdtpay_key_set_parse (json, strlen (json), &error);
+      if (pinned == NULL || !usdtpay_key_set_verify (pinned, &error))
+        {
+          g_autofree char *problem = g_strdup_printf (_("the pinned key set is damaged (%s)"), error->message);
+
+          set_keys_problem (self, problem);
+          keys_decided (self);
+          return;
+        }
+    }
+
+  g_object_set_data_full (G_OBJECT (self), "usdtpay-pinned-keys", g_steal_pointer (&pinned),
+                          (GDestroyNotify)usdtpay_key_set_free);
+  usdtpay_client_get_object_async (self->client, "/v1/platform-keys", self->cancellable,
+                                   keys_fetched_cb, g_object_ref (self));
+}
+
+static void
+check_keys (UsdtpayWindow *self)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  self->keys_checking = TRUE;
+  g_hash_table_remove_all (self->receipts_asked);
+  g_clear_pointer (&self->keys, usdtpay_key_set_free);
+  set_keys_problem (self, NULL);
+  usdtpay_secrets_lookup_keys_async (self->platform, self->cancellable, pinned_keys_cb, g_object_ref (self));
+}
+
 /* Every order that reaches History, or changes there, is kept in the cache. */
 static void
 order_closed_cb (UsdtpayWindow      *self,
@@ -1117,8 +1514,11 @@ order_closed_cb (UsdtpayWindow      *self,
   g_assert (USDTPAY_IS_WINDOW (self));
 
   if (self->in_session && self->platform != NULL && self->username != NULL)
-    usdtpay_cache_store (self->cache, self->platform, self->username,
-                         usdtpay_order_object_get_order (object));
+    {
+      usdtpay_cache_store (self->cache, self->platform, self->username,
+                           usdtpay_order_object_get_order (object));
+      want_receipt (self, usdtpay_order_object_get_order (object));
+    }
 }
 
 static void
@@ -1149,6 +1549,9 @@ begin_session (UsdtpayWindow *self,
   else
     usdtpay_client_merchant_async (self->client, NULL, self->cancellable,
                                    merchant_loaded_cb, g_object_ref (self));
+
+  /* The key set before any receipt is judged. */
+  check_keys (self);
 
   /* History from the local cache first: it is there even offline. */
   usdtpay_cache_load_async (self->cache, self->platform, self->username, 500, self->cancellable,
@@ -1932,6 +2335,8 @@ usdtpay_window_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
+  if (self->detail_cancellable != NULL)
+    g_cancellable_cancel (self->detail_cancellable);
   g_clear_handle_id (&self->tick_source, g_source_remove);
   g_clear_handle_id (&self->describe_source, g_source_remove);
   if (self->feed != NULL)
@@ -1965,6 +2370,13 @@ usdtpay_window_finalize (GObject *object)
   g_clear_pointer (&self->platform, g_free);
   g_clear_pointer (&self->username, g_free);
   g_clear_pointer (&self->last_toast, g_free);
+  g_clear_pointer (&self->keys, usdtpay_key_set_free);
+  g_clear_pointer (&self->keys_problem, g_free);
+  g_clear_pointer (&self->receipts_waiting, g_ptr_array_unref);
+  g_clear_pointer (&self->receipts_asked, g_hash_table_unref);
+  g_clear_object (&self->detail_cancellable);
+  g_clear_pointer (&self->detail_id, g_free);
+  g_clear_pointer (&self->receipt_badge, g_free);
 
   G_OBJECT_CLASS (usdtpay_window_parent_class)->finalize (object);
 }
@@ -2012,6 +2424,8 @@ usdtpay_window_class_init (UsdtpayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, offers_list);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, awaiting_list);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_view);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, keys_banner);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, keys_banner_label);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_search);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_detail_scroller);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_detail);
@@ -2069,6 +2483,57 @@ add_detail_row (UsdtpayWindow *self,
   g_ptr_array_add (self->history_detail_rows, row);
 }
 
+static void
+update_receipt_row (UsdtpayWindow              *self,
+                    const UsdtpayCachedReceipt *cached)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *badge = NULL;
+  GtkWidget *row = GTK_WIDGET (self->receipt_row);
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (row == NULL)
+    return;
+
+  gtk_widget_remove_css_class (row, "success");
+  gtk_widget_remove_css_class (row, "error");
+  if (cached == NULL)
+    badge = g_strdup (_("No receipt yet"));
+  else if (receipt_verifies (self, self->detail_id, cached, &error))
+    {
+      /* Translators: %s is the id of the platform key that signed it */
+      badge = g_strdup_printf (_("Verified ✓ — signed by platform key %s"), cached->key_id);
+      gtk_widget_add_css_class (row, "success");
+    }
+  else
+    {
+      badge = g_strdup_printf (_("⚠ Not verified: %s"), error->message);
+      gtk_widget_add_css_class (row, "error");
+    }
+
+  adw_action_row_set_subtitle (self->receipt_row, badge);
+  g_free (self->receipt_badge);
+  self->receipt_badge = g_steal_pointer (&badge);
+  schedule_describe (self);
+}
+
+static void
+detail_receipt_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(UsdtpayCachedReceipt) cached = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cached = usdtpay_cache_lookup_receipt_finish (USDTPAY_CACHE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  update_receipt_row (self, cached);
+}
+
 /* The selected order's fields, beside the table. */
 static void
 history_selected_cb (UsdtpayWindow      *self,
@@ -2091,6 +2556,12 @@ history_selected_cb (UsdtpayWindow      *self,
   for (guint i = 0; i < self->history_detail_rows->len; i++)
     adw_preferences_group_remove (self->history_detail, g_ptr_array_index (self->history_detail_rows, i));
   g_ptr_array_set_size (self->history_detail_rows, 0);
+
+  self->receipt_row = NULL;
+  g_clear_pointer (&self->detail_id, g_free);
+  g_clear_pointer (&self->receipt_badge, g_free);
+  g_cancellable_cancel (self->detail_cancellable);
+  g_clear_object (&self->detail_cancellable);
 
   gtk_widget_set_visible (self->history_detail_scroller, object != NULL);
   schedule_describe (self);
@@ -2129,6 +2600,19 @@ history_selected_cb (UsdtpayWindow      *self,
   add_detail_row (self, _("Paid"), paid);
   add_detail_row (self, _("Completed"), completed);
   add_detail_row (self, _("Closed"), closed);
+
+  /* The receipt's badge: from the cache, checked against the pinned keys
+   * each time it is shown. */
+  if (order->state == USDTPAY_ORDER_COMPLETED || order->state == USDTPAY_ORDER_CANCELLED)
+    {
+      add_detail_row (self, _("Receipt"), _("Checking…"));
+      self->receipt_row = g_ptr_array_index (self->history_detail_rows, self->history_detail_rows->len - 1);
+      self->detail_id = g_strdup (order->id);
+      self->detail_cancellable = g_cancellable_new ();
+      if (self->platform != NULL)
+        usdtpay_cache_lookup_receipt_async (self->cache, self->platform, order->id, self->detail_cancellable,
+                                            detail_receipt_cb, g_object_ref (self));
+    }
 }
 
 static void
@@ -2155,6 +2639,8 @@ usdtpay_window_init (UsdtpayWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->receipts_asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->receipts_waiting = g_ptr_array_new_with_free_func ((GDestroyNotify)usdtpay_order_unref);
   self->store = usdtpay_order_store_new ();
 
   lists[USDTPAY_SECTION_CONFIRM] = self->confirm_list;
@@ -2393,6 +2879,14 @@ usdtpay_window_describe (UsdtpayWindow *self)
   json_builder_set_member_name (builder, "history_detail");
   json_builder_add_string_value (builder, gtk_widget_get_visible (self->history_detail_scroller)
                                           ? adw_preferences_group_get_title (self->history_detail) : "");
+  json_builder_set_member_name (builder, "receipt_badge");
+  json_builder_add_string_value (builder, self->receipt_badge != NULL ? self->receipt_badge : "");
+  json_builder_set_member_name (builder, "keys_problem");
+  json_builder_add_string_value (builder, self->keys_problem != NULL ? self->keys_problem : "");
+  json_builder_set_member_name (builder, "keys_checking");
+  json_builder_add_boolean_value (builder, self->keys_checking);
+  json_builder_set_member_name (builder, "keys_pinned");
+  json_builder_add_int_value (builder, self->keys != NULL ? (gint64)self->keys->keys->len : 0);
   json_builder_set_member_name (builder, "desk_frame_at");
   json_builder_add_int_value (builder, self->desk_frame_at);
   json_builder_set_member_name (builder, "methods");

@@ -1094,6 +1094,110 @@ def bench_alert_latency(session):
     check(r.returncode == 0, 'bench-alert-latency ran', r.returncode, r.stderr[-2000:])
 
 
+def verify_cached_receipts(session, key_set):
+    """Every receipt in the app's cache verifies with PyNaCl, an Ed25519
+    implementation independent of ours, under @key_set."""
+    import sqlite3
+    import nacl.signing
+    keys = {k['id']: nacl.signing.VerifyKey(bytes.fromhex(k['public_key'])) for k in key_set['keys']}
+    db = sqlite3.connect(os.path.join(session.dir, 'data', 'usdtpay', 'cache.db'))
+    try:
+        rows = db.execute('SELECT id, seq, key_id, receipt, signature, verified FROM receipts').fetchall()
+    finally:
+        db.close()
+    for order_id, seq, key_id, text, signature, verified in rows:
+        receipt = json.loads(text)
+        check(receipt['id'] == order_id and receipt['seq'] == seq and receipt['key_id'] == key_id,
+              'the cached receipt is its order\'s', order_id)
+        canonical = json.dumps(receipt, sort_keys=True, separators=(',', ':'), ensure_ascii=False)
+        check(canonical == text, 'the cached receipt is canonical', text)
+        keys[key_id].verify(text.encode('utf-8'), bytes.fromhex(signature))
+        check(verified == 1, 'the app marked it verified', order_id)
+    return rows
+
+
+def test_receipts_keys(session):
+    """The key set is pinned at the first login; a rotation endorsed by the
+    pinned key is accepted; an unrelated key set is refused loudly, and no
+    receipt is shown verified under it."""
+    platform = Platform(session).start()
+    pw = platform.add_merchant('alice', 'alice-password')
+    shop = platform.add_shop('shop')
+    app = logged_in_app(session, platform, 'alice', pw)
+    app.wait(lambda s: not s.get('keys_checking') and s.get('keys_pinned') == 1,
+             'the platform\'s key set pinned')
+    check(app.state().get('keys_problem') == '', 'no key warning at the first login', app.state())
+    alice = wait_until(lambda: keyring_lookup(platform.url, 'alice'), 10, 'the token in the keyring')
+    go_online(app)
+
+    # An order completed (by alice's own session, straight on the API): its
+    # receipt is fetched, verified and cached, and History says so.
+    o1 = platform.create_order(shop, 1, fiat='720.00')
+    app.wait(in_section('offers', o1['id']), 'the offer')
+    platform.ok('POST', '/v1/orders/%s/accept' % o1['id'], {}, alice)
+    platform.customer_pays(o1)
+    platform.ok('POST', '/v1/orders/%s/confirm' % o1['id'], {}, alice)
+    app.wait(lambda s: o1['id'] in s.get('history', []), 'the completed order in History')
+    app.action('show-order', "<'%s'>" % o1['id'])
+    app.wait(lambda s: s.get('receipt_badge', '').startswith('Verified'), 'the receipt verified in the detail')
+    time.sleep(0.5)
+    app.screenshot('history-receipt-verified')
+    keys1 = platform.ok('GET', '/v1/platform-keys')
+    rows = wait_until(lambda: verify_cached_receipts(session, keys1), 10, 'the receipt in the cache')
+    check([r[0] for r in rows] == [o1['id']], 'the cache holds exactly the completed order\'s receipt', rows)
+    app.quit()
+
+    # A rotation through the running daemon: the new key is endorsed by the
+    # pinned one, so the next start accepts it without a warning.
+    platform.admin('rotate-signing-key')
+    keys2 = platform.ok('GET', '/v1/platform-keys')
+    check(len(keys2['keys']) == 2, 'the rotated key set has two keys', keys2)
+    o2 = platform.create_order(shop, 2, fiat='730.00')
+    app = App(session)
+    app.wait(lambda s: s.get('page') == 'desk' and not s.get('keys_checking')
+             and s.get('keys_pinned') == 2, 'the successor key set accepted')
+    check(app.state().get('keys_problem') == '', 'no warning for an endorsed successor', app.state())
+    go_online(app)
+    app.wait(in_section('offers', o2['id']), 'the second offer')
+    platform.ok('POST', '/v1/orders/%s/accept' % o2['id'], {}, alice)
+    platform.customer_pays(o2)
+    platform.ok('POST', '/v1/orders/%s/confirm' % o2['id'], {}, alice)
+    app.wait(lambda s: o2['id'] in s.get('history', []), 'the second completed order in History')
+    app.action('show-order', "<'%s'>" % o2['id'])
+    app.wait(lambda s: s.get('receipt_badge', '').startswith('Verified'), 'the new key\'s receipt verified')
+    wait_until(lambda: len(verify_cached_receipts(session, keys2)) == 2, 10, 'both receipts cached')
+    app.quit()
+
+    # History and its verified receipts with the platform stopped.
+    port = platform.port
+    platform.stop()
+    app = App(session)
+    app.wait(lambda s: s.get('page') == 'desk' and o1['id'] in s.get('history', []),
+             'History from the cache with the platform stopped')
+    app.wait(lambda s: not s.get('keys_checking'), 'the pinned keys used offline')
+    app.action('show-order', "<'%s'>" % o1['id'])
+    app.wait(lambda s: s.get('receipt_badge', '').startswith('Verified'), 'verified offline')
+    app.quit()
+
+    # A platform with a new, unrelated key (its key file lost): loud warning,
+    # and the old receipts are no longer shown as verified under it.
+    os.rename(platform.db + '.signing-key', platform.db + '.signing-key.lost')
+    platform.start(port)
+    keys3 = platform.ok('GET', '/v1/platform-keys')
+    check(keys3['keys'][0]['id'] != keys1['keys'][0]['id'], 'the platform made a new key', keys3)
+    app = App(session)
+    app.wait(lambda s: s.get('page') == 'desk' and 'not endorse' in s.get('keys_problem', ''),
+             'the warning about an unendorsed key set')
+    check(app.state().get('keys_pinned') == 0, 'no key set is trusted', app.state())
+    check('Receipts cannot be verified' in app.state().get('last_toast', ''), 'a toast says so', app.state())
+    app.action('show-order', "<'%s'>" % o1['id'])
+    app.wait(lambda s: s.get('receipt_badge', '').startswith('⚠ Not verified'), 'the receipt not verified')
+    time.sleep(0.5)
+    app.screenshot('keys-unendorsed')
+    app.quit()
+    platform.stop()
+
+
 TESTS = {
     'keyring': (test_keyring, False),
     'login-errors': (test_login_errors, False),
@@ -1106,6 +1210,7 @@ TESTS = {
     'zh-CN': (test_zh_cn, False),
     'confirm-retry': (test_confirm_retry, False),
     'background': (test_background, False),
+    'receipts-keys': (test_receipts_keys, False),
     'bench-alert-latency': (bench_alert_latency, True),
     'bench-app-startup': (bench_app_startup, False),
 }

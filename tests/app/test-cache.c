@@ -181,6 +181,89 @@ test_history_in_place (void)
   g_assert_cmpuint (g_list_model_get_n_items (history), ==, 1);
 }
 
+static void
+receipt_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  UsdtpayCachedReceipt **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = usdtpay_cache_lookup_receipt_finish (USDTPAY_CACHE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static UsdtpayCachedReceipt *
+lookup_receipt (UsdtpayCache *cache,
+                const char   *platform,
+                const char   *id)
+{
+  UsdtpayCachedReceipt *out = GINT_TO_POINTER (1);
+
+  usdtpay_cache_lookup_receipt_async (cache, platform, id, NULL, receipt_cb, &out);
+  while (out == GINT_TO_POINTER (1))
+    g_main_context_iteration (NULL, TRUE);
+
+  return out;
+}
+
+/* The latest receipt of an order wins; an older seq never replaces it, and
+ * a verified copy of the same seq replaces an unverified one, never the
+ * other way round. Receipts are per platform. */
+static void
+test_receipts (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("usdtpay-cache-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "cache.db", NULL);
+  g_autoptr(UsdtpayCache) cache = usdtpay_cache_new (path);
+  UsdtpayCachedReceipt r = { (char *)"ord_1", 10, (char *)"k1", (char *)"{\"a\":1}", (char *)"ab", FALSE };
+  g_autoptr(UsdtpayCachedReceipt) got = NULL;
+
+  g_assert_null (lookup_receipt (cache, "https://p", "ord_1"));
+
+  usdtpay_cache_store_receipt (cache, "https://p", &r);
+  got = lookup_receipt (cache, "https://p", "ord_1");
+  g_assert_nonnull (got);
+  g_assert_cmpint (got->seq, ==, 10);
+  g_assert_cmpstr (got->receipt, ==, "{\"a\":1}");
+  g_assert_false (got->verified);
+  g_clear_pointer (&got, usdtpay_cached_receipt_free);
+
+  r.verified = TRUE;
+  usdtpay_cache_store_receipt (cache, "https://p", &r);
+  r.verified = FALSE;
+  r.signature = (char *)"cd";
+  usdtpay_cache_store_receipt (cache, "https://p", &r);
+  got = lookup_receipt (cache, "https://p", "ord_1");
+  g_assert_true (got->verified);
+  g_assert_cmpstr (got->signature, ==, "ab");
+  g_clear_pointer (&got, usdtpay_cached_receipt_free);
+
+  r.seq = 12;
+  r.key_id = (char *)"k2";
+  usdtpay_cache_store_receipt (cache, "https://p", &r);
+  r.seq = 11;
+  usdtpay_cache_store_receipt (cache, "https://p", &r);
+  got = lookup_receipt (cache, "https://p", "ord_1");
+  g_assert_cmpint (got->seq, ==, 12);
+  g_assert_cmpstr (got->key_id, ==, "k2");
+  g_assert_false (got->verified);
+  g_clear_pointer (&got, usdtpay_cached_receipt_free);
+
+  g_assert_null (lookup_receipt (cache, "https://other", "ord_1"));
+
+  g_clear_object (&cache);
+  g_unlink (path);
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+    g_unlink (wal);
+    g_unlink (shm);
+  }
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -188,6 +271,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/app/cache/store-load", test_store_load);
+  g_test_add_func ("/app/cache/receipts", test_receipts);
   g_test_add_func ("/app/order-store/history-in-place", test_history_in_place);
 
   return g_test_run ();
