@@ -29,11 +29,13 @@
 #define LIST_LIMIT_DEFAULT   50
 #define LIST_LIMIT_MAX       200
 
+/* One Idempotency-Key in memory: an index entry only. Its answer is kept
+ * on disk (written with the order) and read back when a retry asks, so
+ * memory does not grow by an answer for every order of the last 24 h. */
 typedef struct
 {
-  char      *body_hash;
-  guint      status;
-  GBytes    *response;       /* NULL while the first request is in flight */
+  char       body_hash[65];  /* hex SHA-256 of the first request's body */
+  gboolean   durable;        /* FALSE while the first request is in flight */
   gint64     created_at;
   GPtrArray *waiters;        /* Request* waiting for the first one's answer */
 } Idem;
@@ -80,8 +82,6 @@ idem_free (gpointer data)
 
   g_assert (idem->waiters == NULL);
 
-  g_free (idem->body_hash);
-  g_clear_pointer (&idem->response, g_bytes_unref);
   g_free (idem);
 }
 
@@ -260,10 +260,7 @@ answer_idempotency_waiters (UsdtpayServer *self,
 
   waiters = g_steal_pointer (&idem->waiters);
   if (keep)
-    {
-      idem->status = req->status;
-      idem->response = g_bytes_ref (req->response);
-    }
+    idem->durable = TRUE;
   else
     g_hash_table_remove (self->idempotency, req->idem_key);
 
@@ -629,6 +626,33 @@ create_order_now (UsdtpayServer *self,
 }
 
 static void
+replay_read_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  Request *req = user_data;
+  g_autoptr(GError) error = NULL;
+  guint status = 0;
+
+  req->response = usdtpay_store_read_idempotency_finish (USDTPAY_STORE (object), result, &status, &error);
+  if (req->response == NULL)
+    {
+      g_warning ("Could not read a kept answer: %s", error->message);
+      req->response = error_bytes (error);
+      req->status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
+    }
+  else
+    {
+      req->status = status;
+      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg),
+                                    "Idempotent-Replayed", "true");
+    }
+
+  request_answer (req);
+  request_free (req);
+}
+
+static void
 handle_create_order (UsdtpayServer     *self,
                      SoupServerMessage *msg)
 {
@@ -674,11 +698,11 @@ handle_create_order (UsdtpayServer     *self,
       return;
     }
 
-  if (idem != NULL && idem->response != NULL)
+  if (idem != NULL && idem->durable)
     {
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                    "Idempotent-Replayed", "true");
-      commit_and_answer (req, usdtpay_change_new (), idem->status, g_bytes_ref (idem->response));
+      usdtpay_store_read_idempotency_async (usdtpay_engine_get_store (self->engine),
+                                            req->caller.principal->name, key, NULL,
+                                            replay_read_cb, req);
       return;
     }
 
@@ -693,7 +717,7 @@ handle_create_order (UsdtpayServer     *self,
     }
 
   idem = g_new0 (Idem, 1);
-  idem->body_hash = g_strdup (body_hash);
+  g_strlcpy (idem->body_hash, body_hash, sizeof idem->body_hash);
   idem->created_at = usdtpay_engine_now (self->engine);
   g_hash_table_insert (self->idempotency, g_strdup (map_key), idem);
   req->idem_key = g_steal_pointer (&map_key);
@@ -1461,7 +1485,7 @@ tick_cb (gpointer user_data)
     {
       Idem *idem = value;
 
-      if (idem->response != NULL && idem->created_at < horizon)
+      if (idem->durable && idem->created_at < horizon)
         g_hash_table_iter_remove (&iter);
     }
 
@@ -1578,9 +1602,8 @@ load_idempotency (UsdtpayServer *self)
       const UsdtpayOp *op = g_ptr_array_index (loaded, i);
       Idem *idem = g_new0 (Idem, 1);
 
-      idem->body_hash = g_strdup (op->idempotency.body_hash);
-      idem->status = op->idempotency.status;
-      idem->response = g_bytes_ref (op->idempotency.response);
+      g_strlcpy (idem->body_hash, op->idempotency.body_hash, sizeof idem->body_hash);
+      idem->durable = TRUE;
       idem->created_at = op->idempotency.created_at;
       g_hash_table_insert (self->idempotency,
                            idempotency_map_key (op->idempotency.shop, op->idempotency.key), idem);

@@ -1015,8 +1015,9 @@ usdtpay_sqlite_store_load (UsdtpayStore  *store,
                   now, session_row, snapshot->sessions, error) ||
       !load_rows (self->db, "SELECT data, held FROM orders ORDER BY created_at, rowid", G_MININT64,
                   order_row, snapshot->orders, error) ||
+      /* The index of the keys only: answers stay on disk until asked for. */
       !load_rows (self->db,
-                  "SELECT shop, key, body_hash, status, response, created_at FROM idempotency"
+                  "SELECT shop, key, body_hash, status, x'', created_at FROM idempotency"
                   " WHERE created_at > ?1",
                   idempotency_horizon, idempotency_row, snapshot->idempotency, error) ||
       !load_rows (self->db, "SELECT name, balance FROM accounts", G_MININT64, balance_row,
@@ -1199,6 +1200,46 @@ usdtpay_sqlite_store_check (UsdtpayStore  *store,
   return findings == 0;
 }
 
+static GBytes *
+usdtpay_sqlite_store_read_idempotency (UsdtpayStore  *store,
+                                      const char    *shop,
+                                      const char    *key,
+                                      guint         *status,
+                                      GError       **error)
+{
+  UsdtpaySqliteStore *self = USDTPAY_SQLITE_STORE (store);
+  static const char sql[] = "SELECT status, response FROM idempotency WHERE shop = ?1 AND key = ?2";
+  sqlite3_stmt *stmt = NULL;
+  GBytes *response = NULL;
+  sqlite3 *db;
+  int rc;
+
+  if (!(db = open_reader (self->path, error)))
+    return NULL;
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (error, db, sql);
+      sqlite3_close (db);
+      return NULL;
+    }
+  sqlite3_bind_text (stmt, 1, shop, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, key, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *status = sqlite3_column_int (stmt, 0);
+      response = g_bytes_new (sqlite3_column_blob (stmt, 1), sqlite3_column_bytes (stmt, 1));
+    }
+  else if (rc == SQLITE_DONE)
+    g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_NOT_FOUND, "no answer is kept for that key");
+  else
+    set_sqlite_error (error, db, sql);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return response;
+}
+
 static void
 usdtpay_sqlite_store_finalize (GObject *object)
 {
@@ -1223,6 +1264,7 @@ store_iface_init (UsdtpayStoreInterface *iface)
   iface->load = usdtpay_sqlite_store_load;
   iface->submit = usdtpay_sqlite_store_submit;
   iface->read_events = usdtpay_sqlite_store_read_events;
+  iface->read_idempotency = usdtpay_sqlite_store_read_idempotency;
   iface->check = usdtpay_sqlite_store_check;
   iface->close = usdtpay_sqlite_store_close;
 }

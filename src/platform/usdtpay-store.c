@@ -152,6 +152,84 @@ usdtpay_store_read_events_finish (UsdtpayStore  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+typedef struct
+{
+  char   *shop;
+  char   *key;
+  guint   status;
+} ReadIdempotency;
+
+static void
+read_idempotency_free (gpointer data)
+{
+  ReadIdempotency *read = data;
+
+  g_free (read->shop);
+  g_free (read->key);
+  g_free (read);
+}
+
+static void
+read_idempotency_worker (GTask        *task,
+                         gpointer      source_object,
+                         gpointer      task_data,
+                         GCancellable *cancellable)
+{
+  ReadIdempotency *read = task_data;
+  GError *error = NULL;
+  GBytes *response;
+
+  response = USDTPAY_STORE_GET_IFACE (source_object)->read_idempotency (source_object, read->shop,
+                                                                         read->key, &read->status,
+                                                                         &error);
+  if (response == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, response, (GDestroyNotify)g_bytes_unref);
+}
+
+void
+usdtpay_store_read_idempotency_async (UsdtpayStore        *self,
+                                      const char          *shop,
+                                      const char          *key,
+                                      GCancellable        *cancellable,
+                                      GAsyncReadyCallback  callback,
+                                      gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  ReadIdempotency *read;
+
+  g_return_if_fail (USDTPAY_IS_STORE (self));
+
+  read = g_new0 (ReadIdempotency, 1);
+  read->shop = g_strdup (shop);
+  read->key = g_strdup (key);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, usdtpay_store_read_idempotency_async);
+  g_task_set_task_data (task, read, read_idempotency_free);
+  g_task_run_in_thread (task, read_idempotency_worker);
+}
+
+GBytes *
+usdtpay_store_read_idempotency_finish (UsdtpayStore  *self,
+                                       GAsyncResult  *result,
+                                       guint         *status,
+                                       GError       **error)
+{
+  ReadIdempotency *read;
+  GBytes *response;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  read = g_task_get_task_data (G_TASK (result));
+  response = g_task_propagate_pointer (G_TASK (result), error);
+  if (response != NULL)
+    *status = read->status;
+
+  return response;
+}
+
 gboolean
 usdtpay_store_check (UsdtpayStore  *self,
                      GString       *report,

@@ -68,6 +68,11 @@ struct _UsdtpayStoreInterface
                                            gint64                 until,
                                            guint                  limit,
                                            GError               **error);
+  GBytes                *(*read_idempotency) (UsdtpayStore      *self,
+                                           const char            *shop,
+                                           const char            *key,
+                                           guint                 *status,
+                                           GError               **error);
   gboolean               (*check)         (UsdtpayStore          *self,
                                            GString               *report,
                                            GError               **error);
@@ -105,6 +110,19 @@ void                  usdtpay_store_read_events_async  (UsdtpayStore          *s
 GPtrArray            *usdtpay_store_read_events_finish (UsdtpayStore          *self,
                                                         GAsyncResult          *result,
                                                         GError               **error);
+/* The answer kept for (@shop, @key), read in a worker thread; finishes with
+ * USDTPAY_ERROR_NOT_FOUND when there is none. The engine keeps only an index
+ * of the keys in memory: the answers stay on disk until a retry asks. */
+void                  usdtpay_store_read_idempotency_async  (UsdtpayStore        *self,
+                                                             const char          *shop,
+                                                             const char          *key,
+                                                             GCancellable        *cancellable,
+                                                             GAsyncReadyCallback  callback,
+                                                             gpointer             user_data);
+GBytes               *usdtpay_store_read_idempotency_finish (UsdtpayStore        *self,
+                                                             GAsyncResult        *result,
+                                                             guint               *status,
+                                                             GError             **error);
 /* Recomputes every balance from the entries, checks that transfers sum to
  * zero and that the event log is gap-free. Writes findings to @report and
  * returns FALSE on any disagreement. */
