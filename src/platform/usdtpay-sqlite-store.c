@@ -713,7 +713,7 @@ usdtpay_sqlite_store_close (UsdtpayStore *store)
   g_async_queue_push (self->queue, job);
   g_thread_join (g_steal_pointer (&self->writer));
   if (self->n_groups > 0)
-    g_message ("Wrote %" G_GUINT64_FORMAT " requests in %" G_GUINT64_FORMAT " groups "
+    g_debug ("Wrote %" G_GUINT64_FORMAT " requests in %" G_GUINT64_FORMAT " groups "
                "(%.1f a group, %.2f ms a commit)",
                self->n_batches, self->n_groups, (double)self->n_batches / self->n_groups,
                self->commit_usec / 1000.0 / self->n_groups);
