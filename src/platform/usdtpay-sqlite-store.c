@@ -164,6 +164,12 @@ struct _UsdtpaySqliteStore
   gboolean       dev;
 
   GThread       *writer;
+  /* Checkpoints run on their own connection and thread, so copying the WAL
+   * into the database never stalls a commit group. */
+  GThread       *checkpointer;
+  GMutex         checkpoint_mutex;
+  GCond          checkpoint_cond;
+  gboolean       checkpoint_stop;
   GAsyncQueue   *queue;
   /* Writer statistics, reported when the store closes. */
   guint64        n_groups;
@@ -712,6 +718,13 @@ usdtpay_sqlite_store_close (UsdtpayStore *store)
   job->stop = TRUE;
   g_async_queue_push (self->queue, job);
   g_thread_join (g_steal_pointer (&self->writer));
+
+  g_mutex_lock (&self->checkpoint_mutex);
+  self->checkpoint_stop = TRUE;
+  g_cond_signal (&self->checkpoint_cond);
+  g_mutex_unlock (&self->checkpoint_mutex);
+  if (self->checkpointer != NULL)
+    g_thread_join (g_steal_pointer (&self->checkpointer));
   if (self->n_groups > 0)
     g_debug ("Wrote %" G_GUINT64_FORMAT " requests in %" G_GUINT64_FORMAT " groups "
                "(%.1f a group, %.2f ms a commit)",
@@ -983,6 +996,50 @@ load_webhooks (UsdtpaySqliteStore    *self,
   return TRUE;
 }
 
+#define CHECKPOINT_INTERVAL_USEC (G_USEC_PER_SEC / 2)
+
+static gpointer
+checkpoint_thread (gpointer data)
+{
+  UsdtpaySqliteStore *self = data;
+  sqlite3 *db = NULL;
+
+  if (sqlite3_open_v2 (self->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    {
+      g_warning ("Could not open a connection for checkpoints: %s", db ? sqlite3_errmsg (db) : "");
+      sqlite3_close (db);
+      return NULL;
+    }
+  sqlite3_busy_timeout (db, 1000);
+
+  g_mutex_lock (&self->checkpoint_mutex);
+  while (!self->checkpoint_stop)
+    {
+      gint64 deadline = g_get_monotonic_time () + CHECKPOINT_INTERVAL_USEC;
+      int log_frames = 0, checkpointed = 0;
+
+      while (!self->checkpoint_stop && g_cond_wait_until (&self->checkpoint_cond, &self->checkpoint_mutex, deadline))
+        ;
+      if (self->checkpoint_stop)
+        break;
+
+      g_mutex_unlock (&self->checkpoint_mutex);
+      /* PASSIVE: copy what no reader needs, never wait for the writer. */
+      if (sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log_frames, &checkpointed) != SQLITE_OK &&
+          sqlite3_errcode (db) != SQLITE_BUSY)
+        g_warning ("Checkpoint failed: %s", sqlite3_errmsg (db));
+      g_mutex_lock (&self->checkpoint_mutex);
+    }
+  g_mutex_unlock (&self->checkpoint_mutex);
+
+  /* A last full checkpoint once the writer has stopped keeps the WAL short
+   * for the next start. */
+  sqlite3_wal_checkpoint_v2 (db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+  sqlite3_close (db);
+
+  return NULL;
+}
+
 static UsdtpayStoreSnapshot *
 usdtpay_sqlite_store_load (UsdtpayStore  *store,
                            gint64         now,
@@ -1034,6 +1091,7 @@ usdtpay_sqlite_store_load (UsdtpayStore  *store,
   /* From here on the writer thread owns the connection. */
   self->queue = g_async_queue_new ();
   self->writer = g_thread_new ("usdtpay-writer", writer_thread, self);
+  self->checkpointer = g_thread_new ("usdtpay-checkpoint", checkpoint_thread, self);
 
   return snapshot;
 }
@@ -1252,6 +1310,8 @@ usdtpay_sqlite_store_finalize (GObject *object)
   sqlite3_close (self->db);
   g_clear_pointer (&self->queue, g_async_queue_unref);
   g_clear_error (&self->failure);
+  g_mutex_clear (&self->checkpoint_mutex);
+  g_cond_clear (&self->checkpoint_cond);
   g_free (self->path);
 
   G_OBJECT_CLASS (usdtpay_sqlite_store_parent_class)->finalize (object);
@@ -1278,6 +1338,8 @@ usdtpay_sqlite_store_class_init (UsdtpaySqliteStoreClass *klass)
 static void
 usdtpay_sqlite_store_init (UsdtpaySqliteStore *self)
 {
+  g_mutex_init (&self->checkpoint_mutex);
+  g_cond_init (&self->checkpoint_cond);
 }
 
 UsdtpaySqliteStore *
@@ -1309,7 +1371,7 @@ usdtpay_sqlite_store_open (const char  *path,
 
   /* WAL with synchronous=FULL: a commit is on disk when COMMIT returns. */
   if (!exec_sql (self->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                 " PRAGMA foreign_keys = OFF; PRAGMA wal_autocheckpoint = 10000;", error) ||
+                 " PRAGMA foreign_keys = OFF; PRAGMA wal_autocheckpoint = 0;", error) ||
       !migrate (self->db, error) ||
       !settle_dev_flag (self, dev, error))
     return NULL;
