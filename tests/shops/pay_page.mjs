@@ -4,8 +4,10 @@
 // the API; the page must show the order completed. Screenshots go to
 // $SHOT_DIR. Prints one JSON line with what it saw.
 //
-// Environment: PAY_URL, API (the platform's base URL), MERCHANT_TOKEN,
-// ORDER_ID, SHOT_DIR, USDTPAY_NPM_DIR (optional).
+// Then a second order is cancelled and a third appealed from the page.
+//
+// Environment: PAY_URL, CANCEL_URL, APPEAL_URL, API (the platform's base
+// URL), MERCHANT_TOKEN, ORDER_ID, SHOT_DIR, USDTPAY_NPM_DIR (optional).
 //
 // SPDX-License-Identifier: GPL-3.0-or-later
 
@@ -97,6 +99,29 @@ try {
     detailsShown: !document.getElementById('details').hidden,
   }));
   await page.screenshot({ path: join(SHOT_DIR, 'pay-page-4-completed.png'), fullPage: true });
+
+  // Another order: the customer cancels (the page asks first).
+  page.on('dialog', (dialog) => dialog.accept());
+  await page.goto(process.env.CANCEL_URL, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#cancel', { visible: true });
+  await page.click('#cancel');
+  await page.waitForFunction((s) => document.getElementById('state').textContent === s, { timeout: 10000 },
+                             'Cancelled');
+  await page.screenshot({ path: join(SHOT_DIR, 'pay-page-5-cancelled.png'), fullPage: true });
+  seen.cancelled = true;
+
+  // A third: paid, then the customer appeals.
+  await page.goto(process.env.APPEAL_URL, { waitUntil: 'networkidle0' });
+  await page.waitForSelector('#paid', { visible: true });
+  await page.click('#paid');
+  await page.type('#payer', 'Wang Wu');
+  await page.click('#paid-confirm');
+  await page.waitForSelector('#appeal', { visible: true });
+  await page.click('#appeal');
+  await page.waitForFunction((s) => document.getElementById('state').textContent === s, { timeout: 10000 },
+                             'Under review');
+  await page.screenshot({ path: join(SHOT_DIR, 'pay-page-6-appealed.png'), fullPage: true });
+  seen.appealed = true;
   seen.outside = outside;
 } catch (e) {
   problems.push('driver: ' + e.message);

@@ -39,7 +39,8 @@ def verify_signature(secret, header, body, now=None, tolerance=TOLERANCE):
 
 class Receiver:
     """An HTTP webhook receiver on 127.0.0.1. `plan(event_id, n)` gives the
-    status to answer the n-th delivery (1-based) of an event; every request
+    status to answer the n-th delivery (1-based) of an event, or a (status,
+    {header: value}) pair; every request
     is recorded with its arrival time and whether its signature verified."""
 
     def __init__(self, plan=None):
@@ -76,7 +77,9 @@ class Receiver:
         event_id = event.get('id') if isinstance(event, dict) else None
         with self.cond:
             n = 1 + sum(1 for r in self.requests if r['event_id'] == event_id)
-            status = self.plan(event_id, n)
+            status, extra = self.plan(event_id, n), {}
+            if isinstance(status, tuple):
+                status, extra = status
             self.requests.append({
                 'at': time.monotonic(),
                 'path': handler.path,
@@ -91,6 +94,8 @@ class Receiver:
             })
             self.cond.notify_all()
         handler.send_response(status)
+        for name, value in extra.items():
+            handler.send_header(name, value)
         handler.send_header('Content-Length', '2')
         handler.send_header('Content-Type', 'text/plain')
         handler.end_headers()

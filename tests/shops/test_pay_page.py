@@ -156,8 +156,15 @@ def test_pay_page_flow_in_chromium(d):
     # The flow in Chromium.
     shots = os.path.join(BUILDDIR, 'meson-logs', 'pay-page')
     os.makedirs(shots, exist_ok=True)
+    to_cancel = d.create_order(w.shop_key, external_id='page-cancel', method='alipay')
+    to_appeal = d.create_order(w.shop_key, external_id='page-appeal', method='alipay')
+    for o in (to_cancel, to_appeal):
+        deadline = time.monotonic() + 10
+        while d.order(o['id'], w.shop_key)['state'] != 'matched':
+            check(time.monotonic() < deadline, 'the order is matched')
+            time.sleep(0.05)
     env = dict(os.environ, PAY_URL=pay_url, API=d.url, MERCHANT_TOKEN=alice, ORDER_ID=order['id'],
-               SHOT_DIR=shots)
+               SHOT_DIR=shots, CANCEL_URL=to_cancel['pay_url'], APPEAL_URL=to_appeal['pay_url'])
     node = shutil.which('node')
     check(node is not None, 'node is installed (build-aux/install-npm-deps)')
     p = subprocess.run([node, os.path.join(HERE, 'pay_page.mjs')], env=env, capture_output=True, text=True,
@@ -184,6 +191,10 @@ def test_pay_page_flow_in_chromium(d):
     for name in ('pay-page-1-matched.png', 'pay-page-3-paid.png', 'pay-page-4-completed.png'):
         check(os.path.getsize(os.path.join(shots, name)) > 5000, 'screenshot %s saved' % name)
 
+    check(seen.get('cancelled') and seen.get('appealed'), 'the cancel and appeal flows ran', seen)
+    eq(d.order(to_cancel['id'], w.shop_key)['state'], 'cancelled', 'cancelled from the page')
+    appealed = d.order(to_appeal['id'], w.shop_key)
+    eq((appealed['state'], appealed['payer_name']), ('disputed', 'Wang Wu'), 'paid, then appealed from the page')
     final = d.order(order['id'], w.shop_key)
     eq((final['state'], final['payer_name']), ('completed', 'Zhang San'), 'the order completed, paid by the page')
     w.close()

@@ -205,6 +205,35 @@ def test_gives_up_after_the_last_attempt(d):
         rx.close()
 
 
+def test_retry_after_and_redirects(d):
+    d.serve_args = ['--webhook-retry-base-ms', '10']
+    rx = Receiver(lambda event_id, n: (429, {'Retry-After': '2'}) if n == 1 else 200)
+    try:
+        shop_key = d.add_shop('shop1')
+        d.start()
+        rx.secret = set_webhook(d, shop_key, rx.url)
+        d.create_order(shop_key, external_id='retry-after-1')
+        reqs = rx.wait_for(lambda rs: any(r['status'] == 200 for r in rs), timeout=15, what='the second attempt')
+        eq([r['status'] for r in reqs], [429, 200], 'a 429, then success')
+        gap = reqs[1]['at'] - reqs[0]['at']
+        check(1.9 <= gap <= 3.5, "the receiver's Retry-After is honoured", gap)
+
+        # A redirect is a final answer: not followed, not retried.
+        rx.plan = lambda event_id, n: (307, {'Location': rx.url + '/elsewhere'})
+        order = d.create_order(shop_key, external_id='redirect-1')
+        items = wait_deliveries(d, shop_key, lambda it: any(i['order_id'] == order['id'] and i['state'] == 'failed'
+                                                             for i in it), what='the redirected delivery failed')
+        failed = [i for i in items if i['order_id'] == order['id']][0]
+        eq([a['status'] for a in failed['attempts']], [307], 'one attempt, answered 307')
+        time.sleep(0.5)
+        eq([r['path'] for r in rx.requests if r['event_id'] == failed['event_id']], ['/hooks/usdtpay'],
+           'the redirect was not followed')
+        d.stop()
+        d.assert_check_clean()
+    finally:
+        rx.close()
+
+
 def test_restart_mid_retry_still_delivers(d):
     d.serve_args = ['--webhook-retry-base-ms', '300']
     down = [True]
@@ -318,5 +347,5 @@ def test_private_addresses_refused_outside_dev(d):
 
 if __name__ == '__main__':
     run([test_retries_signatures_redelivery, test_gives_up_after_the_last_attempt,
-         test_restart_mid_retry_still_delivers,
+         test_retry_after_and_redirects, test_restart_mid_retry_still_delivers,
          test_dead_receiver_delays_nothing, test_private_addresses_refused_outside_dev])
