@@ -343,6 +343,17 @@ test_respond_action (GSimpleAction *action,
 }
 
 static void
+test_dialog_text_action (GSimpleAction *action,
+                         GVariant      *param,
+                         gpointer       user_data)
+{
+  UsdtpayApplication *self = user_data;
+
+  if (self->window != NULL)
+    usdtpay_window_set_dialog_text (self->window, g_variant_get_string (param, NULL));
+}
+
+static void
 test_close_preferences_action (GSimpleAction *action,
                                GVariant      *param,
                                gpointer       user_data)
@@ -377,6 +388,7 @@ static const GActionEntry app_entries[] = {
 static const GActionEntry test_entries[] = {
   { "test-screenshot", test_screenshot_action, "s" },
   { "test-respond", test_respond_action, "s" },
+  { "test-dialog-text", test_dialog_text_action, "s" },
   { "test-close-window", test_close_window_action },
   { "test-close-preferences", test_close_preferences_action },
 };

@@ -905,3 +905,39 @@ usdtpay_client_get_object_finish (UsdtpayClient  *self,
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
+
+void
+usdtpay_client_post_object_async (UsdtpayClient       *self,
+                                  const char          *path_and_query,
+                                  JsonNode            *body,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(JsonNode) empty = NULL;
+  GTask *task;
+
+  g_return_if_fail (USDTPAY_IS_CLIENT (self));
+  g_return_if_fail (path_and_query != NULL);
+
+  if (body == NULL)
+    {
+      body = empty = json_node_new (JSON_NODE_OBJECT);
+      json_node_take_object (empty, json_object_new ());
+    }
+
+  task = relay_task_new (self, RESULT_MERCHANT, usdtpay_client_post_object_async,
+                         cancellable, callback, user_data);
+  send_json (self, "POST", path_and_query, body, cancellable, relay_cb, task);
+}
+
+JsonObject *
+usdtpay_client_post_object_finish (UsdtpayClient  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  g_return_val_if_fail (USDTPAY_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}

@@ -114,6 +114,18 @@ JsonObject    *usdtpay_client_get_object_finish   (UsdtpayClient       *self,
                                                    GAsyncResult        *result,
                                                    GError             **error);
 
+/* POST @body (may be NULL for `{}`) to @path_and_query; returns the answer
+ * object (support's resolve, suspend and unsuspend). */
+void           usdtpay_client_post_object_async   (UsdtpayClient       *self,
+                                                   const char          *path_and_query,
+                                                   JsonNode            *body,
+                                                   GCancellable        *cancellable,
+                                                   GAsyncReadyCallback  callback,
+                                                   gpointer             user_data);
+JsonObject    *usdtpay_client_post_object_finish  (UsdtpayClient       *self,
+                                                   GAsyncResult        *result,
+                                                   GError             **error);
+
 /* Whether @error is a transport failure (no answer from the platform), after
  * which a request the platform makes idempotent may be sent again. */
 gboolean       usdtpay_client_error_is_transport  (const GError        *error);

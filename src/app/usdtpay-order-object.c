@@ -47,6 +47,7 @@ enum {
   PROP_METHOD_NAME,
   PROP_CUSTOMER_REF,
   PROP_PAYER_NAME,
+  PROP_MERCHANT,
   PROP_COUNTDOWN_TEXT,
   PROP_AGE_TEXT,
   PROP_STATE_TEXT,
@@ -285,6 +286,10 @@ usdtpay_order_object_get_property (GObject    *object,
       g_value_set_string (value, self->order->payer_name != NULL ? self->order->payer_name : "");
       break;
 
+    case PROP_MERCHANT:
+      g_value_set_string (value, self->order->merchant != NULL ? self->order->merchant : "");
+      break;
+
     case PROP_COUNTDOWN_TEXT:
       g_value_set_string (value, self->countdown_text != NULL ? self->countdown_text : "");
       break;
@@ -359,6 +364,7 @@ usdtpay_order_object_class_init (UsdtpayOrderObjectClass *klass)
   properties[PROP_METHOD_NAME] = g_param_spec_string ("method-name", NULL, NULL, NULL, ro);
   properties[PROP_CUSTOMER_REF] = g_param_spec_string ("customer-ref", NULL, NULL, NULL, ro);
   properties[PROP_PAYER_NAME] = g_param_spec_string ("payer-name", NULL, NULL, NULL, ro);
+  properties[PROP_MERCHANT] = g_param_spec_string ("merchant", NULL, NULL, NULL, ro);
   properties[PROP_COUNTDOWN_TEXT] = g_param_spec_string ("countdown-text", NULL, NULL, NULL, ro);
   properties[PROP_AGE_TEXT] = g_param_spec_string ("age-text", NULL, NULL, NULL, ro);
   properties[PROP_STATE_TEXT] = g_param_spec_string ("state-text", NULL, NULL, NULL, ro);
@@ -423,6 +429,7 @@ usdtpay_order_object_set_order (UsdtpayOrderObject *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_VERSION]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_METHOD_NAME]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CUSTOMER_REF]);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_MERCHANT]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_PAYER_NAME]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE_TEXT]);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_AMOUNT]);

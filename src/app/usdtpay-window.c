@@ -117,6 +117,18 @@ struct _UsdtpayWindow
   AdwActionRow         *receipt_row;     /* in history_detail_rows */
   char                 *detail_id;
   char                 *receipt_badge;
+
+  /* The support desk */
+  gboolean              support;
+  AdwViewStackPage     *orders_page;
+  AdwViewStackPage     *wallet_page;
+  AdwViewStackPage     *disputes_page;
+  GtkListBox           *disputes_list;
+  GtkListBox           *merchants_list;
+  GtkColumnViewColumn  *merchant_column;
+  GListStore           *disputes;        /* UsdtpayOrderObject, oldest first */
+  GListStore           *merchants;       /* GtkStringObject, the names */
+  GHashTable           *suspended;       /* name → GINT_TO_POINTER (1 + suspended) */
 };
 
 G_DEFINE_FINAL_TYPE (UsdtpayWindow, usdtpay_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -132,6 +144,9 @@ static void begin_session          (UsdtpayWindow *self,
                                     JsonObject    *merchant);
 static void schedule_describe      (UsdtpayWindow *self);
 static void withdraw_notifications (UsdtpayWindow *self);
+static void update_merchant_row    (UsdtpayWindow *self,
+                                    JsonObject    *merchant);
+static void load_merchants         (UsdtpayWindow *self);
 static void update_merchant        (UsdtpayWindow *self,
                                     JsonObject    *merchant);
 
@@ -215,6 +230,9 @@ end_session (UsdtpayWindow *self)
     gtk_window_destroy (self->dialog);
 
   usdtpay_order_store_clear (self->store);
+  g_list_store_remove_all (self->disputes);
+  g_list_store_remove_all (self->merchants);
+  g_hash_table_remove_all (self->suspended);
   withdraw_notifications (self);
   self->online = self->auto_match = FALSE;
   self->pending[0] = self->pending[1] = FALSE;
@@ -876,6 +894,13 @@ feed_event_cb (UsdtpayWindow *self,
       return;
     }
 
+  if (self->support)
+    {
+      if (event->type == USDTPAY_EVENT_MERCHANT_UPDATED)
+        update_merchant_row (self, json_node_get_object (event->object));
+      return;
+    }
+
   if (event->type == USDTPAY_EVENT_MERCHANT_UPDATED ||
       event->type == USDTPAY_EVENT_BALANCE_CHANGED)
     update_merchant (self, json_node_get_object (event->object));
@@ -892,13 +917,18 @@ feed_state_cb (UsdtpayWindow *self)
 
   /* Connected (again): the settings may have changed meanwhile, or never
    * loaded if the platform was down at start. */
-  if (self->feed != NULL && self->client != NULL &&
+  if (self->feed != NULL && self->client != NULL && self->support &&
+      usdtpay_feed_get_state (self->feed) == USDTPAY_FEED_CONNECTED)
+    load_merchants (self);
+  else if (self->feed != NULL && self->client != NULL &&
       usdtpay_feed_get_state (self->feed) == USDTPAY_FEED_CONNECTED)
     usdtpay_client_merchant_async (self->client, NULL, self->cancellable,
                                    merchant_loaded_cb, g_object_ref (self));
 }
 
 static const char *load_states[] = { "paid", "matched", "pending" };
+/* Support: the disputes to decide (every merchant's). */
+static const char *support_load_states[] = { "disputed" };
 /* Then, once the feed runs, the merchant's closed orders for History. */
 static const char *history_states[] = { "completed", "disputed", "cancelled", "expired" };
 
@@ -992,14 +1022,16 @@ load_next (UsdtpayWindow *self)
 {
   g_assert (USDTPAY_IS_WINDOW (self));
 
-  if (self->load_index >= G_N_ELEMENTS (load_states))
+  if (self->load_index >= (self->support ? G_N_ELEMENTS (support_load_states) : G_N_ELEMENTS (load_states)))
     {
       usdtpay_feed_start (self->feed, self->load_seq);
       load_history (self, 0);
       return;
     }
 
-  usdtpay_client_list_orders_async (self->client, load_states[self->load_index++], 0,
+  usdtpay_client_list_orders_async (self->client,
+                                    self->support ? support_load_states[self->load_index++]
+                                                  : load_states[self->load_index++], 0,
                                     self->cancellable, load_cb, g_object_ref (self));
 }
 
@@ -1041,6 +1073,10 @@ order_arrived_cb (UsdtpayWindow      *self,
   const char *title;
 
   g_assert (USDTPAY_IS_WINDOW (self));
+
+  /* Support is not offered orders: no alerts, no notifications. */
+  if (self->support)
+    return;
 
   switch (section)
     {
@@ -1138,6 +1174,8 @@ set_keys_problem (UsdtpayWindow *self,
       gtk_label_set_text (self->keys_banner_label, text);
       usdtpay_window_add_toast (self, text);
     }
+  /* Hidden, not just folded: a folded revealer still asks for its width. */
+  gtk_widget_set_visible (GTK_WIDGET (self->keys_banner), problem != NULL);
   gtk_revealer_set_reveal_child (self->keys_banner, problem != NULL);
   schedule_describe (self);
 }
@@ -1178,6 +1216,10 @@ receipt_verifies (UsdtpayWindow              *self,
 
 static void update_receipt_row (UsdtpayWindow              *self,
                                 const UsdtpayCachedReceipt *cached);
+static void update_disputes    (UsdtpayWindow              *self,
+                                UsdtpayOrderObject         *object);
+static void apply_role         (UsdtpayWindow              *self);
+static void width_changed_cb   (UsdtpayWindow              *self);
 
 static void
 receipt_fetched_cb (GObject      *object,
@@ -1518,6 +1560,7 @@ order_closed_cb (UsdtpayWindow      *self,
       usdtpay_cache_store (self->cache, self->platform, self->username,
                            usdtpay_order_object_get_order (object));
       want_receipt (self, usdtpay_order_object_get_order (object));
+      update_disputes (self, object);
     }
 }
 
@@ -1535,8 +1578,12 @@ begin_session (UsdtpayWindow *self,
   adw_action_row_set_subtitle (self->account_row, self->username);
   adw_action_row_set_subtitle (self->platform_row, self->platform);
 
+  g_list_store_remove_all (self->disputes);
+  g_list_store_remove_all (self->merchants);
+  g_hash_table_remove_all (self->suspended);
+  apply_role (self);
   gtk_stack_set_visible_child_name (self->main_stack, "desk");
-  adw_view_stack_set_visible_child_name (self->view_stack, "orders");
+  adw_view_stack_set_visible_child_name (self->view_stack, self->support ? "disputes" : "orders");
 
   g_clear_object (&self->feed);
   self->feed = usdtpay_feed_new (self->client);
@@ -1544,7 +1591,9 @@ begin_session (UsdtpayWindow *self,
   g_signal_connect_object (self->feed, "notify::state", G_CALLBACK (feed_state_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->feed, "unauthorized", G_CALLBACK (unauthorized_cb), self, G_CONNECT_SWAPPED);
 
-  if (merchant != NULL)
+  if (self->support)
+    load_merchants (self);
+  else if (merchant != NULL)
     update_merchant (self, merchant);
   else
     usdtpay_client_merchant_async (self->client, NULL, self->cancellable,
@@ -1609,11 +1658,13 @@ login_cb (GObject      *object,
       return;
     }
 
-  if (role != NULL && g_strcmp0 (role, "merchant") != 0)
+  if (role != NULL && g_strcmp0 (role, "merchant") != 0 && g_strcmp0 (role, "support") != 0)
     {
-      show_login (self, _("This account is not a merchant account."));
+      show_login (self, _("This account is neither a merchant nor a support account."));
       return;
     }
+  self->support = g_strcmp0 (role, "support") == 0;
+  g_settings_set_string (self->settings, "last-role", self->support ? "support" : "merchant");
 
   usdtpay_client_set_token (self->client, token);
   usdtpay_secrets_store_session_async (self->platform, self->username, token, NULL,
@@ -1731,6 +1782,11 @@ usdtpay_window_restore_session (UsdtpayWindow *self)
 
   g_free (self->platform);
   self->platform = g_steal_pointer (&platform);
+  {
+    g_autofree char *role = g_settings_get_string (self->settings, "last-role");
+
+    self->support = g_strcmp0 (role, "support") == 0;
+  }
 
   gtk_stack_set_visible_child_name (self->main_stack, "loading");
   usdtpay_secrets_lookup_session_async (self->platform, self->username, self->cancellable,
@@ -2144,6 +2200,513 @@ appeal_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* The support desk */
+
+static void
+apply_role (UsdtpayWindow *self)
+{
+  gboolean merchant = !self->support;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  adw_view_stack_page_set_visible (self->orders_page, merchant);
+  adw_view_stack_page_set_visible (self->wallet_page, merchant);
+  adw_view_stack_page_set_visible (self->disputes_page, !merchant);
+  gtk_widget_set_visible (GTK_WIDGET (self->online_switch), merchant);
+  gtk_widget_set_visible (GTK_WIDGET (self->auto_match_switch), merchant);
+  gtk_column_view_column_set_visible (self->merchant_column, !merchant);
+  /* The switches' labels also follow the window's width. */
+  width_changed_cb (self);
+}
+
+static int
+compare_disputes (gconstpointer a,
+                  gconstpointer b,
+                  gpointer      user_data)
+{
+  UsdtpayOrder *x = usdtpay_order_object_get_order ((UsdtpayOrderObject *)a);
+  UsdtpayOrder *y = usdtpay_order_object_get_order ((UsdtpayOrderObject *)b);
+
+  if (x->created_at != y->created_at)
+    return x->created_at < y->created_at ? -1 : 1;
+
+  return g_strcmp0 (x->id, y->id);
+}
+
+/* Keeps the Disputes list equal to the disputed orders the store holds. */
+static void
+update_disputes (UsdtpayWindow      *self,
+                 UsdtpayOrderObject *object)
+{
+  UsdtpayOrder *order = usdtpay_order_object_get_order (object);
+  gboolean disputed = order->state == USDTPAY_ORDER_DISPUTED;
+  guint position;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (g_list_store_find (self->disputes, object, &position))
+    {
+      if (disputed)
+        return;
+      g_list_store_remove (self->disputes, position);
+    }
+  else if (disputed && self->support)
+    g_list_store_insert_sorted (self->disputes, object, compare_disputes, NULL);
+
+  schedule_describe (self);
+}
+
+static GtkWidget *
+create_dispute_row (gpointer item,
+                    gpointer user_data)
+{
+  UsdtpayOrderObject *object = item;
+  UsdtpayOrder *order = usdtpay_order_object_get_order (object);
+  g_autofree char *short_id = usdtpay_order_object_dup_short_id (object);
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *usdt = usdtpay_usdt_format (order->amount);
+  g_autofree char *created = NULL;
+  g_autoptr(GDateTime) when = g_date_time_new_from_unix_local (order->created_at / G_USEC_PER_SEC);
+  GtkWidget *row;
+  GtkWidget *button;
+
+  created = when != NULL ? g_date_time_format (when, "%Y-%m-%d %H:%M") : g_strdup ("");
+  /* Translators: a fiat amount and an order's short id */
+  title = g_strdup_printf (_("%s · order %s"), usdtpay_order_object_get_fiat_text (object), short_id);
+  /* Translators: the two sides of a disputed order: the shop's customer and
+   * the merchant who took it */
+  subtitle = g_strdup_printf (_("Shop %s, customer %s, paid by %s\nMerchant %s, %s, %s USDT, created %s"),
+                              order->shop,
+                              order->customer_ref != NULL ? order->customer_ref : "—",
+                              order->payer_name != NULL ? order->payer_name : "—",
+                              order->merchant != NULL ? order->merchant : "—",
+                              usdtpay_method_display_name (order->method),
+                              usdt, created);
+
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
+
+  button = gtk_button_new_with_mnemonic (_("_Resolve…"));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.resolve");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", order->id);
+  gtk_widget_add_css_class (button, "suggested-action");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+
+  return row;
+}
+
+static GtkWidget *
+create_merchant_row (gpointer item,
+                     gpointer user_data)
+{
+  UsdtpayWindow *self = user_data;
+  const char *name = gtk_string_object_get_string (item);
+  gboolean suspended = GPOINTER_TO_INT (g_hash_table_lookup (self->suspended, name)) == 2;
+  GtkWidget *row;
+  GtkWidget *button;
+
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), suspended ? _("Suspended") : _("Active"));
+
+  button = gtk_button_new_with_mnemonic (suspended ? _("_Unsuspend…") : _("_Suspend…"));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), suspended ? "win.unsuspend" : "win.suspend");
+  gtk_actionable_set_action_target (GTK_ACTIONABLE (button), "s", name);
+  if (!suspended)
+    gtk_widget_add_css_class (button, "destructive-action");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+
+  return row;
+}
+
+/* Records @merchant's state; its row is made again when it changed. */
+static void
+update_merchant_row (UsdtpayWindow *self,
+                     JsonObject    *merchant)
+{
+  const char *name = NULL;
+  gboolean suspended = FALSE;
+  gpointer value = NULL;
+  guint n;
+
+  if (!usdtpay_json_get_string (merchant, "name", FALSE, &name, NULL))
+    return;
+  if (json_object_has_member (merchant, "suspended"))
+    suspended = json_object_get_boolean_member (merchant, "suspended");
+
+  value = GINT_TO_POINTER (suspended ? 2 : 1);
+  if (g_hash_table_lookup (self->suspended, name) == value)
+    return;
+  g_hash_table_replace (self->suspended, g_strdup (name), value);
+
+  n = g_list_model_get_n_items (G_LIST_MODEL (self->merchants));
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (G_LIST_MODEL (self->merchants), i);
+
+      if (g_strcmp0 (gtk_string_object_get_string (item), name) == 0)
+        {
+          g_autoptr(GtkStringObject) again = gtk_string_object_new (name);
+
+          g_list_store_splice (self->merchants, i, 1, (gpointer *)&again, 1);
+          schedule_describe (self);
+          return;
+        }
+    }
+
+  {
+    g_autoptr(GtkStringObject) item = gtk_string_object_new (name);
+
+    g_list_store_append (self->merchants, item);
+  }
+  schedule_describe (self);
+}
+
+static void
+merchants_loaded_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *items;
+
+  answer = usdtpay_client_get_object_finish (USDTPAY_CLIENT (object), result, &error);
+  if (answer == NULL)
+    {
+      if (g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_UNAUTHENTICATED) && self->in_session)
+        unauthorized_cb (self);
+      else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Could not list the merchants: %s", error->message);
+      return;
+    }
+
+  if (!self->support || !json_object_has_member (answer, "items") ||
+      (items = json_object_get_array_member (answer, "items")) == NULL)
+    return;
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonNode *node = json_array_get_element (items, i);
+
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        update_merchant_row (self, json_node_get_object (node));
+    }
+}
+
+static void
+load_merchants (UsdtpayWindow *self)
+{
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (self->client != NULL && self->support)
+    usdtpay_client_get_object_async (self->client, "/v1/merchants", self->cancellable,
+                                     merchants_loaded_cb, g_object_ref (self));
+}
+
+/* A decision dialog with a mandatory reason: its responses other than
+ * "cancel" are enabled only while the reason is not blank. */
+static void
+reason_changed_cb (GtkEditable      *entry,
+                   AdwMessageDialog *dialog)
+{
+  g_autofree char *reason = g_strstrip (g_strdup (gtk_editable_get_text (entry)));
+  const char **ids = g_object_get_data (G_OBJECT (dialog), "usdtpay-decisions");
+
+  for (guint i = 0; ids != NULL && ids[i] != NULL; i++)
+    adw_message_dialog_set_response_enabled (dialog, ids[i], *reason != '\0');
+}
+
+static AdwMessageDialog *
+reason_dialog_new (UsdtpayWindow *self,
+                   const char    *heading,
+                   const char    *body,
+                   const char    *entry_label)
+{
+  GtkWidget *dialog;
+  GtkWidget *entry;
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Reason (required)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL, entry_label, -1);
+  gtk_entry_set_max_length (GTK_ENTRY (entry), 500);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), entry);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "cancel", _("_Cancel"));
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_object (entry, "changed", G_CALLBACK (reason_changed_cb), dialog, 0);
+
+  return ADW_MESSAGE_DIALOG (dialog);
+}
+
+static void
+show_decision_dialog (UsdtpayWindow    *self,
+                      AdwMessageDialog *dialog)
+{
+  reason_changed_cb (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)), dialog);
+  self->dialog = GTK_WINDOW (dialog);
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *)&self->dialog);
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (schedule_describe), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+  schedule_describe (self);
+}
+
+static char *
+dialog_reason (AdwMessageDialog *dialog)
+{
+  return g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (adw_message_dialog_get_extra_child (dialog)))));
+}
+
+static void
+resolved_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(OrderRequest) req = user_data;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(UsdtpayOrder) order = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *short_id = usdtpay_order_object_dup_short_id (req->object);
+  g_autofree char *text = NULL;
+
+  answer = usdtpay_client_post_object_finish (USDTPAY_CLIENT (object), result, &error);
+  usdtpay_order_object_set_busy (req->object, FALSE);
+  if (answer != NULL)
+    order = usdtpay_order_from_json (answer, &error);
+
+  if (order != NULL)
+    {
+      usdtpay_order_store_apply (req->self->store, order, FALSE);
+      /* Translators: %s are an order's short id and its new state */
+      text = g_strdup_printf (_("Order %s resolved: %s"), short_id,
+                              usdtpay_order_state_display_name (order->state));
+    }
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    text = g_strdup_printf (_("Could not resolve order %s: %s"), short_id, error->message);
+
+  if (text != NULL)
+    usdtpay_window_add_toast (req->self, text);
+}
+
+static void
+resolve_response_cb (AdwMessageDialog *dialog,
+                     const char       *response,
+                     OrderRequest     *req)
+{
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) body = NULL;
+  g_autofree char *reason = dialog_reason (dialog);
+  g_autofree char *path = NULL;
+
+  if ((g_strcmp0 (response, "completed") != 0 && g_strcmp0 (response, "cancelled") != 0) ||
+      *reason == '\0' || req->self->client == NULL || usdtpay_order_object_get_busy (req->object))
+    return;
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "outcome");
+  json_builder_add_string_value (builder, response);
+  json_builder_set_member_name (builder, "reason");
+  json_builder_add_string_value (builder, reason);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  usdtpay_order_object_set_busy (req->object, TRUE);
+  path = g_strdup_printf ("/v1/orders/%s/resolve", usdtpay_order_object_get_id (req->object));
+  usdtpay_client_post_object_async (req->self->client, path, body, req->self->cancellable,
+                                    resolved_cb, order_request_new (req->self, req->object));
+}
+
+static void
+resolve_action (GSimpleAction *action,
+                GVariant      *param,
+                gpointer       user_data)
+{
+  UsdtpayWindow *self = user_data;
+  UsdtpayOrderObject *object;
+  UsdtpayOrder *order;
+  AdwMessageDialog *dialog;
+  g_autofree char *short_id = NULL;
+  g_autofree char *heading = NULL;
+  g_autofree char *body = NULL;
+  g_autofree char *usdt = NULL;
+  g_autofree char *complete = NULL;
+  static const char *decisions[] = { "completed", "cancelled", NULL };
+
+  if (!self->support || self->dialog != NULL)
+    return;
+
+  /* Disputed orders are in History, not among the open ones. */
+  object = NULL;
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->disputes)); i++)
+    {
+      g_autoptr(UsdtpayOrderObject) item = g_list_model_get_item (G_LIST_MODEL (self->disputes), i);
+
+      if (g_strcmp0 (usdtpay_order_object_get_id (item), g_variant_get_string (param, NULL)) == 0)
+        object = item;
+    }
+  if (object == NULL || usdtpay_order_object_get_busy (object))
+    return;
+  order = usdtpay_order_object_get_order (object);
+  if (order->state != USDTPAY_ORDER_DISPUTED)
+    return;
+
+  short_id = usdtpay_order_object_dup_short_id (object);
+  usdt = usdtpay_usdt_format (order->amount);
+  /* Translators: %s is an order's short id */
+  heading = g_strdup_printf (_("Resolve Order %s"), short_id);
+  /* Translators: the amounts, the payer, the merchant and the shop of a disputed order */
+  body = g_strdup_printf (_("%s (%s USDT) paid by %s to merchant %s for shop %s. "
+                            "Complete it to release the USDT to the shop, or cancel it to return "
+                            "the escrow to the merchant. The reason is recorded and shown to both sides."),
+                          usdtpay_order_object_get_fiat_text (object), usdt,
+                          order->payer_name != NULL ? order->payer_name : "—",
+                          order->merchant != NULL ? order->merchant : "—", order->shop);
+  dialog = reason_dialog_new (self, heading, body, _("Reason for the decision"));
+  /* Translators: %s is a USDT amount */
+  complete = g_strdup_printf (_("Complete: Release %s USDT"), usdt);
+  adw_message_dialog_add_response (dialog, "cancelled", _("Cancel: Return Escrow"));
+  adw_message_dialog_add_response (dialog, "completed", complete);
+  adw_message_dialog_set_response_appearance (dialog, "completed", ADW_RESPONSE_DESTRUCTIVE);
+  g_object_set_data (G_OBJECT (dialog), "usdtpay-decisions", decisions);
+  g_signal_connect_data (dialog, "response", G_CALLBACK (resolve_response_cb),
+                         order_request_new (self, object),
+                         (GClosureNotify)(void (*)(void))order_request_free, 0);
+  show_decision_dialog (self, dialog);
+}
+
+static void
+suspension_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  answer = usdtpay_client_post_object_finish (USDTPAY_CLIENT (object), result, &error);
+  if (answer == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_autofree char *text = g_strdup_printf (_("Could not change the merchant: %s"), error->message);
+
+          usdtpay_window_add_toast (self, text);
+        }
+      return;
+    }
+
+  update_merchant_row (self, answer);
+  {
+    const char *name = NULL;
+    g_autofree char *text = NULL;
+
+    if (usdtpay_json_get_string (answer, "name", FALSE, &name, NULL))
+      {
+        if (json_object_has_member (answer, "suspended") && json_object_get_boolean_member (answer, "suspended"))
+          /* Translators: %s is a merchant's name */
+          text = g_strdup_printf (_("Merchant %s suspended"), name);
+        else
+          /* Translators: %s is a merchant's name */
+          text = g_strdup_printf (_("Merchant %s can take orders again"), name);
+        usdtpay_window_add_toast (self, text);
+      }
+  }
+}
+
+static void
+suspension_response_cb (AdwMessageDialog *dialog,
+                        const char       *response,
+                        UsdtpayWindow    *self)
+{
+  const char *name = g_object_get_data (G_OBJECT (dialog), "usdtpay-merchant");
+  g_autofree char *reason = dialog_reason (dialog);
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(JsonBuilder) builder = NULL;
+  g_autoptr(JsonNode) body = NULL;
+
+  if ((g_strcmp0 (response, "suspend") != 0 && g_strcmp0 (response, "unsuspend") != 0) ||
+      *reason == '\0' || self->client == NULL || name == NULL)
+    return;
+
+  builder = json_builder_new ();
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "reason");
+  json_builder_add_string_value (builder, reason);
+  json_builder_end_object (builder);
+  body = json_builder_get_root (builder);
+
+  escaped = g_uri_escape_string (name, NULL, FALSE);
+  path = g_strdup_printf ("/v1/merchants/%s/%s", escaped, response);
+  usdtpay_client_post_object_async (self->client, path, body, self->cancellable,
+                                    suspension_cb, g_object_ref (self));
+}
+
+static void
+suspension_dialog (UsdtpayWindow *self,
+                   const char    *name,
+                   gboolean       suspend)
+{
+  AdwMessageDialog *dialog;
+  g_autofree char *heading = NULL;
+  static const char *suspend_ids[] = { "suspend", NULL };
+  static const char *unsuspend_ids[] = { "unsuspend", NULL };
+
+  if (!self->support || self->dialog != NULL || name == NULL || *name == '\0')
+    return;
+
+  if (suspend)
+    {
+      /* Translators: %s is a merchant's name */
+      heading = g_strdup_printf (_("Suspend %s?"), name);
+      dialog = reason_dialog_new (self, heading,
+                                  _("The merchant is taken offline and gets no new orders until unsuspended. "
+                                    "Orders already taken go on."),
+                                  _("Reason for the suspension"));
+      adw_message_dialog_add_response (dialog, "suspend", _("_Suspend"));
+      adw_message_dialog_set_response_appearance (dialog, "suspend", ADW_RESPONSE_DESTRUCTIVE);
+      g_object_set_data (G_OBJECT (dialog), "usdtpay-decisions", suspend_ids);
+    }
+  else
+    {
+      /* Translators: %s is a merchant's name */
+      heading = g_strdup_printf (_("Unsuspend %s?"), name);
+      dialog = reason_dialog_new (self, heading, _("The merchant may go online and take orders again."),
+                                  _("Reason for lifting the suspension"));
+      adw_message_dialog_add_response (dialog, "unsuspend", _("_Unsuspend"));
+      adw_message_dialog_set_response_appearance (dialog, "unsuspend", ADW_RESPONSE_SUGGESTED);
+      g_object_set_data (G_OBJECT (dialog), "usdtpay-decisions", unsuspend_ids);
+    }
+
+  g_object_set_data_full (G_OBJECT (dialog), "usdtpay-merchant", g_strdup (name), g_free);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (suspension_response_cb), self, 0);
+  show_decision_dialog (self, dialog);
+}
+
+static void
+suspend_action (GSimpleAction *action,
+                GVariant      *param,
+                gpointer       user_data)
+{
+  suspension_dialog (user_data, g_variant_get_string (param, NULL), TRUE);
+}
+
+static void
+unsuspend_action (GSimpleAction *action,
+                  GVariant      *param,
+                  gpointer       user_data)
+{
+  suspension_dialog (user_data, g_variant_get_string (param, NULL), FALSE);
+}
+
 static void
 reconnect_action (GSimpleAction *action,
                   GVariant      *param,
@@ -2166,9 +2729,9 @@ show_page_action (GSimpleAction *action,
   if (!self->in_session)
     return;
 
-  if (g_strcmp0 (page, "orders") == 0 ||
-      g_strcmp0 (page, "history") == 0 ||
-      g_strcmp0 (page, "wallet") == 0)
+  if (g_strcmp0 (page, "history") == 0 ||
+      (!self->support && (g_strcmp0 (page, "orders") == 0 || g_strcmp0 (page, "wallet") == 0)) ||
+      (self->support && g_strcmp0 (page, "disputes") == 0))
     adw_view_stack_set_visible_child_name (self->view_stack, page);
 }
 
@@ -2193,6 +2756,9 @@ static const GActionEntry win_entries[] = {
   { "confirm", confirm_action, "s" },
   { "confirm-first", confirm_first_action },
   { "appeal", appeal_action, "s" },
+  { "resolve", resolve_action, "s" },
+  { "suspend", suspend_action, "s" },
+  { "unsuspend", unsuspend_action, "s" },
   { "reconnect", reconnect_action },
   { "show-page", show_page_action, "s" },
   { "find", find_action },
@@ -2322,8 +2888,8 @@ width_changed_cb (UsdtpayWindow *self)
   compact = width > 0 && width < COMPACT_WIDTH;
 
   gtk_widget_set_visible (GTK_WIDGET (self->connection_label), !compact);
-  gtk_widget_set_visible (self->online_label, !compact);
-  gtk_widget_set_visible (self->auto_match_label, !compact);
+  gtk_widget_set_visible (self->online_label, !compact && !self->support);
+  gtk_widget_set_visible (self->auto_match_label, !compact && !self->support);
   /* The window's title is in the window list; the pages are in the bottom bar. */
   adw_view_switcher_title_set_title (self->switcher_title, compact ? "" : _("UsdtPay"));
 }
@@ -2377,6 +2943,9 @@ usdtpay_window_finalize (GObject *object)
   g_clear_object (&self->detail_cancellable);
   g_clear_pointer (&self->detail_id, g_free);
   g_clear_pointer (&self->receipt_badge, g_free);
+  g_clear_object (&self->disputes);
+  g_clear_object (&self->merchants);
+  g_clear_pointer (&self->suspended, g_hash_table_unref);
 
   G_OBJECT_CLASS (usdtpay_window_parent_class)->finalize (object);
 }
@@ -2425,6 +2994,12 @@ usdtpay_window_class_init (UsdtpayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, awaiting_list);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_view);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, keys_banner);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, orders_page);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, wallet_page);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, disputes_page);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, disputes_list);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, merchants_list);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, merchant_column);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, keys_banner_label);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_search);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_detail_scroller);
@@ -2641,6 +3216,20 @@ usdtpay_window_init (UsdtpayWindow *self)
   self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->receipts_asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->receipts_waiting = g_ptr_array_new_with_free_func ((GDestroyNotify)usdtpay_order_unref);
+  self->disputes = g_list_store_new (USDTPAY_TYPE_ORDER_OBJECT);
+  self->merchants = g_list_store_new (GTK_TYPE_STRING_OBJECT);
+  self->suspended = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  gtk_list_box_bind_model (self->disputes_list, G_LIST_MODEL (self->disputes), create_dispute_row, self, NULL);
+  gtk_list_box_bind_model (self->merchants_list, G_LIST_MODEL (self->merchants), create_merchant_row, self, NULL);
+  {
+    GtkWidget *none = adw_status_page_new ();
+
+    adw_status_page_set_title (ADW_STATUS_PAGE (none), _("No disputes"));
+    adw_status_page_set_description (ADW_STATUS_PAGE (none), _("Appealed orders appear here, oldest first."));
+    adw_status_page_set_icon_name (ADW_STATUS_PAGE (none), "emblem-ok-symbolic");
+    gtk_widget_add_css_class (none, "compact");
+    gtk_list_box_set_placeholder (self->disputes_list, none);
+  }
   self->store = usdtpay_order_store_new ();
 
   lists[USDTPAY_SECTION_CONFIRM] = self->confirm_list;
@@ -2840,6 +3429,27 @@ usdtpay_window_respond_dialog (UsdtpayWindow *self,
   return TRUE;
 }
 
+gboolean
+usdtpay_window_set_dialog_text (UsdtpayWindow *self,
+                                const char    *text)
+{
+  GtkWidget *extra;
+
+  g_return_val_if_fail (USDTPAY_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (self->dialog == NULL || !ADW_IS_MESSAGE_DIALOG (self->dialog))
+    return FALSE;
+
+  extra = adw_message_dialog_get_extra_child (ADW_MESSAGE_DIALOG (self->dialog));
+  if (extra == NULL || !GTK_IS_EDITABLE (extra))
+    return FALSE;
+
+  gtk_editable_set_text (GTK_EDITABLE (extra), text);
+
+  return TRUE;
+}
+
 char *
 usdtpay_window_describe (UsdtpayWindow *self)
 {
@@ -2879,6 +3489,37 @@ usdtpay_window_describe (UsdtpayWindow *self)
   json_builder_set_member_name (builder, "history_detail");
   json_builder_add_string_value (builder, gtk_widget_get_visible (self->history_detail_scroller)
                                           ? adw_preferences_group_get_title (self->history_detail) : "");
+  json_builder_set_member_name (builder, "role");
+  json_builder_add_string_value (builder, self->support ? "support" : "merchant");
+  json_builder_set_member_name (builder, "visible_page");
+  json_builder_add_string_value (builder, adw_view_stack_get_visible_child_name (self->view_stack) != NULL
+                                          ? adw_view_stack_get_visible_child_name (self->view_stack) : "");
+  json_builder_set_member_name (builder, "switches_visible");
+  json_builder_add_boolean_value (builder, gtk_widget_get_visible (GTK_WIDGET (self->online_switch)));
+  json_builder_set_member_name (builder, "dialog_heading");
+  json_builder_add_string_value (builder, self->dialog != NULL && ADW_IS_MESSAGE_DIALOG (self->dialog)
+                                          && adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (self->dialog)) != NULL
+                                          ? adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (self->dialog)) : "");
+  json_builder_set_member_name (builder, "disputes");
+  json_builder_begin_array (builder);
+  for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (self->disputes)); j++)
+    {
+      g_autoptr(UsdtpayOrderObject) object = g_list_model_get_item (G_LIST_MODEL (self->disputes), j);
+
+      json_builder_add_string_value (builder, usdtpay_order_object_get_id (object));
+    }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "merchants");
+  json_builder_begin_object (builder);
+  for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (self->merchants)); j++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (G_LIST_MODEL (self->merchants), j);
+      const char *name = gtk_string_object_get_string (item);
+
+      json_builder_set_member_name (builder, name);
+      json_builder_add_boolean_value (builder, GPOINTER_TO_INT (g_hash_table_lookup (self->suspended, name)) == 2);
+    }
+  json_builder_end_object (builder);
   json_builder_set_member_name (builder, "receipt_badge");
   json_builder_add_string_value (builder, self->receipt_badge != NULL ? self->receipt_badge : "");
   json_builder_set_member_name (builder, "keys_problem");

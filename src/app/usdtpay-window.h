@@ -47,4 +47,8 @@ gboolean           usdtpay_window_respond_dialog   (UsdtpayWindow  *self,
 /* A JSON description of what the window shows (tests). */
 char              *usdtpay_window_describe         (UsdtpayWindow  *self);
 
+/* Types @text into the open dialog's entry (the tests' app.test-dialog-text). */
+gboolean        usdtpay_window_set_dialog_text       (UsdtpayWindow  *self,
+                                                      const char     *text);
+
 G_END_DECLS

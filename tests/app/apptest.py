@@ -1198,6 +1198,124 @@ def test_receipts_keys(session):
     platform.stop()
 
 
+def test_support_desk(session):
+    """Support logs in to its own desk: disputes oldest first with both
+    sides, resolved with a mandatory reason; merchants suspended and
+    unsuspended with one; History with every merchant's orders."""
+    platform = Platform(session).start()
+    platform.add_merchant('alice', 'alice-password')
+    platform.add_merchant('bob', 'bob-password')
+    pw = os.path.join(platform.dir, 'pw-sam')
+    with open(pw, 'w') as f:
+        f.write('sam-password\n')
+    platform.admin('add-support', 'sam', '--password-file', pw)
+    shop = platform.add_shop('shop')
+    merchants = {'alice': OtherMerchant(platform, 'alice', 'alice-password'),
+                 'bob': OtherMerchant(platform, 'bob', 'bob-password')}
+    alice = merchants['alice'].token
+    bob = merchants['bob'].token
+
+    def disputed(n, token, fiat):
+        o = platform.create_order(shop, n, fiat=fiat)
+        st, answer = [m for m in merchants.values() if m.token == token][0].accept(o['id'])
+        check(st == 200, 'the merchant takes the order', st, answer)
+        platform.customer_pays(o, payer='Payer %d' % n)
+        t = urllib.parse.parse_qs(urllib.parse.urlparse(o['pay_url']).query)['t'][0]
+        platform.ok('POST', '/v1/orders/%s/dispute' % o['id'], {'reason': 'I paid, nothing happened'}, t)
+        return o
+
+    d1 = disputed(1, alice, '720.00')
+    d2 = disputed(2, bob, '730.00')
+    # A completed order of bob's, for History's Merchant column.
+    c3 = platform.create_order(shop, 3, fiat='740.00')
+    check(merchants['bob'].accept(c3['id'])[0] == 200, 'bob takes the third order')
+    platform.customer_pays(c3)
+    platform.ok('POST', '/v1/orders/%s/confirm' % c3['id'], {}, bob)
+
+    # A merchant may not resolve nor suspend.
+    st, _ = platform.request('POST', '/v1/orders/%s/resolve' % d1['id'],
+                             {'outcome': 'completed', 'reason': 'mine'}, alice)
+    check(st == 403, 'a merchant cannot resolve', st)
+
+    app = logged_in_app(session, platform, 'sam', pw)
+    app.wait(lambda s: s.get('role') == 'support' and s.get('visible_page') == 'disputes',
+             'the support desk on its Disputes page')
+    check(app.state().get('switches_visible') is False, 'no Online/Auto-match switches for support')
+    app.wait(lambda s: s.get('disputes') == [d1['id'], d2['id']], 'both disputes, oldest first')
+    app.wait(lambda s: s.get('merchants') == {'alice': False, 'bob': False}, 'the merchants, active')
+    app.action('show-page', "<'orders'>", window=True)
+    time.sleep(0.3)
+    check(app.state().get('visible_page') == 'disputes', 'support has no Orders page', app.state())
+    time.sleep(0.5)
+    app.screenshot('support-disputes')
+
+    # Resolve: no decision without a reason.
+    app.action('resolve', "<'%s'>" % d1['id'], window=True)
+    app.wait(lambda s: s.get('dialog') is True, 'the resolve dialog')
+    app.action('test-respond', "<'completed'>")
+    time.sleep(0.5)
+    check(app.state().get('dialog') is True, 'no resolution without a reason', app.state())
+    check(platform.order(d1['id'], alice)['state'] == 'disputed', 'nothing was sent')
+    app.action('test-dialog-text', "<'Bank statement shows the payment'>")
+    time.sleep(0.3)
+    app.screenshot('support-resolve-dialog')
+    app.action('test-respond', "<'completed'>")
+    app.wait(lambda s: s.get('disputes') == [d2['id']], 'the resolved dispute leaves the list')
+    check(platform.order(d1['id'], alice)['state'] == 'completed', 'the platform completed it')
+    events = platform.ok('GET', '/v1/orders/%s/events' % d1['id'], token=alice)['items']
+    check(any('Bank statement shows the payment' in json.dumps(e) for e in events),
+          'the reason is in the order\'s events', events)
+
+    # The second, cancelled back to the merchant.
+    app.action('resolve', "<'%s'>" % d2['id'], window=True)
+    app.wait(lambda s: s.get('dialog') is True, 'the second resolve dialog')
+    app.action('test-dialog-text', "<'No payment reached the merchant'>")
+    app.action('test-respond', "<'cancelled'>")
+    app.wait(lambda s: s.get('disputes') == [], 'no disputes left')
+    check(platform.order(d2['id'], bob)['state'] == 'cancelled', 'the platform cancelled it')
+
+    # History: every merchant's orders; the resolution's receipt verified.
+    app.wait(lambda s: all(o['id'] in s.get('history', []) for o in (d1, d2, c3)),
+             'History with both merchants\' orders')
+    app.action('show-order', "<'%s'>" % d1['id'])
+    app.wait(lambda s: s.get('receipt_badge', '').startswith('Verified'), 'the resolution\'s receipt verified')
+    app.action('show-order', "<'%s'>" % d2['id'])
+    app.wait(lambda s: s.get('receipt_badge', '').startswith('Verified'), 'the cancellation\'s receipt verified')
+    time.sleep(0.5)
+    app.screenshot('support-history')
+
+    # Suspend and unsuspend, each with a reason.
+    app.action('show-page', "<'disputes'>", window=True)
+    app.action('suspend', "<'alice'>", window=True)
+    app.wait(lambda s: s.get('dialog') is True, 'the suspend dialog')
+    app.action('test-respond', "<'suspend'>")
+    time.sleep(0.5)
+    check(app.state().get('dialog') is True, 'no suspension without a reason', app.state())
+    app.action('test-dialog-text', "<'Chargebacks reported by two shops'>")
+    app.action('test-respond', "<'suspend'>")
+    app.wait(lambda s: s.get('merchants', {}).get('alice') is True, 'alice shown suspended')
+    listed = {m['name']: m['suspended'] for m in platform.ok('GET', '/v1/merchants',
+                                                             token=platform.login('sam', 'sam-password'))['items']}
+    check(listed.get('alice') is True and listed.get('bob') is False, 'the platform suspended alice', listed)
+    time.sleep(0.3)
+    app.screenshot('support-merchant-suspended')
+    app.action('unsuspend', "<'alice'>", window=True)
+    app.wait(lambda s: s.get('dialog') is True, 'the unsuspend dialog')
+    app.action('test-dialog-text', "<'Shops withdrew the complaints'>")
+    app.action('test-respond', "<'unsuspend'>")
+    app.wait(lambda s: s.get('merchants', {}).get('alice') is False, 'alice active again')
+    app.quit()
+    for m in merchants.values():
+        m.close()
+
+    # The next start opens the support desk again, from the stored session.
+    app = App(session)
+    app.wait(lambda s: s.get('page') == 'desk' and s.get('role') == 'support'
+             and s.get('visible_page') == 'disputes', 'the support desk restored')
+    app.quit()
+    platform.stop()
+
+
 TESTS = {
     'keyring': (test_keyring, False),
     'login-errors': (test_login_errors, False),
@@ -1211,6 +1329,7 @@ TESTS = {
     'confirm-retry': (test_confirm_retry, False),
     'background': (test_background, False),
     'receipts-keys': (test_receipts_keys, False),
+    'support-desk': (test_support_desk, False),
     'bench-alert-latency': (bench_alert_latency, True),
     'bench-app-startup': (bench_app_startup, False),
 }
