@@ -80,9 +80,10 @@ verify_pool (void)
 
   if (g_once_init_enter (&pool))
     {
-      /* Each argon2id verification takes 64 MiB for its time: two at once
-       * bound the daemon's memory while logins stay quick. */
-      GThreadPool *created = g_thread_pool_new (verify_worker, NULL, 2, FALSE, NULL);
+      /* Each argon2id verification takes 64 MiB for its time: one at a
+       * time bounds the daemon's memory, and a login still takes well under
+       * a tenth of a second unless many arrive at once. */
+      GThreadPool *created = g_thread_pool_new (verify_worker, NULL, 1, FALSE, NULL);
       g_once_init_leave (&pool, created);
     }
 
