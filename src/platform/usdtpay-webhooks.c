@@ -248,12 +248,14 @@ attempt_free (Attempt *attempt)
   g_free (attempt);
 }
 
-gboolean
-usdtpay_webhooks_address_is_forbidden (GInetAddress *address)
+/* Loopback, private, link-local and other non-public space, IPv4 inside
+ * IPv6 judged as IPv4. */
+static gboolean
+address_is_forbidden (GInetAddress *address)
 {
   const guint8 *bytes;
 
-  g_return_val_if_fail (G_IS_INET_ADDRESS (address), TRUE);
+  g_assert (G_IS_INET_ADDRESS (address));
 
   if (g_inet_address_get_is_any (address) || g_inet_address_get_is_loopback (address) ||
       g_inet_address_get_is_link_local (address) || g_inet_address_get_is_site_local (address) ||
@@ -282,7 +284,7 @@ usdtpay_webhooks_address_is_forbidden (GInetAddress *address)
       {
         g_autoptr(GInetAddress) inner = g_inet_address_new_from_bytes (bytes + 12, G_SOCKET_FAMILY_IPV4);
 
-        return usdtpay_webhooks_address_is_forbidden (inner);
+        return address_is_forbidden (inner);
       }
   }
 
@@ -315,7 +317,7 @@ network_event_cb (SoupMessage        *msg,
     }
 
   address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
-  if (usdtpay_webhooks_address_is_forbidden (address))
+  if (address_is_forbidden (address))
     {
       g_autofree char *text = g_inet_address_to_string (address);
 

@@ -75,7 +75,4 @@ gboolean         usdtpay_webhooks_route        (UsdtpayWebhooks             *sel
                                                 guint                        n_parts,
                                                 GHashTable                  *query);
 
-/* Exposed for tests of the address policy. */
-gboolean         usdtpay_webhooks_address_is_forbidden (GInetAddress        *address);
-
 G_END_DECLS
