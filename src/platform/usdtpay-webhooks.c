@@ -23,9 +23,10 @@
  * least once across restarts; receivers deduplicate by the event id.
  *
  * Nothing here blocks the main loop: attempts are libsoup async requests,
- * at most USDTPAY_WEBHOOK_PER_SHOP per shop and USDTPAY_WEBHOOK_GLOBAL in
- * all, each cancelled after its timeout, so a slow or dead receiver only
- * delays its own shop's deliveries.
+ * at most USDTPAY_WEBHOOK_PER_SHOP per shop (USDTPAY_WEBHOOK_PER_FAILING
+ * while its receiver fails) and USDTPAY_WEBHOOK_GLOBAL in all, each
+ * cancelled after its timeout, so a slow or dead receiver only delays its
+ * own shop's deliveries.
  */
 
 #define TICK_MSEC        50
@@ -71,6 +72,7 @@ typedef struct
   GPtrArray *pending;             /* Delivery*, by id */
   GQueue     recent;              /* Delivery*, newest first */
   gint64     next_due;            /* nothing in pending is due before */
+  gboolean   failing;             /* its last attempt did not succeed */
 } Shop;
 
 struct _UsdtpayWebhooks
@@ -210,6 +212,12 @@ shop_add_delivery (Shop     *shop,
 
 static void schedule_pump (UsdtpayWebhooks *self);
 
+static guint
+shop_limit (Shop *shop)
+{
+  return shop->failing ? USDTPAY_WEBHOOK_PER_FAILING : USDTPAY_WEBHOOK_PER_SHOP;
+}
+
 typedef struct
 {
   UsdtpayWebhooks *self;
@@ -240,12 +248,14 @@ attempt_free (Attempt *attempt)
   g_free (attempt);
 }
 
-gboolean
-usdtpay_webhooks_address_is_forbidden (GInetAddress *address)
+/* Loopback, private, link-local and other non-public space, IPv4 inside
+ * IPv6 judged as IPv4. */
+static gboolean
+address_is_forbidden (GInetAddress *address)
 {
   const guint8 *bytes;
 
-  g_return_val_if_fail (G_IS_INET_ADDRESS (address), TRUE);
+  g_assert (G_IS_INET_ADDRESS (address));
 
   if (g_inet_address_get_is_any (address) || g_inet_address_get_is_loopback (address) ||
       g_inet_address_get_is_link_local (address) || g_inet_address_get_is_site_local (address) ||
@@ -274,7 +284,7 @@ usdtpay_webhooks_address_is_forbidden (GInetAddress *address)
       {
         g_autoptr(GInetAddress) inner = g_inet_address_new_from_bytes (bytes + 12, G_SOCKET_FAMILY_IPV4);
 
-        return usdtpay_webhooks_address_is_forbidden (inner);
+        return address_is_forbidden (inner);
       }
   }
 
@@ -307,7 +317,7 @@ network_event_cb (SoupMessage        *msg,
     }
 
   address = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote));
-  if (usdtpay_webhooks_address_is_forbidden (address))
+  if (address_is_forbidden (address))
     {
       g_autofree char *text = g_inet_address_to_string (address);
 
@@ -380,7 +390,8 @@ attempt_finish (Attempt    *attempt,
   record->error = g_strdup (error_text);
   g_ptr_array_add (d->log, record);
 
-  if (error_text == NULL && status >= 200 && status < 300)
+  shop->failing = !(error_text == NULL && status >= 200 && status < 300);
+  if (!shop->failing)
     d->state = DELIVERY_DELIVERED;
   else if (status_is_retryable (error_text != NULL ? 0 : status) && d->attempts < self->config.max_attempts)
     {
@@ -579,7 +590,7 @@ pump (UsdtpayWebhooks *self)
       gint64 next_due = G_MAXINT64;
 
       if (shop->url == NULL || shop->pending->len == 0 || now < shop->next_due ||
-          shop->in_flight >= USDTPAY_WEBHOOK_PER_SHOP)
+          shop->in_flight >= shop_limit (shop))
         continue;
 
       for (guint i = 0; i < shop->pending->len; i++)
@@ -590,7 +601,7 @@ pump (UsdtpayWebhooks *self)
             continue;
           if (d->next_attempt_at > now)
             next_due = MIN (next_due, d->next_attempt_at);
-          else if (shop->in_flight < USDTPAY_WEBHOOK_PER_SHOP && self->in_flight < USDTPAY_WEBHOOK_GLOBAL)
+          else if (shop->in_flight < shop_limit (shop) && self->in_flight < USDTPAY_WEBHOOK_GLOBAL)
             attempt_start (self, shop, d);
           else
             {
@@ -1351,8 +1362,8 @@ usdtpay_webhooks_start (UsdtpayWebhooks             *self,
   self->config = *config;
   self->running = TRUE;
   /* No proxy: the checked address must be the receiver's. */
-  self->session = soup_session_new_with_options ("max-conns", USDTPAY_WEBHOOK_GLOBAL * 2,
-                                                 "max-conns-per-host", USDTPAY_WEBHOOK_GLOBAL * 2,
+  self->session = soup_session_new_with_options ("max-conns", USDTPAY_WEBHOOK_GLOBAL,
+                                                 "max-conns-per-host", USDTPAY_WEBHOOK_GLOBAL,
                                                  "proxy-resolver", NULL,
                                                  "user-agent", "usdtpay-webhooks/" PACKAGE_VERSION,
                                                  NULL);

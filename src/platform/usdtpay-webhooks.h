@@ -24,9 +24,12 @@ G_DECLARE_FINAL_TYPE (UsdtpayWebhooks, usdtpay_webhooks, USDTPAY, WEBHOOKS, GObj
 #define USDTPAY_WEBHOOK_RETRY_BASE_MS  30000
 #define USDTPAY_WEBHOOK_MAX_ATTEMPTS   30
 #define USDTPAY_WEBHOOK_TIMEOUT_MS     10000
-/* Attempts in flight at once, per shop and in all. */
-#define USDTPAY_WEBHOOK_PER_SHOP       8
-#define USDTPAY_WEBHOOK_GLOBAL         128
+/* Attempts in flight at once: per shop, per shop whose last attempt failed
+ * (so dead receivers cannot take the global allowance from healthy ones),
+ * and in all. */
+#define USDTPAY_WEBHOOK_PER_SHOP       16
+#define USDTPAY_WEBHOOK_PER_FAILING    2
+#define USDTPAY_WEBHOOK_GLOBAL         512
 
 typedef struct
 {
@@ -71,8 +74,5 @@ gboolean         usdtpay_webhooks_route        (UsdtpayWebhooks             *sel
                                                 char                       **parts,
                                                 guint                        n_parts,
                                                 GHashTable                  *query);
-
-/* Exposed for tests of the address policy. */
-gboolean         usdtpay_webhooks_address_is_forbidden (GInetAddress        *address);
 
 G_END_DECLS
