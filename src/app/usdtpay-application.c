@@ -13,6 +13,7 @@
 
 #include "usdtpay-alerts.h"
 #include "usdtpay-application.h"
+#include "usdtpay-export.h"
 #include "usdtpay-preferences-window.h"
 #include "usdtpay-resources.h"
 #include "usdtpay-window.h"
@@ -43,6 +44,14 @@ static const GOptionEntry main_entries[] = {
     N_("Read the password from this file"), N_("FILE") },
   { "version", 0, 0, G_OPTION_ARG_NONE, NULL,
     N_("Print the version and exit"), NULL },
+  { "export-csv", 0, 0, G_OPTION_ARG_FILENAME, NULL,
+    N_("Export the local history to this CSV file and exit (no display needed)"), N_("FILE") },
+  { "state", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --export-csv: only orders in this state"), N_("STATE") },
+  { "from", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --export-csv: only orders created at or after this date"), N_("DATE") },
+  { "to", 0, 0, G_OPTION_ARG_STRING, NULL,
+    N_("With --export-csv: only orders created before this time, or up to the end of this date"), N_("DATE") },
   { NULL }
 };
 
@@ -67,6 +76,83 @@ read_password (const char  *path,
   return TRUE;
 }
 
+static GSettings *settings_new (void);
+
+/* usdtpay --export-csv FILE: the cache of the saved session's platform and
+ * account (or --platform and --username), straight to the file, before
+ * anything needs a display. */
+static int
+export_csv_command (GVariantDict *options)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSettings) settings = NULL;
+  g_autofree char *dest = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *from = NULL;
+  g_autofree char *to = NULL;
+  g_autofree char *cache_path = NULL;
+  UsdtpayExportFilter filter = { 0, };
+  UsdtpayOrderState parsed_state;
+  guint64 rows = 0;
+  gboolean ok;
+
+  g_variant_dict_lookup (options, "export-csv", "^ay", &dest);
+  g_variant_dict_lookup (options, "state", "s", &state);
+  g_variant_dict_lookup (options, "from", "s", &from);
+  g_variant_dict_lookup (options, "to", "s", &to);
+  g_variant_dict_lookup (options, "platform", "s", &filter.platform);
+  g_variant_dict_lookup (options, "username", "s", &filter.account);
+
+  filter.state = -1;
+  if (state != NULL)
+    {
+      if (!usdtpay_order_state_from_string (state, &parsed_state))
+        {
+          g_printerr (_("Unknown order state “%s”\n"), state);
+          ok = FALSE;
+          goto out;
+        }
+      filter.state = parsed_state;
+    }
+  if ((from != NULL && !usdtpay_export_parse_bound (from, FALSE, &filter.from, &error)) ||
+      (to != NULL && !usdtpay_export_parse_bound (to, TRUE, &filter.to, &error)))
+    {
+      g_printerr ("%s\n", error->message);
+      ok = FALSE;
+      goto out;
+    }
+
+  if (filter.platform == NULL || filter.account == NULL)
+    {
+      settings = settings_new ();
+      if (filter.platform == NULL)
+        filter.platform = g_settings_get_string (settings, "last-platform-url");
+      if (filter.account == NULL)
+        filter.account = g_settings_get_string (settings, "last-username");
+    }
+  if (*filter.platform == '\0' || *filter.account == '\0')
+    {
+      g_printerr ("%s\n", _("No saved session: log in once, or name --platform and --username"));
+      ok = FALSE;
+      goto out;
+    }
+
+  cache_path = g_build_filename (g_get_user_data_dir (), "usdtpay", "cache.db", NULL);
+  ok = usdtpay_export_csv (cache_path, &filter, dest, NULL, NULL, &rows, &error);
+  if (ok)
+    /* Translators: %s is a file name */
+    g_printerr (g_dngettext (GETTEXT_PACKAGE, "Exported %u order to %s\n",
+                             "Exported %u orders to %s\n", (gulong)rows), (guint)rows, dest);
+  else
+    g_printerr ("%s\n", error->message);
+
+out:
+  g_free (filter.platform);
+  g_free (filter.account);
+
+  return ok ? 0 : 1;
+}
+
 static int
 usdtpay_application_handle_local_options (GApplication *app,
                                           GVariantDict *options)
@@ -77,6 +163,15 @@ usdtpay_application_handle_local_options (GApplication *app,
     {
       g_print ("usdtpay %s\n", PACKAGE_VERSION);
       return 0;
+    }
+
+  if (g_variant_dict_contains (options, "export-csv"))
+    return export_csv_command (options);
+  if (g_variant_dict_contains (options, "state") || g_variant_dict_contains (options, "from") ||
+      g_variant_dict_contains (options, "to"))
+    {
+      g_printerr ("%s\n", _("--state, --from and --to go with --export-csv"));
+      return 2;
     }
 
   g_variant_dict_lookup (options, "platform", "s", &self->platform);
@@ -354,6 +449,17 @@ test_dialog_text_action (GSimpleAction *action,
 }
 
 static void
+test_export_action (GSimpleAction *action,
+                    GVariant      *param,
+                    gpointer       user_data)
+{
+  UsdtpayApplication *self = user_data;
+
+  if (self->window != NULL)
+    usdtpay_window_export_to (self->window, g_variant_get_string (param, NULL));
+}
+
+static void
 test_close_preferences_action (GSimpleAction *action,
                                GVariant      *param,
                                gpointer       user_data)
@@ -389,6 +495,7 @@ static const GActionEntry test_entries[] = {
   { "test-screenshot", test_screenshot_action, "s" },
   { "test-respond", test_respond_action, "s" },
   { "test-dialog-text", test_dialog_text_action, "s" },
+  { "test-export", test_export_action, "s" },
   { "test-close-window", test_close_window_action },
   { "test-close-preferences", test_close_preferences_action },
 };

@@ -16,6 +16,7 @@
 #include "usdtpay-cache.h"
 #include "usdtpay-client.h"
 #include "usdtpay-confirm-dialog.h"
+#include "usdtpay-export.h"
 #include "usdtpay-feed.h"
 #include "usdtpay-order-row.h"
 #include "usdtpay-secrets.h"
@@ -129,6 +130,22 @@ struct _UsdtpayWindow
   GListStore           *disputes;        /* UsdtpayOrderObject, oldest first */
   GListStore           *merchants;       /* GtkStringObject, the names */
   GHashTable           *suspended;       /* name → GINT_TO_POINTER (1 + suspended) */
+
+  /* History's filter chips and the CSV export */
+  GtkDropDown          *state_chip;
+  GtkDropDown          *period_chip;
+  GtkDropDown          *method_chip;
+  GtkCustomFilter      *chip_filter;
+  GtkWidget            *export_button;
+  GtkWidget            *export_bar;
+  GtkProgressBar       *export_progress;
+  GtkFileChooserNative *export_chooser;
+  GCancellable         *export_cancellable;  /* set while an export runs */
+  UsdtpayExportProgress *export_counts;
+  guint                 export_tick;
+  char                 *export_status;
+  char                 *export_path;
+  guint64               export_rows;
 };
 
 G_DEFINE_FINAL_TYPE (UsdtpayWindow, usdtpay_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -2707,6 +2724,228 @@ unsuspend_action (GSimpleAction *action,
   suspension_dialog (user_data, g_variant_get_string (param, NULL), FALSE);
 }
 
+/* History's filter chips */
+
+static const int chip_states[] = {
+  -1, USDTPAY_ORDER_COMPLETED, USDTPAY_ORDER_CANCELLED, USDTPAY_ORDER_EXPIRED, USDTPAY_ORDER_DISPUTED,
+};
+static const char *chip_methods[] = { NULL, "bank", "alipay", "wechat" };
+
+/* The chips as an export filter (and the History filter's rules). */
+static void
+chips_to_filter (UsdtpayWindow       *self,
+                 UsdtpayExportFilter *filter)
+{
+  guint state = gtk_drop_down_get_selected (self->state_chip);
+  guint period = gtk_drop_down_get_selected (self->period_chip);
+  guint method = gtk_drop_down_get_selected (self->method_chip);
+
+  filter->state = state < G_N_ELEMENTS (chip_states) ? chip_states[state] : -1;
+  filter->method = g_strdup (method < G_N_ELEMENTS (chip_methods) ? chip_methods[method] : NULL);
+  filter->from = 0;
+  filter->to = 0;
+  if (period == 1)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+      g_autoptr(GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (now),
+                                                             g_date_time_get_month (now),
+                                                             g_date_time_get_day_of_month (now), 0, 0, 0);
+
+      filter->from = g_date_time_to_unix (midnight) * G_USEC_PER_SEC;
+    }
+  else if (period == 2 || period == 3)
+    filter->from = g_get_real_time () - (period == 2 ? 7 : 30) * G_TIME_SPAN_DAY;
+}
+
+static gboolean
+chip_filter_match (gpointer item,
+                   gpointer user_data)
+{
+  UsdtpayWindow *self = user_data;
+  UsdtpayOrder *order = usdtpay_order_object_get_order (item);
+  UsdtpayExportFilter filter = { 0, };
+  gboolean match = TRUE;
+
+  chips_to_filter (self, &filter);
+  if (filter.state >= 0 && (int)order->state != filter.state)
+    match = FALSE;
+  else if (filter.method != NULL && g_strcmp0 (order->method, filter.method) != 0)
+    match = FALSE;
+  else if (filter.from != 0 && order->created_at < filter.from)
+    match = FALSE;
+  g_free (filter.method);
+
+  return match;
+}
+
+static void
+chip_changed_cb (UsdtpayWindow *self)
+{
+  gtk_filter_changed (GTK_FILTER (self->chip_filter), GTK_FILTER_CHANGE_DIFFERENT);
+  schedule_describe (self);
+}
+
+/* CSV export */
+
+static gboolean
+export_tick_cb (gpointer user_data)
+{
+  UsdtpayWindow *self = user_data;
+  gint done = g_atomic_int_get (&self->export_counts->done);
+  gint total = g_atomic_int_get (&self->export_counts->total);
+  g_autofree char *text = NULL;
+
+  if (total > 0)
+    {
+      gtk_progress_bar_set_fraction (self->export_progress, MIN (1.0, (double)done / total));
+      /* Translators: progress of an export: orders read of all orders */
+      text = g_strdup_printf (_("%d of %d orders"), done, total);
+      gtk_progress_bar_set_text (self->export_progress, text);
+    }
+  else
+    gtk_progress_bar_pulse (self->export_progress);
+  schedule_describe (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+export_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  guint64 rows = 0;
+
+  g_clear_handle_id (&self->export_tick, g_source_remove);
+  g_clear_object (&self->export_cancellable);
+  g_clear_pointer (&self->export_counts, g_free);
+  gtk_widget_set_visible (self->export_bar, FALSE);
+  gtk_widget_set_sensitive (self->export_button, TRUE);
+  g_free (self->export_status);
+
+  if (usdtpay_export_csv_finish (result, &rows, &error))
+    {
+      g_autofree char *text = NULL;
+      const char *path = self->export_path;
+
+      self->export_rows = rows;
+      self->export_status = g_strdup ("done");
+      /* Translators: %s is a file name */
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u order to %s",
+                                           "Exported %u orders to %s", (gulong)rows),
+                              (guint)rows, path != NULL ? path : "");
+      usdtpay_window_add_toast (self, text);
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    self->export_status = g_strdup ("cancelled");
+  else
+    {
+      g_autofree char *text = g_strdup_printf (_("The export failed: %s"), error->message);
+
+      self->export_status = g_strdup_printf ("failed: %s", error->message);
+      usdtpay_window_add_toast (self, text);
+    }
+  schedule_describe (self);
+}
+
+gboolean
+usdtpay_window_export_to (UsdtpayWindow *self,
+                          const char    *path)
+{
+  g_autofree char *cache_path = NULL;
+  UsdtpayExportFilter filter = { 0, };
+
+  g_return_val_if_fail (USDTPAY_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (self->export_cancellable != NULL || self->platform == NULL || self->username == NULL)
+    return FALSE;
+
+  cache_path = g_build_filename (g_get_user_data_dir (), "usdtpay", "cache.db", NULL);
+  /* What is queued for the cache is in it before the worker reads it. */
+  usdtpay_cache_flush (self->cache);
+
+  filter.platform = self->platform;
+  filter.account = self->username;
+  chips_to_filter (self, &filter);
+
+  self->export_cancellable = g_cancellable_new ();
+  self->export_counts = g_new0 (UsdtpayExportProgress, 1);
+  g_free (self->export_status);
+  self->export_status = g_strdup ("running");
+  self->export_rows = 0;
+  g_free (self->export_path);
+  self->export_path = g_strdup (path);
+  gtk_progress_bar_set_fraction (self->export_progress, 0.0);
+  gtk_progress_bar_set_text (self->export_progress, _("Exporting…"));
+  gtk_widget_set_visible (self->export_bar, TRUE);
+  gtk_widget_set_sensitive (self->export_button, FALSE);
+  self->export_tick = g_timeout_add (100, export_tick_cb, self);
+
+  usdtpay_export_csv_async (cache_path, &filter, path, self->export_counts, self->export_cancellable,
+                            export_done_cb, g_object_ref (self));
+  g_free (filter.method);
+  schedule_describe (self);
+
+  return TRUE;
+}
+
+static void
+export_chooser_response_cb (UsdtpayWindow        *self,
+                            int                   response,
+                            GtkFileChooserNative *chooser)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT &&
+      (file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser))) != NULL &&
+      (path = g_file_get_path (file)) != NULL)
+    {
+      /* The toast names the file. */
+      usdtpay_window_export_to (self, path);
+    }
+
+  g_clear_object (&self->export_chooser);
+}
+
+static void
+export_csv_action (GSimpleAction *action,
+                   GVariant      *param,
+                   gpointer       user_data)
+{
+  UsdtpayWindow *self = user_data;
+  g_autoptr(GtkFileFilter) csv = gtk_file_filter_new ();
+
+  if (self->export_cancellable != NULL || self->export_chooser != NULL || self->platform == NULL)
+    return;
+
+  self->export_chooser = gtk_file_chooser_native_new (_("Export History as CSV"), GTK_WINDOW (self),
+                                                      GTK_FILE_CHOOSER_ACTION_SAVE,
+                                                      _("_Export"), _("_Cancel"));
+  gtk_file_filter_set_name (csv, _("CSV files"));
+  gtk_file_filter_add_mime_type (csv, "text/csv");
+  gtk_file_filter_add_pattern (csv, "*.csv");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->export_chooser), csv);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->export_chooser), "usdtpay-history.csv");
+  g_signal_connect_object (self->export_chooser, "response", G_CALLBACK (export_chooser_response_cb),
+                           self, G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->export_chooser));
+}
+
+static void
+export_cancel_action (GSimpleAction *action,
+                      GVariant      *param,
+                      gpointer       user_data)
+{
+  UsdtpayWindow *self = user_data;
+
+  if (self->export_cancellable != NULL)
+    g_cancellable_cancel (self->export_cancellable);
+}
+
 static void
 reconnect_action (GSimpleAction *action,
                   GVariant      *param,
@@ -2759,6 +2998,8 @@ static const GActionEntry win_entries[] = {
   { "resolve", resolve_action, "s" },
   { "suspend", suspend_action, "s" },
   { "unsuspend", unsuspend_action, "s" },
+  { "export-csv", export_csv_action },
+  { "export-cancel", export_cancel_action },
   { "reconnect", reconnect_action },
   { "show-page", show_page_action, "s" },
   { "find", find_action },
@@ -2903,6 +3144,14 @@ usdtpay_window_dispose (GObject *object)
     g_cancellable_cancel (self->cancellable);
   if (self->detail_cancellable != NULL)
     g_cancellable_cancel (self->detail_cancellable);
+  if (self->export_cancellable != NULL)
+    g_cancellable_cancel (self->export_cancellable);
+  g_clear_handle_id (&self->export_tick, g_source_remove);
+  if (self->export_chooser != NULL)
+    {
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->export_chooser));
+      g_clear_object (&self->export_chooser);
+    }
   g_clear_handle_id (&self->tick_source, g_source_remove);
   g_clear_handle_id (&self->describe_source, g_source_remove);
   if (self->feed != NULL)
@@ -2946,6 +3195,11 @@ usdtpay_window_finalize (GObject *object)
   g_clear_object (&self->disputes);
   g_clear_object (&self->merchants);
   g_clear_pointer (&self->suspended, g_hash_table_unref);
+  g_clear_object (&self->chip_filter);
+  g_clear_object (&self->export_cancellable);
+  g_clear_pointer (&self->export_counts, g_free);
+  g_clear_pointer (&self->export_status, g_free);
+  g_clear_pointer (&self->export_path, g_free);
 
   G_OBJECT_CLASS (usdtpay_window_parent_class)->finalize (object);
 }
@@ -3000,6 +3254,12 @@ usdtpay_window_class_init (UsdtpayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, disputes_list);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, merchants_list);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, merchant_column);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, state_chip);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, period_chip);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, method_chip);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, export_button);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, export_bar);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, export_progress);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, keys_banner_label);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_search);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_detail_scroller);
@@ -3250,8 +3510,21 @@ usdtpay_window_init (UsdtpayWindow *self)
   gtk_string_filter_set_match_mode (self->history_filter, GTK_STRING_FILTER_MATCH_MODE_SUBSTRING);
   gtk_string_filter_set_ignore_case (self->history_filter, TRUE);
   g_object_bind_property (self->history_search, "text", self->history_filter, "search", G_BINDING_SYNC_CREATE);
-  filtered = gtk_filter_list_model_new (g_object_ref (usdtpay_order_store_get_history (self->store)),
-                                        GTK_FILTER (g_object_ref (self->history_filter)));
+  {
+    GtkEveryFilter *every = gtk_every_filter_new ();
+
+    self->chip_filter = gtk_custom_filter_new (chip_filter_match, self, NULL);
+    gtk_multi_filter_append (GTK_MULTI_FILTER (every), GTK_FILTER (g_object_ref (self->history_filter)));
+    gtk_multi_filter_append (GTK_MULTI_FILTER (every), GTK_FILTER (g_object_ref (self->chip_filter)));
+    filtered = gtk_filter_list_model_new (g_object_ref (usdtpay_order_store_get_history (self->store)),
+                                          GTK_FILTER (every));
+  }
+  g_signal_connect_object (self->state_chip, "notify::selected", G_CALLBACK (chip_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->period_chip, "notify::selected", G_CALLBACK (chip_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->method_chip, "notify::selected", G_CALLBACK (chip_changed_cb),
+                           self, G_CONNECT_SWAPPED);
   sorted = gtk_sort_list_model_new (G_LIST_MODEL (filtered),
                                     g_object_ref (gtk_column_view_get_sorter (self->history_view)));
   history = gtk_single_selection_new (G_LIST_MODEL (sorted));
@@ -3520,6 +3793,25 @@ usdtpay_window_describe (UsdtpayWindow *self)
       json_builder_add_boolean_value (builder, GPOINTER_TO_INT (g_hash_table_lookup (self->suspended, name)) == 2);
     }
   json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "export_status");
+  json_builder_add_string_value (builder, self->export_status != NULL ? self->export_status : "");
+  json_builder_set_member_name (builder, "export_rows");
+  json_builder_add_int_value (builder, (gint64)self->export_rows);
+  json_builder_set_member_name (builder, "export_done");
+  json_builder_add_int_value (builder, self->export_counts != NULL ? g_atomic_int_get (&self->export_counts->done) : 0);
+  json_builder_set_member_name (builder, "history_shown");
+  json_builder_begin_array (builder);
+  {
+    GListModel *shown = G_LIST_MODEL (gtk_column_view_get_model (self->history_view));
+
+    for (guint j = 0; j < g_list_model_get_n_items (shown); j++)
+      {
+        g_autoptr(UsdtpayOrderObject) object = g_list_model_get_item (shown, j);
+
+        json_builder_add_string_value (builder, usdtpay_order_object_get_id (object));
+      }
+  }
+  json_builder_end_array (builder);
   json_builder_set_member_name (builder, "receipt_badge");
   json_builder_add_string_value (builder, self->receipt_badge != NULL ? self->receipt_badge : "");
   json_builder_set_member_name (builder, "keys_problem");

@@ -51,4 +51,10 @@ char              *usdtpay_window_describe         (UsdtpayWindow  *self);
 gboolean        usdtpay_window_set_dialog_text       (UsdtpayWindow  *self,
                                                       const char     *text);
 
+/* Exports History's current filter from the cache to @path (the tests'
+ * app.test-export; the Export CSV button asks for @path first). FALSE when
+ * an export is already running or no one is logged in. */
+gboolean        usdtpay_window_export_to             (UsdtpayWindow  *self,
+                                                      const char     *path);
+
 G_END_DECLS

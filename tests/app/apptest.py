@@ -35,6 +35,7 @@ SCHEMA_DIR = os.environ['USDTPAY_SCHEMA_DIR']
 TEST_SECRETS = os.environ.get('USDTPAY_TEST_SECRETS', '')
 LOCALEDIR = os.environ.get('USDTPAY_LOCALEDIR', '')
 BUILDDIR = os.environ['USDTPAY_BUILDDIR']
+RECEIPT_TOOL = os.environ.get('USDTPAY_RECEIPT_TOOL', '')
 SHOTS = os.path.join(BUILDDIR, 'meson-logs', 'app')
 SKIP = 77
 
@@ -1316,6 +1317,206 @@ def test_support_desk(session):
     platform.stop()
 
 
+EXPORT_COLUMNS = ('id,created_at,completed_at,state,amount,fee,net,fiat_amount,fiat_currency,'
+                  'method,merchant,shop,customer_ref,payer_name,seq,key_id,receipt,signature').split(',')
+FORMULA_START = ('=', '+', '-', '@', '\t', '\r')
+
+
+def unneutralise(cell):
+    """docs/receipts.md: drop the first ' of a cell that begins with ' and
+    then zero or more ' and one of the six formula characters."""
+    if cell.startswith("'") and cell[1:].lstrip("'")[:1] in FORMULA_START and cell[1:].lstrip("'"):
+        return cell[1:]
+    return cell
+
+
+def read_export(path):
+    import csv
+    import io
+    with open(path, newline='', encoding='utf-8') as f:
+        raw = f.read()
+    check(not raw.startswith('\ufeff'), 'no byte order mark')
+    check(raw.endswith('\r\n'), 'records end with CRLF')
+    rows = list(csv.reader(io.StringIO(raw, newline='')))
+    check(rows and rows[0] == EXPORT_COLUMNS, 'the header names the columns', rows[:1])
+    for row in rows[1:]:
+        for cell in row:
+            check(not cell.startswith(FORMULA_START), 'no cell starts a formula', cell)
+    return [dict(zip(EXPORT_COLUMNS, [unneutralise(c) for c in row])) for row in rows[1:]]
+
+
+def cache_rows(session, platform_url, account):
+    import sqlite3
+    db = sqlite3.connect(os.path.join(session.dir, 'data', 'usdtpay', 'cache.db'))
+    try:
+        return db.execute('SELECT o.json, r.seq, r.key_id, r.receipt, r.signature, r.verified FROM orders o '
+                          'LEFT JOIN receipts r ON r.platform = o.platform AND r.id = o.id '
+                          'WHERE o.platform = ? AND o.merchant = ? ORDER BY o.closed_at, o.id',
+                          (platform_url, account)).fetchall()
+    finally:
+        db.close()
+
+
+def check_export_equals_cache(rows, cached):
+    check(len(rows) == len(cached), 'one row per cached order', len(rows), len(cached))
+    for row, (text, seq, key_id, receipt, signature, _) in zip(rows, cached):
+        order = json.loads(text)
+        for col in ('id', 'created_at', 'completed_at', 'state', 'amount', 'fee', 'net', 'fiat_amount',
+                    'fiat_currency', 'method', 'merchant', 'shop', 'customer_ref', 'payer_name'):
+            want = order.get(col)
+            check(row[col] == ('' if want is None else str(want)), 'column %s of %s' % (col, order['id']),
+                  row[col], want)
+        check(row['seq'] == ('' if seq is None else str(seq)), 'seq of ' + order['id'], row['seq'], seq)
+        check(row['key_id'] == (key_id or ''), 'key_id of ' + order['id'])
+        check(row['receipt'] == (receipt or ''), 'receipt of ' + order['id'])
+        check(row['signature'] == (signature or ''), 'signature of ' + order['id'])
+
+
+def nacl_verify_rows(rows, key_set):
+    import nacl.signing
+    import nacl.exceptions
+    keys = {k['id']: nacl.signing.VerifyKey(bytes.fromhex(k['public_key'])) for k in key_set['keys']}
+    bad = []
+    for row in rows:
+        if not row['receipt']:
+            check(row['state'] != 'completed', 'a completed order has a receipt', row['id'])
+            continue
+        receipt = json.loads(row['receipt'])
+        try:
+            keys[row['key_id']].verify(row['receipt'].encode('utf-8'), bytes.fromhex(row['signature']))
+        except (nacl.exceptions.BadSignatureError, KeyError):
+            bad.append(row['id'])
+            continue
+        canonical = json.dumps(receipt, sort_keys=True, separators=(',', ':'), ensure_ascii=False)
+        for col in ('id', 'created_at', 'completed_at', 'state', 'amount', 'fee', 'net', 'fiat_amount',
+                    'fiat_currency', 'method', 'merchant', 'shop', 'customer_ref', 'payer_name', 'seq'):
+            want = receipt.get(col)
+            if row[col] != ('' if want is None else str(want)) or canonical != row['receipt']:
+                bad.append(row['id'])
+                break
+    return bad
+
+
+def run_receipt_tool(keys_path, csv_path):
+    check(RECEIPT_TOOL != '', 'usdtpay-receipt is built here')
+    return subprocess.run([RECEIPT_TOOL, 'verify', '--keys', keys_path, csv_path],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_csv_export(session):
+    platform = Platform(session).start()
+    pw = platform.add_merchant('alice', 'alice-password')
+    shop = platform.add_shop('shop')
+    app = logged_in_app(session, platform, 'alice', pw)
+    alice = wait_until(lambda: keyring_lookup(platform.url, 'alice'), 10, 'the token in the keyring')
+    go_online(app)
+
+    # Completed orders whose texts a spreadsheet would run.
+    refs = ['=1+2', '+SUM(A1)', '-2', '@cmd', "''+y", "'=x", 'plain, "quoted"', '客户 7']
+    payers = ['=HYPERLINK("http://x")', 'Li Wei', '-', "''@y", 'Zhang San', '+1', '@', 'Wang Wu']
+    completed = []
+    for n, (ref, payer) in enumerate(zip(refs, payers)):
+        o = platform.ok('POST', '/v1/orders', {
+            'amount': '%d.%06d' % (10 + n, n * 1111), 'fiat_amount': '%d.%02d' % (72 + n, n),
+            'fiat_currency': 'CNY', 'method': 'alipay', 'external_id': 'csv-%d-%d' % (os.getpid(), n),
+            'customer_ref': ref}, shop)
+        app.wait(in_section('offers', o['id']), 'offer %d' % n)
+        platform.ok('POST', '/v1/orders/%s/accept' % o['id'], {}, alice)
+        platform.customer_pays(o, payer=payer)
+        platform.ok('POST', '/v1/orders/%s/confirm' % o['id'], {}, alice)
+        completed.append(o['id'])
+    app.wait(lambda s: all(i in s.get('history', []) for i in completed), 'every order in History')
+    wait_until(lambda: sum(1 for r in cache_rows(session, platform.url, 'alice') if r[5] == 1) == len(completed),
+               20, 'every receipt verified into the cache')
+    key_set = platform.ok('GET', '/v1/platform-keys')
+    keys_path = os.path.join(session.dir, 'keys.json')
+    with open(keys_path, 'w') as f:
+        json.dump(key_set, f)
+    app.quit()
+
+    # Without a display at all.
+    out = os.path.join(session.dir, 'out')
+    os.makedirs(out)
+    env = dict(os.environ)
+    for var in ('DISPLAY', 'WAYLAND_DISPLAY', 'XAUTHORITY'):
+        env.pop(var, None)
+    env['GDK_BACKEND'] = 'wayland'
+    path = os.path.join(out, 'all.csv')
+    r = subprocess.run([APP, '--export-csv', path], env=env, capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, 'usdtpay --export-csv with no display exits 0', r.returncode, r.stderr)
+    rows = read_export(path)
+    cached = cache_rows(session, platform.url, 'alice')
+    check_export_equals_cache(rows, cached)
+    check(sorted(r['id'] for r in rows) == sorted(completed), 'every order exported')
+    check(rows[0]['customer_ref'] == '=1+2' and rows[5]['customer_ref'] == "'=x",
+          'injection cases round-trip', [r['customer_ref'] for r in rows])
+    with open(path, encoding='utf-8', newline='') as f:
+        text = f.read()
+    check("'=1+2" in text and "'=HYPERLINK" in text and "''=x" in text, 'formulas neutralised in the file')
+    check(nacl_verify_rows(rows, key_set) == [], 'every receipt verifies with PyNaCl')
+    tool = run_receipt_tool(keys_path, path)
+    check(tool.returncode == 0, 'usdtpay-receipt verifies the export', tool.stdout, tool.stderr)
+
+    # A tampered row is caught by both.
+    victim = rows[2]
+    tampered_text = text.replace(',%s,' % victim['amount'], ',%s,' % '99' + victim['amount'][2:], 1)
+    check(tampered_text != text, 'the tampering changed the file')
+    tampered = os.path.join(out, 'tampered.csv')
+    with open(tampered, 'w', encoding='utf-8', newline='') as f:
+        f.write(tampered_text)
+    check(victim['id'] in nacl_verify_rows(read_export(tampered), key_set), 'PyNaCl catches the tampered row')
+    tool = run_receipt_tool(keys_path, tampered)
+    check(tool.returncode == 1 and victim['id'] in tool.stdout + tool.stderr,
+          'usdtpay-receipt catches the tampered row', tool.returncode, tool.stdout, tool.stderr)
+
+    # Filters; refusals leave no file.
+    path2 = os.path.join(out, 'completed.csv')
+    r = subprocess.run([APP, '--export-csv', path2, '--state', 'completed', '--from', '2000-01-01'],
+                       env=env, capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, '--state completed exits 0', r.stderr)
+    check(sorted(x['id'] for x in read_export(path2)) == sorted(completed), 'only the completed orders')
+    path3 = os.path.join(out, 'none.csv')
+    r = subprocess.run([APP, '--export-csv', path3, '--to', '2000-01-01'], env=env,
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and read_export(path3) == [], 'an empty range exports the header alone')
+    for args in (['--state', 'bogus'], ['--from', 'yesterday']):
+        bad = os.path.join(out, 'bad.csv')
+        r = subprocess.run([APP, '--export-csv', bad] + args, env=env, capture_output=True, text=True, timeout=60)
+        check(r.returncode == 1 and not os.path.exists(bad), 'refused %s: exit 1, no file' % args, r.returncode)
+    r = subprocess.run([APP, '--export-csv', os.path.join(out, 'missing-dir', 'x.csv')], env=env,
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode == 1, 'an unwritable destination exits 1', r.returncode)
+    check(sorted(os.listdir(out)) == ['all.csv', 'completed.csv', 'none.csv', 'tampered.csv'],
+          'no temporary or partial files left', os.listdir(out))
+
+    # In the window, with the platform stopped: cancel leaves no file; then
+    # a complete export equals the command line's.
+    platform.stop()
+    os.environ['USDTPAY_TEST_EXPORT_ROW_DELAY_US'] = '150000'
+    try:
+        app = App(session)
+    finally:
+        del os.environ['USDTPAY_TEST_EXPORT_ROW_DELAY_US']
+    app.wait(lambda s: s.get('page') == 'desk' and all(i in s.get('history', []) for i in completed),
+             'History from the cache with the platform stopped')
+    app.action('show-page', "<'history'>", window=True)
+    gui = os.path.join(out, 'gui.csv')
+    app.action('test-export', "<'%s'>" % gui)
+    app.wait(lambda s: s.get('export_status') == 'running' and s.get('export_done', 0) >= 2, 'the export running')
+    time.sleep(0.3)
+    app.screenshot('history-export-progress')
+    app.action('export-cancel', window=True)
+    app.wait(lambda s: s.get('export_status') == 'cancelled', 'the export cancelled')
+    check(not os.path.exists(gui), 'a cancelled export leaves no file')
+    check(not [n for n in os.listdir(out) if n.startswith('.')], 'nor a temporary file', os.listdir(out))
+    app.action('test-export', "<'%s'>" % gui)
+    app.wait(lambda s: s.get('export_status') == 'done', 'the export done', timeout=30)
+    check(app.state().get('export_rows') == len(completed), 'every order exported', app.state().get('export_rows'))
+    with open(gui, encoding='utf-8', newline='') as f:
+        check(f.read() == text, 'the window\'s export equals the command line\'s')
+    app.quit()
+
+
 TESTS = {
     'keyring': (test_keyring, False),
     'login-errors': (test_login_errors, False),
@@ -1330,6 +1531,7 @@ TESTS = {
     'background': (test_background, False),
     'receipts-keys': (test_receipts_keys, False),
     'support-desk': (test_support_desk, False),
+    'csv-export': (test_csv_export, False),
     'bench-alert-latency': (bench_alert_latency, True),
     'bench-app-startup': (bench_app_startup, False),
 }
