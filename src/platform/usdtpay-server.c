@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "usdtpay-auth.h"
+#include "usdtpay-chain-api.h"
 #include "usdtpay-feed.h"
 #include "usdtpay-openapi.h"
 #include "usdtpay-pay-page.h"
@@ -1032,6 +1033,7 @@ handle_health (UsdtpayServer     *self,
   json_builder_add_boolean_value (builder, usdtpay_engine_is_dev (self->engine));
   json_builder_set_member_name (builder, "feed_connections");
   json_builder_add_int_value (builder, usdtpay_feed_get_n_connections (self->feed));
+  usdtpay_chain_api_add_health (self->engine, builder);
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
 
@@ -1354,6 +1356,8 @@ route (UsdtpayServer     *self,
     }
   else if (usdtpay_webhooks_route (usdtpay_engine_get_webhooks (self->engine), msg, method, parts, n_parts,
                                    query))
+    ;
+  else if (usdtpay_chain_api_route (self->engine, msg, method, parts, n_parts, query))
     ;
   else
     respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
