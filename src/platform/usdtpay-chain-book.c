@@ -71,6 +71,7 @@ struct _UsdtpayChainBook
   GHashTable             *deposits;      /* id → UsdtpayDeposit* */
   GHashTable             *deposit_logs;  /* "txhash:index" → UsdtpayDeposit* */
   GPtrArray              *deposit_list;  /* UsdtpayDeposit*, in order seen */
+  GPtrArray              *pending;       /* the ones still "seen", in order seen */
   GHashTable             *withdrawals;   /* id → UsdtpayWithdrawal* */
   GPtrArray              *withdrawal_list;
 
@@ -472,6 +473,8 @@ load_record (UsdtpayChainBook  *self,
       g_hash_table_insert (self->deposits, deposit->id, deposit);
       g_hash_table_insert (self->deposit_logs, log_key (deposit->tx_hash, deposit->log_index), deposit);
       g_ptr_array_add (self->deposit_list, deposit);
+      if (g_str_equal (deposit->state, "seen"))
+        g_ptr_array_add (self->pending, deposit);
     }
   else if (g_str_equal (op->chain.kind, "withdrawal"))
     {
@@ -581,6 +584,7 @@ usdtpay_chain_book_finalize (GObject *object)
   g_clear_pointer (&self->nonces, g_hash_table_unref);
   g_clear_pointer (&self->deposit_logs, g_hash_table_unref);
   g_clear_pointer (&self->deposits, g_hash_table_unref);
+  g_clear_pointer (&self->pending, g_ptr_array_unref);
   g_clear_pointer (&self->deposit_list, g_ptr_array_unref);
   g_clear_pointer (&self->withdrawals, g_hash_table_unref);
   g_clear_pointer (&self->withdrawal_list, g_ptr_array_unref);
@@ -611,6 +615,7 @@ usdtpay_chain_book_init (UsdtpayChainBook *self)
   self->deposits = g_hash_table_new (g_str_hash, g_str_equal);
   self->deposit_logs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->deposit_list = g_ptr_array_new_with_free_func (deposit_free);
+  self->pending = g_ptr_array_new ();
   self->withdrawals = g_hash_table_new (g_str_hash, g_str_equal);
   self->withdrawal_list = g_ptr_array_new_with_free_func (withdrawal_free);
   self->blocks = g_tree_new_full (compare_block, NULL, g_free, g_free);
@@ -1237,6 +1242,7 @@ usdtpay_chain_book_rewind (UsdtpayChainBook *self,
         continue;
       if (g_str_equal (deposit->state, "seen"))
         {
+          g_ptr_array_remove (self->pending, deposit);
           set_str (&deposit->state, "dropped");
           deposit->updated_at = now (self);
           persist_deposit (change, deposit);
@@ -1289,6 +1295,7 @@ usdtpay_chain_book_deposit_seen (UsdtpayChainBook         *self,
       /* The same log again: after a rewind, in its old or a new block. */
       if (g_str_equal (deposit->state, "dropped"))
         {
+          g_ptr_array_add (self->pending, deposit);
           set_str (&deposit->state, "seen");
           deposit->block_number = log->block_number;
           set_str (&deposit->block_hash, block_hash);
@@ -1320,6 +1327,7 @@ usdtpay_chain_book_deposit_seen (UsdtpayChainBook         *self,
   g_hash_table_insert (self->deposits, deposit->id, deposit);
   g_hash_table_insert (self->deposit_logs, g_steal_pointer (&key), deposit);
   g_ptr_array_add (self->deposit_list, deposit);
+  g_ptr_array_add (self->pending, deposit);
 
   g_message ("Deposit %s seen: %s from %s in block %" G_GINT64_FORMAT, deposit->id, deposit->tx_hash,
              deposit->sender, deposit->block_number);
@@ -1365,15 +1373,19 @@ usdtpay_chain_book_credit_confirmed (UsdtpayChainBook *self,
   if (!self->have_last_block)
     return 0;
 
-  for (guint i = 0; i < self->deposit_list->len; i++)
+  for (guint i = 0; i < self->pending->len;)
     {
-      UsdtpayDeposit *deposit = g_ptr_array_index (self->deposit_list, i);
+      UsdtpayDeposit *deposit = g_ptr_array_index (self->pending, i);
 
-      if (!g_str_equal (deposit->state, "seen") || (guint64)deposit->block_number > self->last_block)
-        continue;
-      if (self->last_block - deposit->block_number + 1 < self->confirmations)
-        continue;
+      g_assert (g_str_equal (deposit->state, "seen"));
+      if ((guint64)deposit->block_number > self->last_block ||
+          self->last_block - deposit->block_number + 1 < self->confirmations)
+        {
+          i++;
+          continue;
+        }
       credit_deposit (self, deposit, change);
+      g_ptr_array_remove_index (self->pending, i);
       credited++;
     }
 
@@ -1383,13 +1395,7 @@ usdtpay_chain_book_credit_confirmed (UsdtpayChainBook *self,
 guint
 usdtpay_chain_book_count_pending_deposits (UsdtpayChainBook *self)
 {
-  guint n = 0;
-
-  for (guint i = 0; i < self->deposit_list->len; i++)
-    if (g_str_equal (((UsdtpayDeposit *)g_ptr_array_index (self->deposit_list, i))->state, "seen"))
-      n++;
-
-  return n;
+  return self->pending->len;
 }
 
 static gboolean

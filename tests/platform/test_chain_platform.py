@@ -377,12 +377,71 @@ def test_withdrawals(d, s):
     eq(s.anvil.balance_of(wallet), on_chain + 25 * MICRO, "the recipient's on-chain balance grew")
     eq(s.available(alice), 75 * MICRO, 'available after the withdrawals')
 
+    # A shop withdraws its balance, with a key that may.
+    shop_key = d.add_shop('acme')
+    shop_wallet = s.register(shop_key, DEV_KEYS[3])
+    s.anvil.transfer(s.anvil.accounts[0], shop_wallet, 50 * MICRO)
+    r = s.anvil.transfer(shop_wallet, s.escrow, 20 * MICRO)
+    s.anvil.mine(CONFIRMATIONS)
+    s.wait_deposit_state(shop_key, r['transactionHash'], 'credited')
+    eq(micro(expect_ok(d.get('/v1/ledger/balances', token=shop_key))['balance']), 20 * MICRO, 'shop balance')
+    p = d.admin('add-key', 'acme', '--scopes', 'orders:read')
+    read_only = p.stdout.strip()
+    expect_error(d.post('/v1/withdrawals', {'amount': '5.000000'}, token=read_only), 403, 'forbidden',
+                 'a key without balance:withdraw')
+    shop_chain = s.anvil.balance_of(shop_wallet)
+    w = expect_ok(d.post('/v1/withdrawals', {'amount': '5.000000'}, token=shop_key), 201)
+    eq(w['to'], shop_wallet, "to the shop's wallet")
+    wait_until(lambda: s.anvil.balance_of(shop_wallet) == shop_chain + 5 * MICRO, "the shop's transfer on chain")
+    s.anvil.mine(CONFIRMATIONS)
+    wait_until(lambda: expect_ok(d.get('/v1/withdrawals', token=shop_key))['items'][0]['state'] == 'settled',
+               "the shop's withdrawal settled")
+    eq(micro(expect_ok(d.get('/v1/ledger/balances', token=shop_key))['balance']), 15 * MICRO,
+       'shop balance after')
+
     # A restart settles nothing twice.
     d.restart()
     s.anvil.mine(2)
     time.sleep(1.0)
     alice = d.login('alice')
     eq(s.available(alice), 75 * MICRO, 'still 75 after a restart')
+    d.stop()
+    d.assert_check_clean()
+
+
+@with_setup
+def test_withdrawal_survives_kill9(d, s):
+    d.add_merchant('alice')
+    alice = d.login('alice')
+    wallet = s.register(alice, DEV_KEYS[1])
+    s.anvil.transfer(s.anvil.accounts[0], wallet, 100 * MICRO)
+    r = s.anvil.transfer(wallet, s.escrow, 60 * MICRO)
+    s.anvil.mine(CONFIRMATIONS)
+    s.wait_deposit_state(alice, r['transactionHash'], 'credited')
+    on_chain = s.anvil.balance_of(wallet)
+
+    # Killed at every point of the sender's work, a few times over.
+    total = 0
+    for i in range(4):
+        amount = (i + 1) * MICRO
+        expect_ok(d.post('/v1/withdrawals', {'amount': usdt(amount)}, token=alice), 201)
+        total += amount
+        time.sleep(0.05 * i)
+        d.kill9()
+        d.start()
+        alice = d.login('alice')
+
+    def settled():
+        items = expect_ok(d.get('/v1/withdrawals', token=alice))['items']
+        if len(items) == 4 and all(x['state'] == 'settled' for x in items):
+            return items
+        s.anvil.mine(1)
+        return None
+
+    items = wait_until(settled, 'every withdrawal settled after the kills', timeout=60, interval=0.3)
+    eq(len(set(x['nonce'] for x in items)), 4, 'distinct nonces')
+    eq(s.anvil.balance_of(wallet), on_chain + total, 'each withdrawal paid exactly once on chain')
+    eq(s.available(alice), 60 * MICRO - total, 'each withdrawal debited exactly once')
     d.stop()
     d.assert_check_clean()
 
@@ -427,4 +486,5 @@ if __name__ == '__main__':
          test_reorg_drops_uncredited_deposit,
          test_unattributed_assign_and_refund,
          test_withdrawals,
+         test_withdrawal_survives_kill9,
          test_rpc_down_and_back])
