@@ -180,7 +180,10 @@ broadcast_cb (GObject      *object,
 
       g_warning ("Withdrawal %s failed: %s", self->current->id, why);
       usdtpay_chain_book_withdrawal_failed (self->book, self->current, why, change);
-      usdtpay_chain_book_release_nonce (self->book, self->current->nonce, change);
+      if (is_rpc_refusal (error, "nonce"))
+        self->nonce_synced = FALSE;   /* someone else spent it: ask the node again */
+      else
+        usdtpay_chain_book_release_nonce (self->book, self->current->nonce, change);
       commit (self, g_steal_pointer (&change), after_refusal);
       return;
     }
@@ -374,6 +377,7 @@ receipt_cb (GObject      *object,
     {
       g_autoptr(GBytes) raw = NULL;
 
+      g_clear_error (&error);
       if (self->rechecked)
         {
           fail_current (self, "dropped: its nonce went to another transaction");
@@ -389,7 +393,9 @@ receipt_cb (GObject      *object,
         }
       if (!(raw = usdtpay_hex_decode (self->current->raw, &error)))
         {
-          fail_current (self, error->message);
+          /* Never failed on our side: the transaction may be on chain. */
+          g_critical ("Withdrawal %s has unreadable signed bytes: %s", self->current->id, error->message);
+          round_failed (self, error);
           return;
         }
       usdtpay_rpc_client_send_raw_transaction_async (self->client, raw, self->cancellable, rebroadcast_cb,

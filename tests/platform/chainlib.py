@@ -87,8 +87,10 @@ class Anvil:
 
     def start(self):
         log = open(os.path.join(self.dir, 'anvil.log'), 'a')
+        # --state: the chain is saved on SIGTERM and loaded again by the
+        # next start, so a test can take the node away and bring it back.
         self.proc = subprocess.Popen([ANVIL, '--host', '127.0.0.1', '--port', str(self.port),
-                                      '--chain-id', '31337'],
+                                      '--chain-id', '31337', '--state', os.path.join(self.dir, 'state.json')],
                                      cwd=self.dir, stdout=log, stderr=log,
                                      env=dict(os.environ, HOME=self.dir))
         deadline = time.monotonic() + 30

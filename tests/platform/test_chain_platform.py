@@ -91,6 +91,8 @@ def with_setup(test):
         s = Setup(d)
         try:
             test(d, s)
+            log = d.log_tail(10 ** 8)
+            check('CRITICAL' not in log, 'no critical message in the daemon log', log[-3000:])
         finally:
             s.close()
     wrapper.__name__ = test.__name__
@@ -447,6 +449,56 @@ def test_withdrawal_survives_kill9(d, s):
 
 
 @with_setup
+def test_failed_withdrawals_return_funds(d, s):
+    d.add_merchant('alice')
+    alice = d.login('alice')
+    wallet = s.register(alice, DEV_KEYS[1])
+    d.credit('alice', '50')   # on the ledger only: the escrow holds no tokens yet
+
+    def final(w_id):
+        def probe():
+            items = [x for x in expect_ok(d.get('/v1/withdrawals', token=alice))['items'] if x['id'] == w_id]
+            if items and items[0]['state'] in ('settled', 'failed'):
+                return items[0]
+            s.anvil.mine(1)
+            return None
+        return wait_until(probe, 'withdrawal %s to end' % w_id, timeout=30, interval=0.2)
+
+    # No ether for gas: the node refuses the transaction; the nonce is free again.
+    s.anvil.set_eth(s.escrow, 0)
+    w1 = expect_ok(d.post('/v1/withdrawals', {'amount': '10.000000'}, token=alice), 201)
+    w1 = final(w1['id'])
+    eq(w1['state'], 'failed', 'refused by the node')
+    check('refused' in w1['error'], 'the error says so', w1)
+    eq(s.available(alice), 50 * MICRO, 'the funds came back')
+
+    # Gas, but no tokens on chain: the transfer reverts.
+    s.anvil.set_eth(s.escrow)
+    w2 = expect_ok(d.post('/v1/withdrawals', {'amount': '10.000000'}, token=alice), 201)
+    w2 = final(w2['id'])
+    eq(w2['state'], 'failed', 'reverted')
+    check('reverted' in w2['error'], 'the error says so', w2)
+    eq(w2['nonce'], w1['nonce'], 'the refused nonce was used again')
+    eq(s.available(alice), 50 * MICRO, 'the funds came back again')
+
+    # With tokens in the escrow it goes through, with the next nonce.
+    s.anvil.transfer(s.anvil.accounts[0], s.escrow, 100 * MICRO)
+    before = s.anvil.balance_of(wallet)
+    w3 = expect_ok(d.post('/v1/withdrawals', {'amount': '10.000000'}, token=alice), 201)
+    w3 = final(w3['id'])
+    eq(w3['state'], 'settled', 'settled')
+    eq(w3['nonce'], w2['nonce'] + 1, 'the next nonce')
+    eq(s.anvil.balance_of(wallet), before + 10 * MICRO, 'paid once')
+    eq(s.available(alice), 40 * MICRO, 'debited once')
+    s.anvil.mine(CONFIRMATIONS)
+    wait_until(lambda: s.deposits(d.login('alice')) is not None and
+               len(s.deposits(d.login('alice'))) == 0 and s.health()['chain']['pending_deposits'] == 0,
+               'the unattributed top-up booked')
+    d.stop()
+    d.assert_check_clean()
+
+
+@with_setup
 def test_rpc_down_and_back(d, s):
     d.add_merchant('alice')
     alice = d.login('alice')
@@ -470,12 +522,30 @@ def test_rpc_down_and_back(d, s):
     s.wait_deposit_state(alice, r['transactionHash'], 'credited')
     eq(s.available(alice), 9 * MICRO, 'credited after the node came back')
 
-    # Down hard: nothing listens on the port.
+    # Down hard: nothing listens on the port; a withdrawal waits meanwhile.
+    head = s.anvil.block_number()
+    before = s.anvil.balance_of(wallet)
     s.anvil.stop()
     wait_until(lambda: s.health()['chain']['watcher']['state'] == 'retrying', 'retrying while down')
-    time.sleep(1.0)
+    w = expect_ok(d.post('/v1/withdrawals', {'amount': '4.000000'}, token=alice), 201)
+    time.sleep(1.5)
+    h = s.health()['chain']
+    check(h['watcher']['failures'] >= 2 and h['sender']['state'] == 'retrying', 'both retry while down', h)
     check(d.alive(), 'the daemon survives the node going away')
-    s.anvil.cleanup()
+    eq(s.available(alice), 5 * MICRO, 'the withdrawal left the balance once')
+
+    # Back (the same chain, saved by Anvil): everything carries on.
+    s.anvil.start()
+    eq(s.anvil.block_number(), head, 'the node came back with its chain')
+    wait_until(lambda: s.health()['chain']['rpc'] == 'ok', 'health ok again', timeout=30)
+    wait_until(lambda: s.anvil.balance_of(wallet) == before + 4 * MICRO, 'the withdrawal sent after the outage')
+    s.anvil.mine(CONFIRMATIONS)
+    wait_until(lambda: [x for x in expect_ok(d.get('/v1/withdrawals', token=alice))['items']
+                        if x['id'] == w['id'] and x['state'] == 'settled'], 'the withdrawal settled')
+    r = s.anvil.transfer(wallet, s.escrow, 1 * MICRO)
+    s.anvil.mine(CONFIRMATIONS)
+    s.wait_deposit_state(alice, r['transactionHash'], 'credited')
+    eq(s.available(alice), 6 * MICRO, 'one more deposit credited, the withdrawal debited once')
     d.stop()
     d.assert_check_clean()
 
@@ -487,4 +557,5 @@ if __name__ == '__main__':
          test_unattributed_assign_and_refund,
          test_withdrawals,
          test_withdrawal_survives_kill9,
+         test_failed_withdrawals_return_funds,
          test_rpc_down_and_back])
