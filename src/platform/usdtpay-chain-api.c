@@ -20,6 +20,7 @@
 
 typedef struct
 {
+  UsdtpayServer     *server;
   SoupServerMessage *msg;
   guint              status;
   GBytes            *body;
@@ -92,6 +93,7 @@ committed_cb (const GError *error,
 
   respond_bytes (pending->msg, pending->status, pending->body);
   soup_server_message_unpause (pending->msg);
+  usdtpay_server_release_request (pending->server);
   g_object_unref (pending->msg);
   g_bytes_unref (pending->body);
   g_free (pending);
@@ -99,7 +101,8 @@ committed_cb (const GError *error,
 
 /* Answers @node (or @error) once @change is durable. Takes @change. */
 static void
-commit_and_answer (UsdtpayEngine     *engine,
+commit_and_answer (UsdtpayServer     *server,
+                   UsdtpayEngine     *engine,
                    SoupServerMessage *msg,
                    UsdtpayChange     *change,
                    guint              status,
@@ -108,6 +111,8 @@ commit_and_answer (UsdtpayEngine     *engine,
 {
   Pending *pending = g_new0 (Pending, 1);
 
+  pending->server = server;
+  usdtpay_server_hold_request (server);
   pending->msg = g_object_ref (msg);
   if (error != NULL)
     {
@@ -302,7 +307,8 @@ handle_nonce (UsdtpayEngine     *engine,
 }
 
 static void
-handle_register (UsdtpayEngine     *engine,
+handle_register (UsdtpayServer     *server,
+                 UsdtpayEngine     *engine,
                  SoupServerMessage *msg)
 {
   UsdtpayChainBook *book = usdtpay_engine_get_chain_book (engine);
@@ -326,11 +332,11 @@ handle_register (UsdtpayEngine     *engine,
   if (node == NULL)
     {
       usdtpay_change_free (g_steal_pointer (&change));
-      commit_and_answer (engine, msg, usdtpay_change_new (), 0, NULL, error);
+      commit_and_answer (server, engine, msg, usdtpay_change_new (), 0, NULL, error);
       return;
     }
 
-  commit_and_answer (engine, msg, g_steal_pointer (&change), created ? SOUP_STATUS_CREATED : SOUP_STATUS_OK,
+  commit_and_answer (server, engine, msg, g_steal_pointer (&change), created ? SOUP_STATUS_CREATED : SOUP_STATUS_OK,
                      node, NULL);
 }
 
@@ -354,7 +360,8 @@ handle_list_wallets (UsdtpayEngine     *engine,
 }
 
 static void
-handle_withdraw (UsdtpayEngine     *engine,
+handle_withdraw (UsdtpayServer     *server,
+                 UsdtpayEngine     *engine,
                  SoupServerMessage *msg)
 {
   UsdtpayChainBook *book = usdtpay_engine_get_chain_book (engine);
@@ -376,11 +383,11 @@ handle_withdraw (UsdtpayEngine     *engine,
   if (node == NULL)
     {
       usdtpay_change_free (g_steal_pointer (&change));
-      commit_and_answer (engine, msg, usdtpay_change_new (), 0, NULL, error);
+      commit_and_answer (server, engine, msg, usdtpay_change_new (), 0, NULL, error);
       return;
     }
 
-  commit_and_answer (engine, msg, g_steal_pointer (&change), SOUP_STATUS_CREATED, node, NULL);
+  commit_and_answer (server, engine, msg, g_steal_pointer (&change), SOUP_STATUS_CREATED, node, NULL);
 }
 
 static gboolean
@@ -440,7 +447,8 @@ handle_list_deposits (UsdtpayEngine     *engine,
 }
 
 static void
-handle_deposit_action (UsdtpayEngine     *engine,
+handle_deposit_action (UsdtpayServer     *server,
+                       UsdtpayEngine     *engine,
                        SoupServerMessage *msg,
                        const char        *id,
                        gboolean           refund)
@@ -477,15 +485,16 @@ handle_deposit_action (UsdtpayEngine     *engine,
   if (node == NULL)
     {
       usdtpay_change_free (g_steal_pointer (&change));
-      commit_and_answer (engine, msg, usdtpay_change_new (), 0, NULL, error);
+      commit_and_answer (server, engine, msg, usdtpay_change_new (), 0, NULL, error);
       return;
     }
 
-  commit_and_answer (engine, msg, g_steal_pointer (&change), SOUP_STATUS_OK, node, NULL);
+  commit_and_answer (server, engine, msg, g_steal_pointer (&change), SOUP_STATUS_OK, node, NULL);
 }
 
 gboolean
-usdtpay_chain_api_route (UsdtpayEngine     *engine,
+usdtpay_chain_api_route (UsdtpayServer     *server,
+                         UsdtpayEngine     *engine,
                          SoupServerMessage *msg,
                          const char        *method,
                          char             **parts,
@@ -511,7 +520,7 @@ usdtpay_chain_api_route (UsdtpayEngine     *engine,
       if (n_parts == 1 && g_str_equal (method, "GET"))
         handle_list_wallets (engine, msg);
       else if (n_parts == 1 && g_str_equal (method, "POST"))
-        handle_register (engine, msg);
+        handle_register (server, engine, msg);
       else if (n_parts == 1)
         respond_method_not_allowed (msg, "GET, POST");
       else if (n_parts == 2 && g_str_equal (parts[1], "nonce"))
@@ -531,7 +540,7 @@ usdtpay_chain_api_route (UsdtpayEngine     *engine,
       else if (g_str_equal (method, "GET"))
         handle_list_withdrawals (engine, msg);
       else if (g_str_equal (method, "POST"))
-        handle_withdraw (engine, msg);
+        handle_withdraw (server, engine, msg);
       else
         respond_method_not_allowed (msg, "GET, POST");
     }
@@ -547,7 +556,7 @@ usdtpay_chain_api_route (UsdtpayEngine     *engine,
       else if (n_parts == 3 && (g_str_equal (parts[2], "assign") || g_str_equal (parts[2], "refund")))
         {
           if (g_str_equal (method, "POST"))
-            handle_deposit_action (engine, msg, parts[1], g_str_equal (parts[2], "refund"));
+            handle_deposit_action (server, engine, msg, parts[1], g_str_equal (parts[2], "refund"));
           else
             respond_method_not_allowed (msg, "POST");
         }

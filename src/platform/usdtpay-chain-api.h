@@ -10,13 +10,15 @@
 #include <libsoup/soup.h>
 
 #include "usdtpay-engine.h"
+#include "usdtpay-server.h"
 
 G_BEGIN_DECLS
 
 /* The chain's part of the REST API: /v1/chain, /v1/wallets…,
  * /v1/withdrawals, /v1/deposits…. Returns FALSE when @parts is not one of
  * its paths. */
-gboolean usdtpay_chain_api_route      (UsdtpayEngine     *engine,
+gboolean usdtpay_chain_api_route      (UsdtpayServer     *server,
+                                       UsdtpayEngine     *engine,
                                        SoupServerMessage *msg,
                                        const char        *method,
                                        char             **parts,

@@ -1357,7 +1357,7 @@ route (UsdtpayServer     *self,
   else if (usdtpay_webhooks_route (usdtpay_engine_get_webhooks (self->engine), msg, method, parts, n_parts,
                                    query))
     ;
-  else if (usdtpay_chain_api_route (self->engine, msg, method, parts, n_parts, query))
+  else if (usdtpay_chain_api_route (self, self->engine, msg, method, parts, n_parts, query))
     ;
   else
     respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
@@ -1673,4 +1673,30 @@ static void
 usdtpay_server_init (UsdtpayServer *self)
 {
   self->idempotency = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, idem_free);
+}
+
+/* Requests answered by other files (usdtpay-chain-api.c) that wait for the
+ * store: shutdown waits for them too. */
+void
+usdtpay_server_hold_request (UsdtpayServer *self)
+{
+  g_return_if_fail (USDTPAY_IS_SERVER (self));
+
+  g_object_ref (self);
+  self->in_flight++;
+}
+
+void
+usdtpay_server_release_request (UsdtpayServer *self)
+{
+  g_return_if_fail (USDTPAY_IS_SERVER (self));
+  g_return_if_fail (self->in_flight > 0);
+
+  if (--self->in_flight == 0 && self->shutting_down && self->drained != NULL)
+    {
+      GSourceFunc drained = g_steal_pointer (&self->drained);
+
+      g_idle_add (drained, self->drained_data);
+    }
+  g_object_unref (self);
 }
