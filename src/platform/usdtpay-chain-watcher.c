@@ -42,6 +42,8 @@ struct _UsdtpayChainWatcher
   guint              timeout_id;
   gboolean           running;
   gboolean           chain_checked;
+  guint64            range;       /* blocks per range; halved when a range fails */
+  gboolean           in_range;    /* the step in flight reads a range */
 
   /* The step in flight */
   guint64            head;
@@ -77,6 +79,7 @@ step_reset (UsdtpayChainWatcher *self)
   g_clear_pointer (&self->logs, json_array_unref);
   g_clear_pointer (&self->candidates, g_array_unref);
   self->candidate = 0;
+  self->in_range = FALSE;
 }
 
 static void
@@ -84,11 +87,17 @@ step_failed (UsdtpayChainWatcher *self,
              const GError        *error)
 {
   UsdtpayChainTaskStatus *status = usdtpay_chain_book_get_watcher_status (self->book);
+  gboolean was_range = self->in_range;
   gint64 delay;
 
   step_reset (self);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
+
+  /* A node that times out or limits the logs it returns gets smaller
+   * ranges. */
+  if (was_range)
+    self->range = MAX (self->range / 2, 1);
 
   delay = BACKOFF_MIN_USEC << MIN (status->failures, 10u);
   delay = MIN (delay, BACKOFF_MAX_USEC);
@@ -166,6 +175,8 @@ apply_step (UsdtpayChainWatcher *self)
       usdtpay_chain_book_deposit_seen (self->book, &log, change);
     }
 
+  if (self->in_range)
+    self->range = MIN (self->range * 2, RANGE_BLOCKS);
   usdtpay_chain_book_set_last_block (self->book, self->last, self->last_hash, change);
   usdtpay_chain_book_credit_confirmed (self->book, change);
   commit (self, g_steal_pointer (&change), self->last < self->head);
@@ -487,7 +498,8 @@ block_number_cb (GObject      *object,
     {
       /* Final blocks: a range, up to the start of the unconfirmed tail. */
       self->single = FALSE;
-      self->last = MIN (self->next + RANGE_BLOCKS - 1, self->head - confirmations - 1);
+      self->last = MIN (self->next + self->range - 1, self->head - confirmations - 1);
+      self->in_range = self->last > self->next;
     }
   else
     {
@@ -546,6 +558,7 @@ static void
 usdtpay_chain_watcher_init (UsdtpayChainWatcher *self)
 {
   self->cancellable = g_cancellable_new ();
+  self->range = RANGE_BLOCKS;
 }
 
 UsdtpayChainWatcher *

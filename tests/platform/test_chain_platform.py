@@ -369,6 +369,9 @@ def test_withdrawals(d, s):
     eq(len(set(nonces)), 6, 'distinct nonces')
     eq(sorted(nonces), list(range(min(nonces), min(nonces) + 6)), 'consecutive nonces')
 
+    # The hash is recorded before the broadcast: wait for each to be mined.
+    for x in items:
+        s.anvil.wait_receipt(x['tx_hash'])
     s.anvil.mine(CONFIRMATIONS)
 
     def all_settled():
