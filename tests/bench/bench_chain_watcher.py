@@ -10,11 +10,11 @@
 # JSON-RPC); the daemon is started again and timed until the watcher is at
 # the head with every deposit credited. Prints `name=value` lines.
 
+import http.client
 import json
 import os
 import sys
 import time
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'platform'))
 
@@ -23,7 +23,6 @@ from chainlib import DEV_KEYS, TRANSFER_SELECTOR, Anvil, sign_message, word  # n
 
 N = int(os.environ.get('USDTPAY_BENCH_DEPOSITS', '10000'))
 CONFIRMATIONS = 12
-BATCH = 200
 AMOUNT = 1000000
 
 
@@ -31,18 +30,6 @@ def emit(name, value):
     if isinstance(value, float):
         value = '%.3f' % value
     print('%s=%s' % (name, value), flush=True)
-
-
-def batch_rpc(anvil, calls):
-    body = json.dumps([{'jsonrpc': '2.0', 'id': i, 'method': m, 'params': p}
-                       for i, (m, p) in enumerate(calls)]).encode()
-    req = urllib.request.Request(anvil.url, body, {'Content-Type': 'application/json'})
-    with urllib.request.urlopen(req, timeout=300) as resp:
-        answers = json.loads(resp.read())
-    for a in answers:
-        if 'error' in a:
-            raise CheckFailed('batch call failed: %s' % a['error'])
-    return answers
 
 
 def main():
@@ -70,11 +57,18 @@ def main():
 
         start_block = anvil.block_number()
         data = '0x' + TRANSFER_SELECTOR + word(escrow) + ('%064x' % AMOUNT)
+        # One after the other on one connection: one block each (a batch
+        # of them reaches Anvil out of nonce order and stalls its pool).
         t = time.monotonic()
-        for first in range(0, N, BATCH):
-            calls = [('eth_sendTransaction', [{'from': wallet, 'to': anvil.token, 'data': data, 'gas': hex(100000)}])
-                     for _ in range(min(BATCH, N - first))]
-            batch_rpc(anvil, calls)
+        conn = http.client.HTTPConnection('127.0.0.1', anvil.port, timeout=60)
+        tx = {'from': wallet, 'to': anvil.token, 'data': data, 'gas': hex(100000)}
+        for i in range(N):
+            body = json.dumps({'jsonrpc': '2.0', 'id': i, 'method': 'eth_sendTransaction', 'params': [tx]})
+            conn.request('POST', '/', body, {'Content-Type': 'application/json'})
+            answer = json.loads(conn.getresponse().read())
+            if 'error' in answer:
+                raise CheckFailed('deposit %d: %s' % (i, answer['error']))
+        conn.close()
         anvil.mine(CONFIRMATIONS)
         head = anvil.block_number()
         emit('chain_deposit_setup_seconds', time.monotonic() - t)
