@@ -60,6 +60,7 @@ def main():
         # One after the other on one connection: one block each (a batch
         # of them reaches Anvil out of nonce order and stalls its pool).
         t = time.monotonic()
+        nonce = int(anvil.rpc('eth_getTransactionCount', wallet, 'latest'), 16)
         conn = http.client.HTTPConnection('127.0.0.1', anvil.port, timeout=60)
         tx = {'from': wallet, 'to': anvil.token, 'data': data, 'gas': hex(100000)}
         for i in range(N):
@@ -69,6 +70,9 @@ def main():
             if 'error' in answer:
                 raise CheckFailed('deposit %d: %s' % (i, answer['error']))
         conn.close()
+        # Answered when pooled: wait until the last one is mined.
+        while int(anvil.rpc('eth_getTransactionCount', wallet, 'latest'), 16) < nonce + N:
+            time.sleep(0.1)
         anvil.mine(CONFIRMATIONS)
         head = anvil.block_number()
         emit('chain_deposit_setup_seconds', time.monotonic() - t)
@@ -79,7 +83,7 @@ def main():
         d.start()
         while True:
             h = d.get('/v1/health').body['chain']
-            if h['last_block'] == head and h['pending_deposits'] == 0:
+            if h['last_block'] >= head and h['pending_deposits'] == 0:
                 break
             check(d.alive(), 'the daemon is alive', d.log_tail())
             time.sleep(0.05)
