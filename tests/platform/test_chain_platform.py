@@ -511,9 +511,9 @@ def test_rpc_down_and_back(d, s):
 
     # A node that stops answering: requests time out, the watcher retries.
     s.anvil.pause()
-    h = wait_until(lambda: (lambda h: h if h['chain']['rpc'] != 'ok' else None)(s.health()),
-                   'health to report the node', timeout=30)
-    eq(h['chain']['watcher']['state'], 'retrying', 'the watcher retries')
+    h = wait_until(lambda: (lambda h: h if h['chain']['watcher']['state'] == 'retrying' else None)(s.health()),
+                   'health to report the watcher retrying', timeout=30)
+    eq(h['chain']['rpc'], 'unreachable', 'the node is reported unreachable')
     check(h['chain']['watcher']['error'], 'with the error', h)
     eq(h['status'], 'ok', 'the platform itself is up')
     s.anvil.resume()
