@@ -96,9 +96,23 @@ usdtpay_op_clear (UsdtpayOp *op)
       g_free (op->receipt.text);
       g_free (op->receipt.signature);
       break;
+    case USDTPAY_OP_CHAIN_PUT:
+      usdtpay_chain_op_clear (op);
+      break;
     default:
       g_assert_not_reached ();
     }
+}
+
+void
+usdtpay_chain_op_clear (UsdtpayOp *op)
+{
+  g_clear_pointer (&op->chain.kind, g_free);
+  g_clear_pointer (&op->chain.id, g_free);
+  g_clear_pointer (&op->chain.owner, g_free);
+  g_clear_pointer (&op->chain.state, g_free);
+  g_clear_pointer (&op->chain.tx_hash, g_free);
+  g_clear_pointer (&op->chain.data, g_free);
 }
 
 UsdtpayBatch *
@@ -401,4 +415,31 @@ usdtpay_entries_add (GArray     *entries,
   UsdtpayEntry entry = { g_strdup (account), amount };
 
   g_array_append_val (entries, entry);
+}
+
+void
+usdtpay_batch_put_chain (UsdtpayBatch *batch,
+                         const char   *kind,
+                         const char   *id,
+                         const char   *owner,
+                         const char   *state,
+                         const char   *tx_hash,
+                         gint64        log_index,
+                         gint64        amount,
+                         const char   *data)
+{
+  UsdtpayOp *op;
+
+  g_return_if_fail (batch != NULL);
+  g_return_if_fail (kind != NULL && id != NULL && state != NULL && data != NULL);
+
+  op = batch_push (batch, USDTPAY_OP_CHAIN_PUT);
+  op->chain.kind = g_strdup (kind);
+  op->chain.id = g_strdup (id);
+  op->chain.owner = g_strdup (owner);
+  op->chain.state = g_strdup (state);
+  op->chain.tx_hash = g_strdup (tx_hash);
+  op->chain.log_index = log_index;
+  op->chain.amount = amount;
+  op->chain.data = g_strdup (data);
 }

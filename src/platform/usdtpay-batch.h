@@ -32,6 +32,7 @@ typedef enum
   USDTPAY_OP_DELIVERY_PUT,
   USDTPAY_OP_DELIVERY_ATTEMPT,
   USDTPAY_OP_RECEIPT_PUT,
+  USDTPAY_OP_CHAIN_PUT,
 } UsdtpayOpKind;
 
 typedef struct
@@ -147,6 +148,16 @@ typedef struct
       char   *text;             /* the signed canonical text */
       char   *signature;        /* hex */
     } receipt;
+    struct {
+      char   *kind;             /* "wallet", "deposit", "withdrawal" */
+      char   *id;
+      char   *owner;            /* nullable */
+      char   *state;
+      char   *tx_hash;          /* nullable */
+      gint64  log_index;        /* deposits; -1 otherwise */
+      gint64  amount;
+      char   *data;             /* the whole record as JSON text */
+    } chain;
   };
 } UsdtpayOp;
 
@@ -216,6 +227,16 @@ void          usdtpay_batch_put_receipt        (UsdtpayBatch        *batch,
                                                 const char          *key_id,
                                                 const char          *text,
                                                 const char          *signature);
+/* A chain record (usdtpay-chain-book.c), inserted or replaced by id. */
+void          usdtpay_batch_put_chain          (UsdtpayBatch        *batch,
+                                                const char          *kind,
+                                                const char          *id,
+                                                const char          *owner,
+                                                const char          *state,
+                                                const char          *tx_hash,
+                                                gint64               log_index,
+                                                gint64               amount,
+                                                const char          *data);
 
 GArray       *usdtpay_entries_new              (void);
 void          usdtpay_entries_add              (GArray              *entries,
@@ -223,6 +244,7 @@ void          usdtpay_entries_add              (GArray              *entries,
                                                 gint64               amount);
 
 void          usdtpay_principal_record_clear   (UsdtpayPrincipalRecord *record);
+void          usdtpay_chain_op_clear           (UsdtpayOp              *op);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UsdtpayBatch, usdtpay_batch_free)
 

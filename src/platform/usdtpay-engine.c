@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "usdtpay-chain-book.h"
 #include "usdtpay-engine.h"
 #include "usdtpay-webhooks.h"
 
@@ -91,6 +92,7 @@ struct _UsdtpayEngine
 
   UsdtpayWebhooks     *webhooks;
   UsdtpayReceipts     *receipts;      /* nullable: operator commands sign nothing */
+  UsdtpayChainBook    *chain_book;
 };
 
 G_DEFINE_FINAL_TYPE (UsdtpayEngine, usdtpay_engine, G_TYPE_OBJECT)
@@ -2608,7 +2610,10 @@ usdtpay_engine_new (UsdtpayStore              *store,
   if (!(snapshot = usdtpay_store_load (store, g_get_real_time (), error)))
     return NULL;
   load_snapshot (self, snapshot);
+  self->chain_book = usdtpay_chain_book_new (self, snapshot, error);
   usdtpay_store_snapshot_free (snapshot);
+  if (self->chain_book == NULL)
+    return NULL;
 
   return g_steal_pointer (&self);
 }
@@ -2705,6 +2710,7 @@ usdtpay_engine_finalize (GObject *object)
   g_clear_pointer (&self->balances, g_hash_table_unref);
   g_clear_pointer (&self->loaded_idempotency, g_ptr_array_unref);
   g_clear_object (&self->webhooks);
+  g_clear_object (&self->chain_book);
   g_clear_object (&self->store);
   g_clear_object (&self->receipts);
   g_free (self->base_url);
@@ -2744,4 +2750,53 @@ usdtpay_engine_init (UsdtpayEngine *self)
   g_queue_init (&self->pending);
   self->merchants = g_ptr_array_new ();
   self->balances = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+/* The chain (usdtpay-chain-book.c): its records live beside the engine's
+ * and change through the same batches. */
+
+UsdtpayChainBook *
+usdtpay_engine_get_chain_book (UsdtpayEngine *self)
+{
+  g_return_val_if_fail (USDTPAY_IS_ENGINE (self), NULL);
+
+  return self->chain_book;
+}
+
+UsdtpayBatch *
+usdtpay_change_get_batch (UsdtpayChange *change)
+{
+  g_return_val_if_fail (change != NULL, NULL);
+
+  return change->batch;
+}
+
+gint64
+usdtpay_engine_move (UsdtpayEngine  *self,
+                     UsdtpayChange  *change,
+                     const char     *kind,
+                     const char     *from,
+                     const char     *to,
+                     gint64          amount,
+                     GError        **error)
+{
+  g_return_val_if_fail (USDTPAY_IS_ENGINE (self), 0);
+  g_return_val_if_fail (amount > 0, 0);
+
+  if (!transfer (self, change, kind, NULL, error, from, -amount, to, amount, NULL))
+    return 0;
+
+  return self->last_transfer_id;
+}
+
+void
+usdtpay_engine_emit (UsdtpayEngine      *self,
+                     UsdtpayChange      *change,
+                     UsdtpayEventType    type,
+                     JsonNode           *object,
+                     const char * const *audience)
+{
+  g_return_if_fail (USDTPAY_IS_ENGINE (self));
+
+  emit_event (self, change, type, NULL, object, audience);
 }

@@ -278,6 +278,25 @@ gboolean          usdtpay_engine_credit            (UsdtpayEngine     *self,
 void              usdtpay_engine_set_receipts      (UsdtpayEngine     *self,
                                                     UsdtpayReceipts   *receipts);
 UsdtpayReceipts  *usdtpay_engine_get_receipts      (UsdtpayEngine     *self);
+/* The chain's records and the primitives it changes the ledger with. */
+typedef struct _UsdtpayChainBook UsdtpayChainBook;
+
+UsdtpayChainBook *usdtpay_engine_get_chain_book    (UsdtpayEngine     *self);
+UsdtpayBatch     *usdtpay_change_get_batch         (UsdtpayChange     *change);
+/* Moves @amount from @from to @to as one transfer of @kind; returns its id,
+ * or 0 with @error set and nothing changed. */
+gint64            usdtpay_engine_move              (UsdtpayEngine     *self,
+                                                    UsdtpayChange     *change,
+                                                    const char        *kind,
+                                                    const char        *from,
+                                                    const char        *to,
+                                                    gint64             amount,
+                                                    GError           **error);
+void              usdtpay_engine_emit              (UsdtpayEngine      *self,
+                                                    UsdtpayChange      *change,
+                                                    UsdtpayEventType    type,
+                                                    JsonNode           *object,
+                                                    const char * const *audience);
 
 guint             usdtpay_scopes_parse             (const char        *text);
 char             *usdtpay_scopes_to_string         (guint              scopes);

@@ -47,6 +47,15 @@ static const UsdtpayRoute routes[] = {
   { "GET", "/v1/orders/{id}/events" },
   { "GET", "/v1/receipts/{id}" },
   { "GET", "/v1/platform-keys" },
+  { "GET", "/v1/chain" },
+  { "POST", "/v1/wallets/nonce" },
+  { "GET", "/v1/wallets" },
+  { "POST", "/v1/wallets" },
+  { "GET", "/v1/withdrawals" },
+  { "POST", "/v1/withdrawals" },
+  { "GET", "/v1/deposits" },
+  { "POST", "/v1/deposits/{id}/assign" },
+  { "POST", "/v1/deposits/{id}/refund" },
 };
 
 const UsdtpayRoute *

@@ -21,6 +21,10 @@
 
 #include "usdtpay-admin.h"
 #include "usdtpay-auth.h"
+#include "usdtpay-chain-book.h"
+#include "usdtpay-chain-watcher.h"
+#include "usdtpay-hot-wallet.h"
+#include "usdtpay-withdrawals.h"
 #include "usdtpay-engine.h"
 #include "usdtpay-openapi.h"
 #include "usdtpay-server.h"
@@ -34,6 +38,7 @@ static const char usage_text[] =
   "  usdtpay-platform serve --db FILE --listen ADDR:PORT [--dev] [--tls-cert F --tls-key F]\n"
   "                         [--offer-seconds N] [--payment-minutes N] [--confirm-minutes N]\n"
   "                         [--rate-limit N] [--webhook-retry-base-ms N]\n"
+  "                         [--rpc URL --token ADDRESS --wallet-key FILE [--confirmations N]]\n"
   "  usdtpay-platform admin --db FILE [--dev] add-shop NAME\n"
   "  usdtpay-platform admin --db FILE [--dev] add-merchant USER --password-file F\n"
   "  usdtpay-platform admin --db FILE [--dev] add-support USER --password-file F\n"
@@ -41,6 +46,7 @@ static const char usage_text[] =
   "  usdtpay-platform admin --db FILE [--dev] add-key SHOP [--scopes S] | list-keys SHOP\n"
   "  usdtpay-platform admin --db FILE [--dev] rotate-key SHOP PREFIX | revoke-key SHOP PREFIX\n"
   "  usdtpay-platform admin --db FILE rotate-signing-key\n"
+  "  usdtpay-platform admin --db FILE init-wallet FILE\n"
   "  usdtpay-platform check --db FILE\n"
   "\n"
   "Run a command with --help for its options.\n";
@@ -139,6 +145,10 @@ command_serve (int    argc,
   int offer_seconds = 300, payment_minutes = 15, confirm_minutes = 30, fee_bps = USDTPAY_DEFAULT_FEE_BPS;
   int webhook_retry_base_ms = 0, rate_limit = 0;
   UsdtpayWebhooksConfig webhooks_config;
+  g_autofree char *rpc = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *wallet_key = NULL;
+  int confirmations = USDTPAY_CHAIN_DEFAULT_CONFIRMATIONS;
   const GOptionEntry entries[] = {
     { "db", 0, 0, G_OPTION_ARG_FILENAME, &db, "The database file", "FILE" },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address and port (default 127.0.0.1:8080)", "ADDR:PORT" },
@@ -153,9 +163,18 @@ command_serve (int    argc,
       "Requests per second per API key, session or customer token (off)", "N" },
     { "webhook-retry-base-ms", 0, 0, G_OPTION_ARG_INT, &webhook_retry_base_ms,
       "First webhook retry delay, dev databases only (30000)", "N" },
+    { "rpc", 0, 0, G_OPTION_ARG_STRING, &rpc, "The chain's JSON-RPC URL", "URL" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "The USDT token contract", "ADDRESS" },
+    { "confirmations", 0, 0, G_OPTION_ARG_INT, &confirmations, "Credit deposits after N blocks (12)", "N" },
+    { "wallet-key", 0, 0, G_OPTION_ARG_FILENAME, &wallet_key, "The hot wallet's key file (mode 0600)", "FILE" },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new ("- serve the UsdtPay API");
+  g_autoptr(UsdtpayKey) hot_wallet = NULL;
+  g_autoptr(UsdtpayRpcClient) rpc_client = NULL;
+  g_autoptr(UsdtpayChainWatcher) watcher = NULL;
+  g_autoptr(UsdtpayWithdrawals) withdrawals = NULL;
+  UsdtpayAddress token_address;
   g_autoptr(GTlsCertificate) certificate = NULL;
   g_autoptr(UsdtpayStore) store = NULL;
   g_autoptr(UsdtpayEngine) engine = NULL;
@@ -193,6 +212,35 @@ command_serve (int    argc,
   if (tls_cert != NULL &&
       !(certificate = g_tls_certificate_new_from_files (tls_cert, tls_key, &error)))
     return fail (error);
+  if ((rpc != NULL || token != NULL || wallet_key != NULL) &&
+      (rpc == NULL || token == NULL || wallet_key == NULL))
+    {
+      g_printerr ("usdtpay-platform: --rpc, --token and --wallet-key go together\n");
+      return EXIT_USAGE;
+    }
+  if (confirmations < 1 || confirmations > 10000)
+    {
+      g_printerr ("usdtpay-platform: --confirmations must be from 1 to 10000\n");
+      return EXIT_USAGE;
+    }
+  if (rpc != NULL)
+    {
+      g_autoptr(GUri) uri = g_uri_parse (rpc, G_URI_FLAGS_NONE, NULL);
+
+      if (uri == NULL || (g_strcmp0 (g_uri_get_scheme (uri), "http") != 0 &&
+                          g_strcmp0 (g_uri_get_scheme (uri), "https") != 0))
+        {
+          g_printerr ("usdtpay-platform: --rpc wants an http:// or https:// URL\n");
+          return EXIT_USAGE;
+        }
+      if (!usdtpay_address_parse (&token_address, token, &error))
+        {
+          g_prefix_error (&error, "--token: ");
+          return fail (error);
+        }
+      if (!(hot_wallet = usdtpay_hot_wallet_load (wallet_key, &error)))
+        return fail (error);
+    }
 
   if (db == NULL)
     {
@@ -220,6 +268,19 @@ command_serve (int    argc,
       return fail (error);
     usdtpay_engine_set_receipts (engine, receipts);
   }
+  if (hot_wallet != NULL)
+    {
+      if (!usdtpay_chain_book_configure (usdtpay_engine_get_chain_book (engine), rpc, &token_address,
+                                         hot_wallet, confirmations, &error))
+        {
+          usdtpay_store_close (store);
+          return fail (error);
+        }
+      rpc_client = usdtpay_rpc_client_new (rpc);
+      usdtpay_rpc_client_set_timeout (rpc_client, 5);
+      watcher = usdtpay_chain_watcher_new (engine, rpc_client);
+      withdrawals = usdtpay_withdrawals_new (engine, rpc_client);
+    }
 
   if (rate_limit < 0)
     {
@@ -251,6 +312,14 @@ command_serve (int    argc,
   g_unix_signal_add (SIGTERM, signal_cb, &serve);
   g_unix_signal_add (SIGINT, signal_cb, &serve);
 
+  if (watcher != NULL)
+    {
+      g_autofree char *escrow = usdtpay_key_dup_address_string (hot_wallet);
+
+      g_message ("Following %s for token %s, escrow %s, %d confirmations", rpc, token, escrow, confirmations);
+      usdtpay_chain_watcher_start (watcher);
+      usdtpay_withdrawals_start (withdrawals);
+    }
   g_message ("Serving %s on %s%s", db, base_url, usdtpay_engine_is_dev (engine) ? " (dev database)" : "");
   usdtpay_webhooks_start (usdtpay_engine_get_webhooks (engine), &webhooks_config);
 
@@ -259,6 +328,11 @@ command_serve (int    argc,
 
   g_main_loop_run (loop);
 
+  if (watcher != NULL)
+    {
+      usdtpay_chain_watcher_stop (watcher);
+      usdtpay_withdrawals_stop (withdrawals);
+    }
   g_clear_object (&server);
   usdtpay_webhooks_stop (usdtpay_engine_get_webhooks (engine));
   g_clear_object (&admin);
@@ -377,6 +451,24 @@ command_admin (int    argc,
       return EXIT_USAGE;
     }
   args = (const char * const *)argv + 1;
+
+  /* The hot wallet's key is a file of its own, never in the database. */
+  if (g_str_equal (args[0], "init-wallet"))
+    {
+      g_autoptr(UsdtpayKey) key = NULL;
+      g_autofree char *address = NULL;
+
+      if (args[1] == NULL || args[2] != NULL)
+        {
+          g_printerr ("usdtpay-platform: usage: admin --db FILE init-wallet FILE\n");
+          return EXIT_USAGE;
+        }
+      if (!(key = usdtpay_hot_wallet_create (args[1], &error)))
+        return fail (error);
+      address = usdtpay_key_dup_address_string (key);
+      g_print ("%s\n", address);
+      return EXIT_SUCCESS;
+    }
 
   /* The password is hashed here, so it never travels to the daemon. */
   if (g_str_equal (args[0], "add-merchant") || g_str_equal (args[0], "add-support"))

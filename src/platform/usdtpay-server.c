@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "usdtpay-auth.h"
+#include "usdtpay-chain-api.h"
 #include "usdtpay-feed.h"
 #include "usdtpay-openapi.h"
 #include "usdtpay-pay-page.h"
@@ -1032,6 +1033,7 @@ handle_health (UsdtpayServer     *self,
   json_builder_add_boolean_value (builder, usdtpay_engine_is_dev (self->engine));
   json_builder_set_member_name (builder, "feed_connections");
   json_builder_add_int_value (builder, usdtpay_feed_get_n_connections (self->feed));
+  usdtpay_chain_api_add_health (self->engine, builder);
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
 
@@ -1355,6 +1357,8 @@ route (UsdtpayServer     *self,
   else if (usdtpay_webhooks_route (usdtpay_engine_get_webhooks (self->engine), msg, method, parts, n_parts,
                                    query))
     ;
+  else if (usdtpay_chain_api_route (self, self->engine, msg, method, parts, n_parts, query))
+    ;
   else
     respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
 }
@@ -1669,4 +1673,30 @@ static void
 usdtpay_server_init (UsdtpayServer *self)
 {
   self->idempotency = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, idem_free);
+}
+
+/* Requests answered by other files (usdtpay-chain-api.c) that wait for the
+ * store: shutdown waits for them too. */
+void
+usdtpay_server_hold_request (UsdtpayServer *self)
+{
+  g_return_if_fail (USDTPAY_IS_SERVER (self));
+
+  g_object_ref (self);
+  self->in_flight++;
+}
+
+void
+usdtpay_server_release_request (UsdtpayServer *self)
+{
+  g_return_if_fail (USDTPAY_IS_SERVER (self));
+  g_return_if_fail (self->in_flight > 0);
+
+  if (--self->in_flight == 0 && self->shutting_down && self->drained != NULL)
+    {
+      GSourceFunc drained = g_steal_pointer (&self->drained);
+
+      g_idle_add (drained, self->drained_data);
+    }
+  g_object_unref (self);
 }

@@ -34,4 +34,9 @@ void           usdtpay_server_shutdown     (UsdtpayServer    *self,
                                             GSourceFunc       callback,
                                             gpointer          user_data);
 
+/* For routes answered outside usdtpay-server.c: a request that waits for the
+ * store is held, so that shutdown waits for its answer. */
+void           usdtpay_server_hold_request    (UsdtpayServer    *self);
+void           usdtpay_server_release_request (UsdtpayServer    *self);
+
 G_END_DECLS

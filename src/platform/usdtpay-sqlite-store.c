@@ -38,6 +38,7 @@ typedef enum
   STMT_DELIVERY_PUT,
   STMT_ATTEMPT_ADD,
   STMT_RECEIPT_PUT,
+  STMT_CHAIN_PUT,
   N_STMTS
 } StmtId;
 
@@ -85,6 +86,11 @@ static const char *stmt_sql[N_STMTS] = {
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
   [STMT_RECEIPT_PUT] =
     "INSERT INTO receipts (order_id, seq, key_id, receipt, signature) VALUES (?1, ?2, ?3, ?4, ?5)",
+  [STMT_CHAIN_PUT] =
+    "INSERT INTO chain_records (kind, id, owner, state, tx_hash, log_index, amount, data)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    " ON CONFLICT (kind, id) DO UPDATE SET owner = ?3, state = ?4, tx_hash = ?5, log_index = ?6,"
+    " amount = ?7, data = ?8",
 };
 
 /* Each entry migrates from version i to i + 1. */
@@ -137,6 +143,14 @@ static const char *migrations[] = {
   "  order_id TEXT NOT NULL, seq INTEGER NOT NULL, key_id TEXT NOT NULL, receipt TEXT NOT NULL,"
   "  signature TEXT NOT NULL, PRIMARY KEY (order_id, seq)) WITHOUT ROWID;"
   "CREATE INDEX events_by_order ON events (order_id, seq) WHERE order_id IS NOT NULL;",
+  /* The chain: registered wallets, deposits seen on chain, withdrawals. A
+   * log of the token (transaction, log index) is one deposit, at most. */
+  "CREATE TABLE chain_records ("
+  "  kind TEXT NOT NULL, id TEXT NOT NULL, owner TEXT, state TEXT NOT NULL, tx_hash TEXT,"
+  "  log_index INTEGER NOT NULL DEFAULT -1, amount INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL,"
+  "  PRIMARY KEY (kind, id));"
+  "CREATE UNIQUE INDEX chain_deposit_log ON chain_records (tx_hash, log_index) WHERE kind = 'deposit';"
+  "CREATE INDEX chain_records_by_owner ON chain_records (owner, kind);",
 };
 
 typedef struct
@@ -545,6 +559,17 @@ apply_op (UsdtpaySqliteStore  *self,
       sqlite3_bind_text (stmt, 4, op->receipt.text, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 5, op->receipt.signature, -1, SQLITE_STATIC);
       return step_reset (self, STMT_RECEIPT_PUT, error);
+    case USDTPAY_OP_CHAIN_PUT:
+      stmt = self->stmts[STMT_CHAIN_PUT];
+      sqlite3_bind_text (stmt, 1, op->chain.kind, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, op->chain.id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, op->chain.owner, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 4, op->chain.state, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 5, op->chain.tx_hash, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 6, op->chain.log_index);
+      sqlite3_bind_int64 (stmt, 7, op->chain.amount);
+      sqlite3_bind_text (stmt, 8, op->chain.data, -1, SQLITE_STATIC);
+      return step_reset (self, STMT_CHAIN_PUT, error);
 
     default:
       g_assert_not_reached ();
@@ -906,6 +931,24 @@ idempotency_row (sqlite3_stmt *stmt, gpointer user_data, GError **error)
 }
 
 static gboolean
+chain_row (sqlite3_stmt *stmt, gpointer user_data, GError **error)
+{
+  UsdtpayOp *op = op_new (USDTPAY_OP_CHAIN_PUT);
+
+  op->chain.kind = column_dup (stmt, 0);
+  op->chain.id = column_dup (stmt, 1);
+  op->chain.owner = column_dup (stmt, 2);
+  op->chain.state = column_dup (stmt, 3);
+  op->chain.tx_hash = column_dup (stmt, 4);
+  op->chain.log_index = sqlite3_column_int64 (stmt, 5);
+  op->chain.amount = sqlite3_column_int64 (stmt, 6);
+  op->chain.data = column_dup (stmt, 7);
+  g_ptr_array_add (user_data, op);
+
+  return TRUE;
+}
+
+static gboolean
 balance_row (sqlite3_stmt *stmt, gpointer user_data, GError **error)
 {
   g_hash_table_insert (user_data, column_dup (stmt, 0),
@@ -1059,6 +1102,7 @@ usdtpay_sqlite_store_load (UsdtpayStore  *store,
   snapshot->orders = g_ptr_array_new_with_free_func (op_free);
   snapshot->idempotency = g_ptr_array_new_with_free_func (op_free);
   snapshot->balances = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  snapshot->chain_records = g_ptr_array_new_with_free_func (op_free);
 
   if (!load_rows (self->db, "SELECT key, value FROM meta", G_MININT64, meta_row, snapshot->meta, error) ||
       !load_rows (self->db,
@@ -1079,7 +1123,11 @@ usdtpay_sqlite_store_load (UsdtpayStore  *store,
                   idempotency_horizon, idempotency_row, snapshot->idempotency, error) ||
       !load_rows (self->db, "SELECT name, balance FROM accounts", G_MININT64, balance_row,
                   snapshot->balances, error) ||
-      !load_webhooks (self, snapshot, error))
+      !load_webhooks (self, snapshot, error) ||
+      !load_rows (self->db,
+                  "SELECT kind, id, owner, state, tx_hash, log_index, amount, data FROM chain_records"
+                  " ORDER BY rowid",
+                  G_MININT64, chain_row, snapshot->chain_records, error))
     {
       usdtpay_store_snapshot_free (snapshot);
       return NULL;
@@ -1195,6 +1243,18 @@ static const Check checks[] = {
     "SELECT id, held, 0 FROM orders WHERE held != 0 AND state NOT IN ('matched', 'paid', 'disputed')" },
   { "order event references an unknown order (seq, 0, 0)",
     "SELECT seq, 0, 0 FROM events WHERE order_id IS NOT NULL AND order_id NOT IN (SELECT id FROM orders)" },
+  { "deposits booked disagree with their ledger transfers (what, transfers, deposits)",
+    "SELECT 'deposit', (SELECT count(*) FROM transfers WHERE kind = 'deposit') AS t,"
+    " (SELECT count(*) FROM chain_records WHERE kind = 'deposit' AND state NOT IN ('seen', 'dropped')) AS d"
+    " WHERE t != d" },
+  { "unattributed account disagrees with its deposits (account, balance, deposits)",
+    "SELECT 'unattributed', coalesce((SELECT balance FROM accounts WHERE name = 'unattributed'), 0) AS b,"
+    " coalesce((SELECT sum(amount) FROM chain_records WHERE kind = 'deposit' AND state = 'unattributed'), 0) AS d"
+    " WHERE b != d" },
+  { "pending withdrawals disagree with their account (account, balance, withdrawals)",
+    "SELECT 'withdrawals:pending', coalesce((SELECT balance FROM accounts WHERE name = 'withdrawals:pending'), 0) AS b,"
+    " coalesce((SELECT sum(amount) FROM chain_records WHERE kind = 'withdrawal'"
+    " AND state IN ('requested', 'sent')), 0) AS w WHERE b != w" },
 };
 
 static gboolean

@@ -34,6 +34,7 @@ usdtpay_store_snapshot_free (UsdtpayStoreSnapshot *snapshot)
   g_clear_pointer (&snapshot->webhooks, g_ptr_array_unref);
   g_clear_pointer (&snapshot->deliveries, g_ptr_array_unref);
   g_clear_pointer (&snapshot->attempts, g_ptr_array_unref);
+  g_clear_pointer (&snapshot->chain_records, g_ptr_array_unref);
   g_free (snapshot);
 }
 

@@ -40,6 +40,7 @@ typedef struct
   GPtrArray  *deliveries;    /* UsdtpayOp* of kind DELIVERY_PUT */
   GPtrArray  *attempts;      /* UsdtpayOp* of kind DELIVERY_ATTEMPT */
   gint64      last_delivery_id;
+  GPtrArray  *chain_records; /* UsdtpayOp* of kind CHAIN_PUT, in insertion order */
 } UsdtpayStoreSnapshot;
 
 void usdtpay_store_snapshot_free (UsdtpayStoreSnapshot *snapshot);
