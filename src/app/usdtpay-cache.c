@@ -36,6 +36,8 @@ typedef enum
   JOB_LOAD,
   JOB_STORE_RECEIPT,
   JOB_LOOKUP_RECEIPT,
+  JOB_STORE_EVENTS,
+  JOB_LOOKUP_EVENTS,
 } JobKind;
 
 typedef struct
@@ -87,6 +89,11 @@ static const char schema_sql[] =
   "  receipt TEXT NOT NULL,"
   "  signature TEXT NOT NULL,"
   "  verified INTEGER NOT NULL,"
+  "  PRIMARY KEY (platform, id));"
+  "CREATE TABLE IF NOT EXISTS events ("
+  "  platform TEXT NOT NULL,"
+  "  id TEXT NOT NULL,"
+  "  json TEXT NOT NULL,"
   "  PRIMARY KEY (platform, id));";
 
 void
@@ -312,6 +319,58 @@ run_lookup_receipt (UsdtpayCache *self,
 }
 
 static void
+run_store_events (UsdtpayCache *self,
+                  Job          *job)
+{
+  static const char sql[] =
+    "INSERT INTO events (platform, id, json) VALUES (?1, ?2, ?3) "
+    "ON CONFLICT (platform, id) DO UPDATE SET json = excluded.json";
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_warning ("cache: %s", sqlite3_errmsg (self->db));
+      return;
+    }
+
+  sqlite3_bind_text (stmt, 1, job->platform, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, job->id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, job->json, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    g_warning ("cache: could not store the events of %s: %s", job->id, sqlite3_errmsg (self->db));
+  sqlite3_finalize (stmt);
+}
+
+static void
+run_lookup_events (UsdtpayCache *self,
+                   Job          *job)
+{
+  static const char sql[] = "SELECT json FROM events WHERE platform = ?1 AND id = ?2";
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_task_return_new_error (job->task, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s",
+                               sqlite3_errmsg (self->db));
+      return;
+    }
+
+  sqlite3_bind_text (stmt, 1, job->platform, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, job->id, -1, SQLITE_STATIC);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    g_task_return_pointer (job->task, g_strdup ((const char *)sqlite3_column_text (stmt, 0)), g_free);
+  else if (rc == SQLITE_DONE)
+    g_task_return_pointer (job->task, NULL, NULL);
+  else
+    g_task_return_new_error (job->task, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s",
+                             sqlite3_errmsg (self->db));
+
+  sqlite3_finalize (stmt);
+}
+
+static void
 worker (gpointer data,
         gpointer user_data)
 {
@@ -337,6 +396,10 @@ worker (gpointer data,
     run_store_receipt (self, job);
   else if (job->kind == JOB_LOOKUP_RECEIPT)
     run_lookup_receipt (self, job);
+  else if (job->kind == JOB_STORE_EVENTS)
+    run_store_events (self, job);
+  else if (job->kind == JOB_LOOKUP_EVENTS)
+    run_lookup_events (self, job);
   else
     run_load (self, job);
 
@@ -512,6 +575,58 @@ UsdtpayCachedReceipt *
 usdtpay_cache_lookup_receipt_finish (UsdtpayCache  *self,
                                      GAsyncResult  *result,
                                      GError       **error)
+{
+  g_return_val_if_fail (USDTPAY_IS_CACHE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+usdtpay_cache_store_events (UsdtpayCache *self,
+                            const char   *platform,
+                            const char   *id,
+                            const char   *events_json)
+{
+  Job *job;
+
+  g_return_if_fail (USDTPAY_IS_CACHE (self));
+  g_return_if_fail (platform != NULL && id != NULL && events_json != NULL);
+
+  job = g_new0 (Job, 1);
+  job->kind = JOB_STORE_EVENTS;
+  job->platform = g_strdup (platform);
+  job->id = g_strdup (id);
+  job->json = g_strdup (events_json);
+  queue_job (self, job);
+}
+
+void
+usdtpay_cache_lookup_events_async (UsdtpayCache        *self,
+                                   const char          *platform,
+                                   const char          *id,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  Job *job;
+
+  g_return_if_fail (USDTPAY_IS_CACHE (self));
+  g_return_if_fail (platform != NULL && id != NULL);
+
+  job = g_new0 (Job, 1);
+  job->kind = JOB_LOOKUP_EVENTS;
+  job->platform = g_strdup (platform);
+  job->id = g_strdup (id);
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, usdtpay_cache_lookup_events_async);
+  queue_job (self, job);
+}
+
+char *
+usdtpay_cache_lookup_events_finish (UsdtpayCache  *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
 {
   g_return_val_if_fail (USDTPAY_IS_CACHE (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);

@@ -67,6 +67,23 @@ UsdtpayCachedReceipt *usdtpay_cache_lookup_receipt_finish (UsdtpayCache  *self,
                                                            GAsyncResult  *result,
                                                            GError       **error);
 
+/* An order's timeline: the JSON text of GET /v1/orders/{id}/events, kept so
+ * the detail shows it offline. Lookup returns NULL without an error when
+ * none is stored. */
+void          usdtpay_cache_store_events       (UsdtpayCache         *self,
+                                                const char           *platform,
+                                                const char           *id,
+                                                const char           *events_json);
+void          usdtpay_cache_lookup_events_async  (UsdtpayCache         *self,
+                                                  const char           *platform,
+                                                  const char           *id,
+                                                  GCancellable         *cancellable,
+                                                  GAsyncReadyCallback   callback,
+                                                  gpointer              user_data);
+char         *usdtpay_cache_lookup_events_finish (UsdtpayCache         *self,
+                                                  GAsyncResult         *result,
+                                                  GError              **error);
+
 /* Waits until every queued write is done (tests, and shutdown). */
 void          usdtpay_cache_flush        (UsdtpayCache         *self);
 

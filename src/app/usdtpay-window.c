@@ -118,6 +118,7 @@ struct _UsdtpayWindow
   AdwActionRow         *receipt_row;     /* in history_detail_rows */
   char                 *detail_id;
   char                 *receipt_badge;
+  GPtrArray            *timeline;        /* event types shown, for the tests */
 
   /* The support desk */
   gboolean              support;
@@ -3192,6 +3193,7 @@ usdtpay_window_finalize (GObject *object)
   g_clear_object (&self->detail_cancellable);
   g_clear_pointer (&self->detail_id, g_free);
   g_clear_pointer (&self->receipt_badge, g_free);
+  g_clear_pointer (&self->timeline, g_ptr_array_unref);
   g_clear_object (&self->disputes);
   g_clear_object (&self->merchants);
   g_clear_pointer (&self->suspended, g_hash_table_unref);
@@ -3369,6 +3371,143 @@ detail_receipt_cb (GObject      *object,
   update_receipt_row (self, cached);
 }
 
+/* The order's timeline, from GET /v1/orders/{id}/events (or the cache). */
+
+static const char *
+event_display_name (const char *type)
+{
+  static const struct { const char *type; const char *name; } names[] = {
+    { "order.created", N_("Created") },
+    { "order.offered", N_("Offered to merchants") },
+    { "order.matched", N_("Taken by the merchant") },
+    { "order.paid", N_("Customer paid") },
+    { "order.completed", N_("Merchant confirmed; released") },
+    { "order.cancelled", N_("Cancelled") },
+    { "order.expired", N_("Expired") },
+    { "order.disputed", N_("Appealed") },
+    { "order.resolved", N_("Resolved by support") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (type, names[i].type) == 0)
+      return _(names[i].name);
+
+  return type;
+}
+
+static void
+show_timeline (UsdtpayWindow *self,
+               JsonObject    *answer)
+{
+  JsonArray *items;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  g_ptr_array_set_size (self->timeline, 0);
+  if (answer == NULL || !json_object_has_member (answer, "items") ||
+      (items = json_object_get_array_member (answer, "items")) == NULL)
+    {
+      add_detail_row (self, _("Timeline"), _("Not available offline yet"));
+      schedule_describe (self);
+      return;
+    }
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonNode *node = json_array_get_element (items, i);
+      JsonObject *event;
+      JsonObject *order = NULL;
+      const char *type = NULL;
+      const char *at = NULL;
+      const char *by = NULL;
+      const char *reason = NULL;
+      gint64 usec = 0;
+      g_autofree char *when = NULL;
+      g_autofree char *title = NULL;
+      g_autofree char *subtitle = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      event = json_node_get_object (node);
+      if (!usdtpay_json_get_string (event, "type", FALSE, &type, NULL))
+        continue;
+      usdtpay_json_get_string (event, "at", TRUE, &at, NULL);
+      if (json_object_has_member (event, "order") &&
+          JSON_NODE_HOLDS_OBJECT (json_object_get_member (event, "order")))
+        order = json_object_get_object_member (event, "order");
+      if (order != NULL)
+        {
+          usdtpay_json_get_string (order, "by", TRUE, &by, NULL);
+          usdtpay_json_get_string (order, "reason", TRUE, &reason, NULL);
+        }
+      if (at != NULL && usdtpay_time_parse (at, &usec, NULL))
+        when = format_local_time (usec);
+
+      /* Translators: an event of an order's timeline and its time */
+      title = g_strdup_printf (_("%s · %s"), event_display_name (type), when != NULL ? when : "");
+      if (by != NULL && reason != NULL)
+        /* Translators: who did it and why */
+        subtitle = g_strdup_printf (_("by %s: “%s”"), by, reason);
+      else if (by != NULL)
+        subtitle = g_strdup_printf (_("by %s"), by);
+      else if (reason != NULL)
+        subtitle = g_strdup_printf (_("“%s”"), reason);
+      else
+        subtitle = g_strdup ("—");
+      add_detail_row (self, title, subtitle);
+      g_ptr_array_add (self->timeline, g_strdup (type));
+    }
+  schedule_describe (self);
+}
+
+static void
+cached_events_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autofree char *json = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+
+  json = usdtpay_cache_lookup_events_finish (USDTPAY_CACHE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (json != NULL)
+    answer = usdtpay_json_parse_object (json, strlen (json), NULL);
+  show_timeline (self, answer);
+}
+
+static void
+events_fetched_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  answer = usdtpay_client_get_object_finish (USDTPAY_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->detail_id == NULL)
+    return;
+
+  if (answer == NULL)
+    {
+      /* Offline: what was seen last time. */
+      usdtpay_cache_lookup_events_async (self->cache, self->platform, self->detail_id, self->detail_cancellable,
+                                         cached_events_cb, g_object_ref (self));
+      return;
+    }
+
+  {
+    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), answer);
+    g_autofree char *text = usdtpay_json_to_string (node, NULL);
+
+    usdtpay_cache_store_events (self->cache, self->platform, self->detail_id, text);
+  }
+  show_timeline (self, answer);
+}
+
 /* The selected order's fields, beside the table. */
 static void
 history_selected_cb (UsdtpayWindow      *self,
@@ -3438,16 +3577,31 @@ history_selected_cb (UsdtpayWindow      *self,
 
   /* The receipt's badge: from the cache, checked against the pinned keys
    * each time it is shown. */
+  self->detail_id = g_strdup (order->id);
+  self->detail_cancellable = g_cancellable_new ();
   if (order->state == USDTPAY_ORDER_COMPLETED || order->state == USDTPAY_ORDER_CANCELLED)
     {
       add_detail_row (self, _("Receipt"), _("Checking…"));
       self->receipt_row = g_ptr_array_index (self->history_detail_rows, self->history_detail_rows->len - 1);
-      self->detail_id = g_strdup (order->id);
-      self->detail_cancellable = g_cancellable_new ();
       if (self->platform != NULL)
         usdtpay_cache_lookup_receipt_async (self->cache, self->platform, order->id, self->detail_cancellable,
                                             detail_receipt_cb, g_object_ref (self));
     }
+
+  /* Then the timeline: who did what, when, and why. */
+  g_ptr_array_set_size (self->timeline, 0);
+  if (self->platform == NULL)
+    return;
+  if (self->client != NULL && self->in_session)
+    {
+      g_autofree char *path = g_strdup_printf ("/v1/orders/%s/events", order->id);
+
+      usdtpay_client_get_object_async (self->client, path, self->detail_cancellable,
+                                       events_fetched_cb, g_object_ref (self));
+    }
+  else
+    usdtpay_cache_lookup_events_async (self->cache, self->platform, order->id, self->detail_cancellable,
+                                       cached_events_cb, g_object_ref (self));
 }
 
 static void
@@ -3474,6 +3628,7 @@ usdtpay_window_init (UsdtpayWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->timeline = g_ptr_array_new_with_free_func (g_free);
   self->receipts_asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->receipts_waiting = g_ptr_array_new_with_free_func ((GDestroyNotify)usdtpay_order_unref);
   self->disputes = g_list_store_new (USDTPAY_TYPE_ORDER_OBJECT);
@@ -3793,6 +3948,11 @@ usdtpay_window_describe (UsdtpayWindow *self)
       json_builder_add_boolean_value (builder, GPOINTER_TO_INT (g_hash_table_lookup (self->suspended, name)) == 2);
     }
   json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "timeline");
+  json_builder_begin_array (builder);
+  for (guint j = 0; j < self->timeline->len; j++)
+    json_builder_add_string_value (builder, g_ptr_array_index (self->timeline, j));
+  json_builder_end_array (builder);
   json_builder_set_member_name (builder, "export_status");
   json_builder_add_string_value (builder, self->export_status != NULL ? self->export_status : "");
   json_builder_set_member_name (builder, "export_rows");

@@ -1178,6 +1178,9 @@ def test_receipts_keys(session):
     app.wait(lambda s: not s.get('keys_checking'), 'the pinned keys used offline')
     app.action('show-order', "<'%s'>" % o1['id'])
     app.wait(lambda s: s.get('receipt_badge', '').startswith('Verified'), 'verified offline')
+    app.wait(lambda s: 'order.completed' in s.get('timeline', []), 'the timeline from the cache, offline')
+    time.sleep(0.3)
+    app.screenshot('history-detail-offline')
     app.quit()
 
     # A platform with a new, unrelated key (its key file lost): loud warning,
@@ -1280,6 +1283,8 @@ def test_support_desk(session):
              'History with both merchants\' orders')
     app.action('show-order', "<'%s'>" % d1['id'])
     app.wait(lambda s: s.get('receipt_badge', '').startswith('Verified'), 'the resolution\'s receipt verified')
+    app.wait(lambda s: s.get('timeline', [])[-2:] == ['order.disputed', 'order.resolved'],
+             'the timeline: appealed, then resolved by support')
     app.action('show-order', "<'%s'>" % d2['id'])
     app.wait(lambda s: s.get('receipt_badge', '').startswith('Verified'), 'the cancellation\'s receipt verified')
     time.sleep(0.5)
