@@ -784,6 +784,34 @@ wrong_type (const char  *member,
   return FALSE;
 }
 
+/* Looks up @member and checks it holds a value of @type. Sets *@node to
+ * NULL (and returns TRUE) when an optional member is absent. */
+static gboolean
+get_typed_value (JsonObject  *object,
+                 const char  *member,
+                 gboolean     optional,
+                 GType        type,
+                 const char  *expected,
+                 JsonNode   **node,
+                 GError     **error)
+{
+  gboolean absent;
+
+  *node = get_member (object, member, optional, &absent, error);
+  if (absent)
+    {
+      *node = NULL;
+      return TRUE;
+    }
+  if (*node == NULL)
+    return FALSE;
+
+  if (!JSON_NODE_HOLDS_VALUE (*node) || json_node_get_value_type (*node) != type)
+    return wrong_type (member, expected, error);
+
+  return TRUE;
+}
+
 gboolean
 usdtpay_json_get_string (JsonObject  *object,
                          const char  *member,
@@ -792,22 +820,16 @@ usdtpay_json_get_string (JsonObject  *object,
                          GError     **error)
 {
   JsonNode *node;
-  gboolean absent;
 
   g_return_val_if_fail (object != NULL, FALSE);
   g_return_val_if_fail (member != NULL, FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
 
-  node = get_member (object, member, optional, &absent, error);
-  if (absent)
-    return TRUE;
-  if (node == NULL)
+  if (!get_typed_value (object, member, optional, G_TYPE_STRING, "a string", &node, error))
     return FALSE;
+  if (node != NULL)
+    *out = json_node_get_string (node);
 
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return wrong_type (member, "a string", error);
-
-  *out = json_node_get_string (node);
   return TRUE;
 }
 
@@ -819,22 +841,16 @@ usdtpay_json_get_boolean (JsonObject  *object,
                           GError     **error)
 {
   JsonNode *node;
-  gboolean absent;
 
   g_return_val_if_fail (object != NULL, FALSE);
   g_return_val_if_fail (member != NULL, FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
 
-  node = get_member (object, member, optional, &absent, error);
-  if (absent)
-    return TRUE;
-  if (node == NULL)
+  if (!get_typed_value (object, member, optional, G_TYPE_BOOLEAN, "true or false", &node, error))
     return FALSE;
+  if (node != NULL)
+    *out = json_node_get_boolean (node);
 
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
-    return wrong_type (member, "true or false", error);
-
-  *out = json_node_get_boolean (node);
   return TRUE;
 }
 
@@ -846,22 +862,16 @@ usdtpay_json_get_int (JsonObject  *object,
                       GError     **error)
 {
   JsonNode *node;
-  gboolean absent;
 
   g_return_val_if_fail (object != NULL, FALSE);
   g_return_val_if_fail (member != NULL, FALSE);
   g_return_val_if_fail (out != NULL, FALSE);
 
-  node = get_member (object, member, optional, &absent, error);
-  if (absent)
-    return TRUE;
-  if (node == NULL)
+  if (!get_typed_value (object, member, optional, G_TYPE_INT64, "an integer", &node, error))
     return FALSE;
+  if (node != NULL)
+    *out = json_node_get_int (node);
 
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return wrong_type (member, "an integer", error);
-
-  *out = json_node_get_int (node);
   return TRUE;
 }
 
