@@ -707,11 +707,8 @@ balance_object (UsdtpayEngine    *self,
   json_builder_add_string_value (builder, principal->name);
   if (principal->role == USDTPAY_ROLE_MERCHANT)
     {
-      g_autofree char *available = merchant_account (principal->name, "available");
-      g_autofree char *frozen = merchant_account (principal->name, "frozen");
-
-      build_money (builder, "available", usdtpay_engine_balance (self, available));
-      build_money (builder, "frozen", usdtpay_engine_balance (self, frozen));
+      build_money (builder, "available", usdtpay_engine_balance (self, principal->available_account));
+      build_money (builder, "frozen", usdtpay_engine_balance (self, principal->frozen_account));
     }
   else
     {
@@ -1393,7 +1390,6 @@ usdtpay_engine_list_orders_filtered (UsdtpayEngine            *self,
    * runs newest first. */
   if (cursor != NULL)
     {
-      char *end = NULL;
       guint64 value;
 
       if (!g_ascii_string_to_unsigned (cursor, 10, 0, self->order_list->len, &value, NULL))
@@ -1401,7 +1397,6 @@ usdtpay_engine_list_orders_filtered (UsdtpayEngine            *self,
           g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, "after is not a valid cursor");
           return NULL;
         }
-      (void)end;
       start = value;
     }
 
@@ -1835,8 +1830,6 @@ usdtpay_engine_merchant_to_json (UsdtpayEngine    *self,
                                  UsdtpayPrincipal *merchant)
 {
   g_autoptr(JsonBuilder) builder = json_builder_new ();
-  g_autofree char *available = merchant_account (merchant->name, "available");
-  g_autofree char *frozen = merchant_account (merchant->name, "frozen");
 
   g_return_val_if_fail (USDTPAY_IS_ENGINE (self), NULL);
 
@@ -1850,8 +1843,8 @@ usdtpay_engine_merchant_to_json (UsdtpayEngine    *self,
   json_builder_add_boolean_value (builder, merchant->suspended);
   json_builder_set_member_name (builder, "open_orders");
   json_builder_add_int_value (builder, merchant->n_open);
-  build_money (builder, "available", usdtpay_engine_balance (self, available));
-  build_money (builder, "frozen", usdtpay_engine_balance (self, frozen));
+  build_money (builder, "available", usdtpay_engine_balance (self, merchant->available_account));
+  build_money (builder, "frozen", usdtpay_engine_balance (self, merchant->frozen_account));
   json_builder_end_object (builder);
 
   return json_builder_get_root (builder);
