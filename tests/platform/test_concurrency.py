@@ -4,6 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from harness import (Feed, World, check, customer_token, eq, expect_error, expect_ok,
@@ -137,6 +138,10 @@ def test_confirm_releases_once(d):
     accounts = d.accounts(w.support)
     eq(accounts[fee_account(accounts)], fee, 'the fee is booked once')
     eq(sum(accounts.values()), 0, 'the ledger sums to zero')
+    # The event goes out with the answers, not before them: wait for it, give
+    # a duplicate time to arrive, then count.
+    w.feeds['alice'].wait_order_event('order.completed', order['id'])
+    time.sleep(0.5)
     completed = [e for e in w.feeds['alice'].events
                  if e['type'] == 'order.completed' and e['order']['id'] == order['id']]
     eq(len(completed), 1, 'one order.completed event')
