@@ -1216,6 +1216,12 @@ pool_open_connection (UsdtpayHttpPool *self,
 
   g_assert (self->addresses != NULL && self->addresses->len > 0);
   g_source_set_static_name ((GSource *)conn, "UsdtpayHttpPool connection");
+  /* GLib takes a source's descriptors out of the poll set while it is
+   * dispatched unless it may recurse, and each removal and return wakes
+   * the context through its eventfd: two write()s and a spurious loop turn
+   * for every answer. The dispatch is safe to re-enter: the connection's
+   * state is settled before a callback runs. */
+  g_source_set_can_recurse ((GSource *)conn, TRUE);
   conn->pool = self;
   conn->fd = -1;
   conn->state = CONN_CONNECTING;
