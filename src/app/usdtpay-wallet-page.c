@@ -360,8 +360,8 @@ set_top_up (UsdtpayWalletPage *self,
     text = g_strdup_printf (_("%s sent; waiting for a block"), amount);
   else if (g_strcmp0 (state, "confirming") == 0)
     /* Translators: an amount, then "2 of 12" */
-    text = g_strdup_printf (_("%s: %" G_GUINT64_FORMAT " of %u confirmations"), amount,
-                            MIN (self->top_up_confirmations, usdtpay_wallet_get_confirmations (self->wallet)),
+    text = g_strdup_printf (_("%s: %u of %u confirmations"), amount,
+                            (guint)MIN (self->top_up_confirmations, usdtpay_wallet_get_confirmations (self->wallet)),
                             usdtpay_wallet_get_confirmations (self->wallet));
   else if (g_strcmp0 (state, "confirmed") == 0)
     text = g_strdup_printf (_("%s confirmed; waiting for the platform to credit it"), amount);
@@ -420,6 +420,13 @@ top_up_tracked_cb (GObject      *object,
     {
       set_top_up (self, "credited", NULL);
       usdtpay_wallet_page_refresh (self);
+      return;
+    }
+  if (g_strcmp0 (deposit, "unattributed") == 0 || g_strcmp0 (deposit, "refunding") == 0 ||
+      g_strcmp0 (deposit, "refunded") == 0)
+    {
+      set_top_up (self, "failed", _("the platform received it from an address not registered to you; "
+                                    "support can assign it to you or send it back"));
       return;
     }
   if (g_strcmp0 (deposit, "dropped") == 0)
@@ -1055,6 +1062,12 @@ check_amount (UsdtpayWalletPage  *self,
   if (!usdtpay_wallet_parse_amount (text, micro, &error))
     {
       *why = g_strdup (error->message);
+      return FALSE;
+    }
+  if (kind == AMOUNT_TOP_UP && self->registered == 0)
+    {
+      *why = g_strdup (_("Register this wallet's address first: the platform credits only deposits from "
+                         "registered addresses."));
       return FALSE;
     }
   if (kind == AMOUNT_TOP_UP && self->has_chain_balances && *micro > self->usdt)

@@ -3716,6 +3716,8 @@ usdtpay_window_init (UsdtpayWindow *self)
   g_signal_connect_object (self->main_stack, "notify::visible-child",
                            G_CALLBACK (visible_page_changed_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->wallet_view, "changed", G_CALLBACK (schedule_describe), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->view_stack, "notify::visible-child-name", G_CALLBACK (schedule_describe),
+                           self, G_CONNECT_SWAPPED);
 
   g_signal_connect (self, "notify::default-width", G_CALLBACK (width_changed_cb), NULL);
 

@@ -1256,6 +1256,12 @@ def test_support_desk(session):
     app.action('show-page', "<'orders'>", window=True)
     time.sleep(0.3)
     check(app.state().get('visible_page') == 'disputes', 'support has no Orders page', app.state())
+    # The Wallet page says why support has none.
+    app.action('show-page', "<'wallet'>", window=True)
+    app.wait(lambda s: s.get('visible_page') == 'wallet' and (s.get('wallet') or {}).get('state') == 'support',
+             'the Wallet page for support')
+    app.action('show-page', "<'disputes'>", window=True)
+    app.wait(lambda s: s.get('visible_page') == 'disputes', 'back to Disputes')
     time.sleep(0.5)
     app.screenshot('support-disputes')
 
@@ -1619,6 +1625,15 @@ def test_wallet(session):
                   if os.path.getsize(os.path.join(dp, f)) < 10 ** 7 and 'keyrings' not in dp),
           'the key is in no file but the keyring\'s')
     app.screenshot('wallet-funded')
+
+    # No top-up before the address is registered: it would not be credited.
+    page_action(app, 'wallet.top-up')
+    app.wait(lambda s: s.get('dialog_heading') == 'Top Up Escrow', 'the Top Up dialog')
+    app.action('test-dialog-text', "<'10'>")
+    app.wait(lambda s: (wallet(s).get('amount_error') or '').startswith('Register this wallet'),
+             'a top-up from an unregistered address refused')
+    app.action('test-respond', "<'cancel'>")
+    app.wait(lambda s: not s.get('dialog'), 'the dialog closed')
 
     # Register: the platform's nonce, signed in the app.
     page_action(app, 'wallet.register')
