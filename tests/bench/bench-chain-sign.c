@@ -150,8 +150,8 @@ signature_from_compact (UsdtpaySignature                            *out,
   guint8 compact[64];
   int recid = 0;
 
-  secp256k1_ecdsa_recoverable_signature_serialize_compact (secp256k1_context_static, compact, &recid,
-                                                           sig);
+  secp256k1_ecdsa_recoverable_signature_serialize_compact (secp256k1_context_static, compact,
+                                                           &recid, sig);
   memcpy (out->r, compact, 32);
   memcpy (out->s, compact + 32, 32);
   out->recovery_id = (guint8)recid;
@@ -309,8 +309,8 @@ round_recover_direct (Bench *b)
 
       memcpy (compact, s->r, 32);
       memcpy (compact + 32, s->s, 32);
-      if (!secp256k1_ecdsa_recoverable_signature_parse_compact (secp256k1_context_static, &sig, compact,
-                                                                s->recovery_id) ||
+      if (!secp256k1_ecdsa_recoverable_signature_parse_compact (secp256k1_context_static, &sig,
+                                                                compact, s->recovery_id) ||
           !secp256k1_ecdsa_recover (secp256k1_context_static, &pubkey, &sig, b->digests[i]))
         fail ("libsecp256k1 recovers nothing from signature %u", i);
       secp256k1_ec_pubkey_serialize (secp256k1_context_static, out, &len, &pubkey,
@@ -329,7 +329,8 @@ round_eip191_sign (Bench *b)
       g_autoptr(GError) error = NULL;
       UsdtpaySignature sig;
 
-      usdtpay_message_sign (b->key, (const guint8 *)b->messages[i], strlen (b->messages[i]), &sig, &error);
+      usdtpay_message_sign (b->key, (const guint8 *)b->messages[i], strlen (b->messages[i]), &sig,
+                            &error);
       check_no_error (error, "usdtpay_message_sign");
       if (!signature_equal (&sig, &b->message_signatures[i]))
         fail ("the signature of message %u differs from libsecp256k1's over its EIP-191 hash", i);
@@ -454,7 +455,8 @@ setup_references (Bench *b)
     fail ("secp256k1_ec_pubkey_create");
   secp256k1_ec_pubkey_serialize (secp256k1_context_static, b->public_key, &len, &pubkey,
                                  SECP256K1_EC_UNCOMPRESSED);
-  if (len != sizeof b->public_key || memcmp (b->public_key + 1, usdtpay_key_get_public_key (b->key), 64) != 0)
+  if (len != sizeof b->public_key ||
+      memcmp (b->public_key + 1, usdtpay_key_get_public_key (b->key), 64) != 0)
     fail ("the key's public key differs from libsecp256k1's");
 
   decode_fixed (KECCAK_CHAIN32, b->keccak_chain32, 32);
