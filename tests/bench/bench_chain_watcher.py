@@ -34,6 +34,10 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 from harness import CheckFailed, Daemon, check, eq, expect_ok, micro  # noqa: E402
 from chainlib import DEV_KEYS, TRANSFER_SELECTOR, Anvil, sign_message, word  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from benchlib import cpu_seconds  # noqa: E402
+
 N = int(os.environ.get('USDTPAY_BENCH_DEPOSITS', '10000'))
 RUNS = int(os.environ.get('USDTPAY_BENCH_CATCHUP_RUNS', '3'))
 CONFIRMATIONS = 12
@@ -151,8 +155,10 @@ def restore_database(d, snapshot):
 
 def catch_up(d, anvil, deposits, head, last):
     """Starts the daemon, times it until every deposit is credited, then
-    checks the credits by the API, the ledger and its check; the seconds."""
+    checks the credits by the API, the ledger and its check. Returns the
+    seconds, and the CPU seconds the daemon (from its start) and Anvil used."""
     total = sum(amount for amount, _ in deposits.values())
+    anvil_cpu = cpu_seconds(anvil.proc.pid)
     t = time.monotonic()
     d.start()
     alice = d.login('alice')
@@ -165,6 +171,8 @@ def catch_up(d, anvil, deposits, head, last):
         check(d.alive() and time.monotonic() < deadline, 'the daemon catches up', d.log_tail())
         time.sleep(0.05)
     elapsed = time.monotonic() - t
+    daemon_cpu = cpu_seconds(d.proc.pid)
+    anvil_cpu = cpu_seconds(anvil.proc.pid) - anvil_cpu
 
     check_credits(d, alice, deposits, 'after the catch-up')
     if last:
@@ -181,7 +189,7 @@ def catch_up(d, anvil, deposits, head, last):
         db.close()
     eq(ledger, N, "the ledger's deposit transfers")
     d.assert_check_clean()
-    return elapsed
+    return elapsed, daemon_cpu, anvil_cpu
 
 
 def run():
@@ -216,14 +224,18 @@ def run():
         emit('chain_blocks', head - start_block)
         emit('chain_deposits', N)
 
-        times = []
+        runs = []
         for r in range(RUNS):
             restore_database(d, snapshot)
-            times.append(catch_up(d, anvil, deposits, head, last=(r == RUNS - 1)))
+            runs.append(catch_up(d, anvil, deposits, head, last=(r == RUNS - 1)))
+        times = [elapsed for elapsed, _, _ in runs]
         elapsed = statistics.median(times)
         emit('chain_catchup_runs', RUNS)
         print('chain_catchup_seconds_each=%s' % ','.join('%.3f' % x for x in times), flush=True)
         emit('chain_catchup_seconds', elapsed)
+        # Wall time depends on what else the machine runs; CPU time less so.
+        emit('chain_catchup_daemon_cpu_seconds', statistics.median(cpu for _, cpu, _ in runs))
+        emit('chain_catchup_anvil_cpu_seconds', statistics.median(cpu for _, _, cpu in runs))
         emit('chain_catchup_deposits_per_second', N / elapsed)
         emit('chain_catchup_blocks_per_second', (head - start_block) / elapsed)
     finally:
