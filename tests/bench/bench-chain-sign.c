@@ -10,15 +10,16 @@
  * nettle's permutation) and libsecp256k1 called directly for our
  * signatures and recoveries, so the figures read as overhead ratios.
  *
- * Each measurement repeats a round of work until --seconds have passed;
- * a round checks what it computed, so nothing is measured that was not
- * done right: the hash chains end on digests computed by independent
- * implementations (ethers' keccak256 and Python's hashlib.sha3_256), every
- * signature equals the one libsecp256k1 made directly for that digest (RFC
- * 6979 makes them deterministic) and every recovery yields the signer's
- * key or address. Rates are per second of this thread's CPU time, and our
- * code and its anchor run a round each in turn, so load elsewhere on the
- * machine falls on both sides; the ratios are the medians of each
+ * Each measurement repeats a round of work until it has used --seconds of
+ * CPU time; a round checks what it computed, so nothing is measured that
+ * was not done right: the hash chains end on digests computed by
+ * independent implementations (ethers' keccak256 and Python's
+ * hashlib.sha3_256), every signature equals the one libsecp256k1 made
+ * directly for that digest (RFC 6979 makes them deterministic), the first
+ * transfer equals ethers' serialisation, and every recovery yields the
+ * signer's key or address. Rates are per second of this thread's CPU time,
+ * and our code and its anchor run a round each in turn, so load elsewhere
+ * on the machine falls on both sides; the ratios are the medians of each
  * repeat's ratio. Prints `name=value` lines; exits non-zero on the first
  * wrong result.
  */
