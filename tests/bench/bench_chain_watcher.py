@@ -10,15 +10,16 @@
 # deposit's gas limit, so a block holds one deposit and the next waits in
 # the pool (checked from the receipts). The deposits go in batches of
 # JSON-RPC requests with explicit nonces, each batch followed by anvil_mine
-# of as many blocks (a pool of 10,000 makes every mined block slow). That
-# setup is not the measured figure. The daemon is started again and timed
-# until the watcher is at the head with every deposit credited; then the
-# API's deposit list, the ledger's deposit transfers and the balance must
-# each show exactly N credits, one per transaction, none twice, and the
-# ledger check must be clean. Each of RUNS runs starts from a copy of the
-# database taken before the deposits; the median is reported. Prints
-# `name=value` lines. Run by the `chain-sign` benchmark after
-# bench-chain-sign; runs alone too.
+# of as many blocks, so the pool stays small. That setup is not the
+# measured figure. The daemon is started again and timed, its startup
+# included, until the watcher is at the head with every deposit credited
+# (also as the daemon's and Anvil's CPU seconds); then the API's deposit
+# list, the ledger's deposit transfers and the balance must each show
+# exactly N credits, one per transaction, none twice, and the ledger check
+# must be clean. Each of RUNS runs starts from a copy of the database
+# taken before the deposits; the median is reported. Prints `name=value`
+# lines. Run by the `chain-sign` benchmark after bench-chain-sign; runs
+# alone too.
 
 import http.client
 import json
