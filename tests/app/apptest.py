@@ -1701,8 +1701,9 @@ def test_wallet(session):
     answer_dialog(app, 'Show the Private Key?', 'show')
     st = wait_state(app, lambda s: s.get('dialog_heading') == 'Private Key', 'the key shown')
     check(wallet(st).get('exported_key') == key, 'the exported key is the imported one')
-    app.action('test-respond', "<'cancel'>")
-    app.wait(lambda s: wallet(s).get('exported_key') is None and not s.get('dialog'), 'the key put away')
+    app.action('test-respond', "<'copy'>")
+    app.wait(lambda s: wallet(s).get('exported_key') is None and not s.get('dialog') and
+             s.get('last_toast', '').startswith('Private key copied'), 'the key copied and put away')
 
     # The node down: the page says so, the rest of the app keeps working.
     anvil.stop()
