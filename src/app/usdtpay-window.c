@@ -2742,14 +2742,15 @@ static const char *chip_methods[] = { NULL, "bank", "alipay", "wechat" };
 
 /* The chips as an export filter (and the History filter's rules). */
 static void
-chips_to_filter (UsdtpayWindow       *self,
-                 UsdtpayExportFilter *filter)
+chips_to_filter (UsdtpayWindow      *self,
+                 UsdtpayCacheFilter *filter)
 {
   guint state = gtk_drop_down_get_selected (self->state_chip);
   guint period = gtk_drop_down_get_selected (self->period_chip);
   guint method = gtk_drop_down_get_selected (self->method_chip);
 
-  filter->state = state < G_N_ELEMENTS (chip_states) ? chip_states[state] : -1;
+  filter->states = state < G_N_ELEMENTS (chip_states) && chip_states[state] >= 0
+                   ? 1u << chip_states[state] : 0;
   filter->method = g_strdup (method < G_N_ELEMENTS (chip_methods) ? chip_methods[method] : NULL);
   filter->from = 0;
   filter->to = 0;
@@ -2772,15 +2773,15 @@ chip_filter_match (gpointer item,
 {
   UsdtpayWindow *self = user_data;
   UsdtpayOrder *order = usdtpay_order_object_get_order (item);
-  UsdtpayExportFilter filter = { 0, };
+  UsdtpayCacheFilter filter = { 0, };
   gboolean match = TRUE;
 
   chips_to_filter (self, &filter);
-  if (filter.state >= 0 && (int)order->state != filter.state)
+  if (filter.states != 0 && (filter.states & (1u << order->state)) == 0)
     match = FALSE;
   else if (filter.method != NULL && g_strcmp0 (order->method, filter.method) != 0)
     match = FALSE;
-  else if (filter.from != 0 && order->created_at < filter.from)
+  else if (filter.from != 0 && order->closed_at < filter.from)
     match = FALSE;
   g_free (filter.method);
 
@@ -2864,7 +2865,7 @@ usdtpay_window_export_to (UsdtpayWindow *self,
                           const char    *path)
 {
   g_autofree char *cache_path = NULL;
-  UsdtpayExportFilter filter = { 0, };
+  UsdtpayCacheFilter filter = { 0, };
 
   g_return_val_if_fail (USDTPAY_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
@@ -2872,7 +2873,7 @@ usdtpay_window_export_to (UsdtpayWindow *self,
   if (self->export_cancellable != NULL || self->platform == NULL || self->username == NULL)
     return FALSE;
 
-  cache_path = g_build_filename (g_get_user_data_dir (), "usdtpay", "cache.db", NULL);
+  cache_path = g_strdup (usdtpay_cache_get_path (self->cache));
   /* What is queued for the cache is in it before the worker reads it. */
   usdtpay_cache_flush (self->cache);
 
