@@ -1048,6 +1048,7 @@ register_cb (GObject      *object,
   self->registered = 1;
   toast (self, _("Address registered with the platform"));
   update_page (self);
+  usdtpay_wallet_page_refresh (self);
 }
 
 static void
