@@ -19,17 +19,34 @@
 #include "usdtpay-cache.h"
 #include "usdtpay-export.h"
 
-/* The output buffer: written out with one write() whenever it holds this
- * much, so a million rows take a few thousand writes. */
+/* The output: records are formatted into one buffer while a writer thread
+ * writes the other, full one with one write(), so formatting and the
+ * kernel's copy into the page cache overlap; a million rows take about a
+ * thousand writes. */
 #define OUT_SIZE (1024 * 1024)
 
 typedef struct
 {
-  char       *buf;
+  char  *data;
+  gsize  size;
+  gsize  len;
+} Buffer;
+
+typedef struct
+{
+  char       *buf;      /* being filled, by the export's thread */
   gsize       size;
   gsize       len;
   int         fd;
   const char *path;
+
+  GThread    *writer;
+  GMutex      mutex;
+  GCond       cond;
+  Buffer      spare;    /* written, free to fill */
+  Buffer      pending;  /* handed to the writer; data NULL when none */
+  gboolean    closing;
+  GError     *write_error;
 } Out;
 
 static gboolean
@@ -60,18 +77,115 @@ write_all (int          fd,
   return TRUE;
 }
 
+static gpointer
+out_writer_thread (gpointer data)
+{
+  Out *out = data;
+
+  g_mutex_lock (&out->mutex);
+  for (;;)
+    {
+      Buffer job;
+
+      while (out->pending.data == NULL && !out->closing)
+        g_cond_wait (&out->cond, &out->mutex);
+      if (out->pending.data == NULL)
+        break;
+      job = out->pending;
+      g_mutex_unlock (&out->mutex);
+
+      /* After a failure nothing more is written; the export fails. */
+      if (out->write_error == NULL)
+        {
+          GError *error = NULL;
+
+          if (!write_all (out->fd, job.data, job.len, out->path, &error))
+            out->write_error = error;
+        }
+
+      g_mutex_lock (&out->mutex);
+      out->spare = job;
+      out->spare.len = 0;
+      out->pending.data = NULL;
+      g_cond_broadcast (&out->cond);
+    }
+  g_mutex_unlock (&out->mutex);
+
+  return NULL;
+}
+
+static void
+out_init (Out        *out,
+          int         fd,
+          const char *path)
+{
+  memset (out, 0, sizeof *out);
+  out->fd = fd;
+  out->path = path;
+  out->size = OUT_SIZE;
+  out->buf = g_malloc (out->size);
+  out->spare.size = OUT_SIZE;
+  out->spare.data = g_malloc (out->spare.size);
+  g_mutex_init (&out->mutex);
+  g_cond_init (&out->cond);
+  out->writer = g_thread_new ("usdtpay-export-writer", out_writer_thread, out);
+}
+
+/* Hands the filled buffer to the writer (once it is done with the one
+ * before) and goes on in the one it gave back. */
 static gboolean
 out_flush (Out     *out,
            GError **error)
 {
-  gboolean ok = write_all (out->fd, out->buf, out->len, out->path, error);
+  gboolean ok;
 
-  out->len = 0;
+  g_mutex_lock (&out->mutex);
+  while (out->pending.data != NULL)
+    g_cond_wait (&out->cond, &out->mutex);
+  ok = out->write_error == NULL;
+  if (ok && out->len > 0)
+    {
+      out->pending = (Buffer) { out->buf, out->size, out->len };
+      out->buf = out->spare.data;
+      out->size = out->spare.size;
+      out->len = 0;
+      out->spare.data = NULL;
+      g_cond_broadcast (&out->cond);
+    }
+  g_mutex_unlock (&out->mutex);
+
+  if (!ok)
+    g_propagate_error (error, g_error_copy (out->write_error));
   return ok;
 }
 
-/* Makes room for @n more bytes: writes out what is held, and grows the
- * buffer only for a single cell larger than it. */
+/* Waits for the writer to write everything handed to it and stop; frees
+ * the buffers. */
+static gboolean
+out_close (Out     *out,
+           GError **error)
+{
+  gboolean ok;
+
+  g_mutex_lock (&out->mutex);
+  out->closing = TRUE;
+  g_cond_broadcast (&out->cond);
+  g_mutex_unlock (&out->mutex);
+  g_thread_join (out->writer);
+
+  ok = out->write_error == NULL;
+  if (!ok)
+    g_propagate_error (error, g_steal_pointer (&out->write_error));
+  g_free (out->buf);
+  g_free (out->spare.data);
+  g_mutex_clear (&out->mutex);
+  g_cond_clear (&out->cond);
+
+  return ok;
+}
+
+/* Makes room for @n more bytes: hands over what is held, and grows the
+ * buffer only for a single record larger than it. */
 static gboolean
 out_reserve (Out     *out,
              gsize    n,
@@ -392,7 +506,7 @@ export_rows (sqlite3                  *db,
   sqlite3_stmt *stmt = NULL;
   const char *delay_text = g_getenv ("USDTPAY_TEST_EXPORT_ROW_DELAY_US");
   gulong delay = delay_text != NULL ? strtoul (delay_text, NULL, 10) : 0;
-  Out out = { NULL, OUT_SIZE, 0, fd, tmp_path };
+  Out out;
   guint64 rows = 0;
   gboolean ok = FALSE;
   int rc;
@@ -420,7 +534,7 @@ export_rows (sqlite3                  *db,
     }
   usdtpay_cache_filter_bind (filter, stmt);
 
-  out.buf = g_malloc (out.size);
+  out_init (&out, fd, tmp_path);
   memcpy (out.buf, USDTPAY_CSV_EXPORT_COLUMNS "\r\n", sizeof USDTPAY_CSV_EXPORT_COLUMNS + 1);
   out.len = sizeof USDTPAY_CSV_EXPORT_COLUMNS + 1;
 
@@ -448,18 +562,20 @@ export_rows (sqlite3                  *db,
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     goto out;
-  if (!out_flush (&out, error))
-    goto out;
-
-  if (progress != NULL)
-    g_atomic_int_set (&progress->done, (gint)MIN (rows, G_MAXINT));
-  if (n_rows != NULL)
-    *n_rows = rows;
-  ok = TRUE;
+  ok = out_flush (&out, error);
 
 out:
-  g_free (out.buf);
+  /* Everything handed over is written (or failed) when this returns. */
+  if (!out_close (&out, ok ? error : NULL))
+    ok = FALSE;
   sqlite3_finalize (stmt);
+  if (ok)
+    {
+      if (progress != NULL)
+        g_atomic_int_set (&progress->done, (gint)MIN (rows, G_MAXINT));
+      if (n_rows != NULL)
+        *n_rows = rows;
+    }
   return ok;
 }
 

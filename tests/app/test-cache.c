@@ -8,7 +8,9 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include "usdtpay-cache.h"
 #include "usdtpay-cache-filter.h"
@@ -788,6 +790,7 @@ test_export_matches_core (void)
   g_autofree char *got = NULL;
   UsdtpayExportProgress progress = { 0, };
   guint64 rows = 0;
+  gsize full_length;
 
   {
     g_autoptr(UsdtpayCache) cache = usdtpay_cache_new (path);
@@ -869,6 +872,7 @@ test_export_matches_core (void)
   g_assert_cmpint (progress.done, ==, (gint)orders->len);
   g_assert_true (g_file_get_contents (csv_path, &got, NULL, NULL));
   g_assert_cmpstr (got, ==, want->str);
+  full_length = strlen (got);
   g_clear_pointer (&got, g_free);
 
   /* Filtered: the cancelled ones alone, in the same order. */
@@ -901,6 +905,7 @@ test_export_matches_core (void)
     /* Rows are checked every 1024: make sure the last check catches it. */
     g_assert_false (usdtpay_export_csv (path, filter, fresh, NULL, cancellable, &rows, &error));
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
     g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
     listing = g_dir_open (dir, 0, NULL);
     while ((name = g_dir_read_name (listing)) != NULL)
@@ -909,6 +914,33 @@ test_export_matches_core (void)
         n_files++;
       }
     g_assert_cmpuint (n_files, >=, 2);
+  }
+
+  /* A write that fails (the file size limit: EFBIG) fails the export, in
+   * the writer thread, and leaves no file. */
+  {
+    g_autofree char *big = g_build_filename (dir, "big.csv", NULL);
+    g_autoptr(GDir) listing = NULL;
+    struct rlimit saved, small;
+    const char *name;
+
+    signal (SIGXFSZ, SIG_IGN);
+    g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+    small = saved;
+    /* Above what SQLite's -shm takes, below the export. */
+    small.rlim_cur = 40 * 1024;
+    g_assert_cmpuint (full_length, >, small.rlim_cur + 16 * 1024);
+    g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &small), ==, 0);
+    g_assert_false (usdtpay_export_csv (path, filter, big, NULL, NULL, &rows, &error));
+    g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+    g_assert_nonnull (error);
+    g_assert_true (error->domain == G_IO_ERROR);
+    g_assert_nonnull (strstr (error->message, "/.big.csv."));
+    g_clear_error (&error);
+    g_assert_false (g_file_test (big, G_FILE_TEST_EXISTS));
+    listing = g_dir_open (dir, 0, NULL);
+    while ((name = g_dir_read_name (listing)) != NULL)
+      g_assert_false (g_str_has_prefix (name, ".big.csv"));
   }
 
   g_unlink (csv_path);
