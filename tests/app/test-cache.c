@@ -686,10 +686,15 @@ test_filter (void)
   g_rmdir (dir);
 }
 
+static GThread *main_thread;
+
 static void
 changed_cb (UsdtpayCache *cache,
             guint        *count)
 {
+  /* On the main context's thread, never the cache's worker. */
+  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_main_context_is_owner (g_main_context_default ()));
   (*count)++;
 }
 
@@ -962,6 +967,7 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  main_thread = g_thread_self ();
 
   g_test_add_func ("/app/cache/store-load", test_store_load);
   g_test_add_func ("/app/cache/receipts", test_receipts);
