@@ -21,6 +21,8 @@
 /* Logical pixels per QR module, and the quiet zone around the code. */
 #define QR_MODULE_PIXELS 5
 #define QR_QUIET_MODULES 4
+/* A copied private key leaves the clipboard after this long. */
+#define CLIPBOARD_KEY_SECONDS 60
 /* How often a top-up or a withdrawal in progress is looked at again. */
 #define TRACK_INTERVAL_MS 1000
 
@@ -68,6 +70,7 @@ struct _UsdtpayWalletPage
   GtkWindow        *next_dialog;          /* the next step's, shown once this one has gone */
   guint             next_dialog_source;
   char             *exported_key;         /* while the export dialog shows it (tests) */
+  guint             clipboard_source;     /* clears a copied key */
 
   /* Template widgets */
   GtkStack         *stack;
@@ -919,13 +922,32 @@ import_key_action (GtkWidget  *widget,
   show_dialog (self, dialog);
 }
 
+static gboolean
+clear_clipboard_cb (gpointer user_data)
+{
+  UsdtpayWalletPage *self = user_data;
+  GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (self));
+
+  self->clipboard_source = 0;
+  /* Only while the clipboard is still this app's: never what was copied since elsewhere. */
+  if (gdk_clipboard_is_local (clipboard))
+    gdk_clipboard_set_content (clipboard, NULL);
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 exported_response_cb (AdwMessageDialog  *dialog,
                       const char        *response,
                       UsdtpayWalletPage *self)
 {
   if (g_strcmp0 (response, "copy") == 0 && self->exported_key != NULL)
-    gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->exported_key);
+    {
+      gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), self->exported_key);
+      g_clear_handle_id (&self->clipboard_source, g_source_remove);
+      self->clipboard_source = g_timeout_add_seconds (CLIPBOARD_KEY_SECONDS, clear_clipboard_cb, self);
+      toast (self, _("Private key copied; the clipboard forgets it in a minute"));
+    }
 
   if (self->exported_key != NULL)
     {
@@ -1026,6 +1048,7 @@ register_cb (GObject      *object,
   self->registered = 1;
   toast (self, _("Address registered with the platform"));
   update_page (self);
+  usdtpay_wallet_page_refresh (self);
 }
 
 static void
@@ -1434,6 +1457,7 @@ usdtpay_wallet_page_dispose (GObject *object)
   UsdtpayWalletPage *self = (UsdtpayWalletPage *)object;
 
   end_session (self);
+  g_clear_handle_id (&self->clipboard_source, g_source_remove);
   /* The bin lets go of its child first, so the template's unparent finds
    * nothing left to do. */
   adw_bin_set_child (ADW_BIN (self), NULL);

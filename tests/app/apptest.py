@@ -1783,13 +1783,29 @@ def test_wallet(session):
              'the withdrawal settled and the wallet paid')
     check(anvil.balance_of(address) == 399500000, 'the wallet holds what the page says')
 
+    # A withdrawal the chain refuses (the escrow address holds 100.5 USDT on
+    # chain; the rest of the ledger's escrow was credited by admin): the
+    # page says so and the amount is back in escrow.
+    page_action(app, 'wallet.withdraw')
+    answer_dialog(app, 'Withdraw from Escrow', 'continue', text='200')
+    answer_dialog(app, 'Withdraw 200.000000 USDT?', 'send')
+    app.wait(lambda s: wallet(s).get('withdrawal') in ('requested', 'sent', 'failed'), 'the withdrawal asked')
+    deadline = time.monotonic() + 30
+    while wallet(app.state()).get('withdrawal') != 'failed' and time.monotonic() < deadline:
+        anvil.mine(1)
+        time.sleep(0.3)
+    app.wait(lambda s: wallet(s).get('withdrawal') == 'failed' and 'back in your escrow' in
+             (wallet(s).get('withdrawal_text') or '') and wallet(s).get('available') == '10100.500000 USDT',
+             'the failed withdrawal returned to escrow')
+
     # Export: only after a confirmation.
     page_action(app, 'wallet.export-key')
     answer_dialog(app, 'Show the Private Key?', 'show')
     st = wait_state(app, lambda s: s.get('dialog_heading') == 'Private Key', 'the key shown')
     check(wallet(st).get('exported_key') == key, 'the exported key is the imported one')
-    app.action('test-respond', "<'cancel'>")
-    app.wait(lambda s: wallet(s).get('exported_key') is None and not s.get('dialog'), 'the key put away')
+    app.action('test-respond', "<'copy'>")
+    app.wait(lambda s: wallet(s).get('exported_key') is None and not s.get('dialog') and
+             s.get('last_toast', '').startswith('Private key copied'), 'the key copied and put away')
 
     # The node down: the page says so, the rest of the app keeps working.
     anvil.stop()
@@ -1806,6 +1822,23 @@ def test_wallet(session):
     app.wait(lambda s: wallet(s).get('problem') is None and wallet(s).get('usdt') == '399.500000 USDT',
              'the node back')
 
+    # A node that takes the request and never answers: the page gives up
+    # after its timeout and says so; the window answers all along.
+    anvil.pause()
+    started = time.monotonic()
+    page_action(app, 'wallet.refresh')
+    time.sleep(1)
+    app.action('show-page', "<'orders'>", window=True)
+    app.wait(lambda s: s.get('visible_page') == 'orders', 'the window answering while the node hangs', timeout=3)
+    app.action('show-page', "<'wallet'>", window=True)
+    app.wait(lambda s: 'did not answer' in (wallet(s).get('problem') or ''), 'a hung node reported', timeout=30)
+    took = time.monotonic() - started
+    check(8 < took < 25, 'reported after the node timeout (10 s), not before nor much later', took)
+    anvil.resume()
+    page_action(app, 'wallet.refresh')
+    app.wait(lambda s: wallet(s).get('problem') is None and wallet(s).get('usdt') == '399.500000 USDT',
+             'the node back again')
+
     # A new key replaces the old one, in the keyring, and survives a restart.
     page_action(app, 'wallet.create-key')
     answer_dialog(app, 'Replace the Wallet Key?', 'replace')
@@ -1815,6 +1848,20 @@ def test_wallet(session):
     stored = keyring_wallet_key(platform.url, 'alice')
     check(stored is not None and address_of(stored) == new_address, 'the new key is in the keyring')
     check(wallet(st)['registered'] is False, 'the new address is not registered')
+
+    # USDT but no ETH for gas: the top-up is refused before anything is sent.
+    anvil.transfer(anvil.accounts[0], new_address, 5 * MICRO)
+    page_action(app, 'wallet.register')
+    app.wait(lambda s: wallet(s).get('registered') is True and wallet(s).get('usdt') == '5.000000 USDT',
+             'the new address registered, holding 5 USDT')
+    nonce = anvil.rpc('eth_getTransactionCount', new_address, 'pending')
+    page_action(app, 'wallet.top-up')
+    answer_dialog(app, 'Top Up Escrow', 'continue', text='1')
+    answer_dialog(app, 'Send 1.000000 USDT to Escrow?', 'send')
+    st = wait_state(app, lambda s: wallet(s).get('top_up') == 'failed', 'the top-up refused')
+    check('Not enough ETH for gas' in wallet(st)['top_up_text'] and 'Not enough ETH' in st['last_toast'],
+          'the page says why', wallet(st), st['last_toast'])
+    check(anvil.rpc('eth_getTransactionCount', new_address, 'pending') == nonce, 'nothing was sent')
     app.quit()
     app = App(session)
     app.wait(lambda s: s.get('page') == 'desk' and wallet(s).get('address') == new_address,
