@@ -399,6 +399,7 @@ parse_chain (UsdtpayWallet  *self,
   const char *escrow = NULL;
   gint64 confirmations = 0;
   gint64 chain_id = 0;
+  gint64 decimals = USDTPAY_USDT_DECIMALS;
   JsonNode *node;
   g_autoptr(GError) local_error = NULL;
 
@@ -411,6 +412,15 @@ parse_chain (UsdtpayWallet  *self,
     {
       g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_PROTOCOL,
                    _("The platform described its chain wrongly: %s"), local_error->message);
+      return FALSE;
+    }
+
+  /* Amounts are micro-USDT: a token with other decimals would be misread. */
+  if (!usdtpay_json_get_int (info, "decimals", TRUE, &decimals, &local_error) ||
+      (json_object_has_member (info, "decimals") && decimals != USDTPAY_USDT_DECIMALS))
+    {
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_PROTOCOL,
+                   _("The platform's token has %d decimals; this app handles USDT with 6."), (int)decimals);
       return FALSE;
     }
 

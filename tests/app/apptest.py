@@ -1706,7 +1706,12 @@ def test_wallet(session):
                   for dp, _, fs in os.walk(os.path.join(session.dir, 'home')) for f in fs
                   if os.path.getsize(os.path.join(dp, f)) < 10 ** 7 and 'keyrings' not in dp),
           'the key is in no file but the keyring\'s')
-    app.screenshot('wallet-funded')
+    shot = app.screenshot('wallet-funded')
+    # The QR code as a phone would read it (zbar-tools, build-aux/install-deps).
+    check(shutil.which('zbarimg') is not None, 'zbarimg is installed (zbar-tools)')
+    r = subprocess.run(['zbarimg', '-q', '--raw', shot], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and r.stdout.strip() == address, 'the QR code reads as the EIP-55 address',
+          r.returncode, r.stdout)
 
     # No top-up before the address is registered: it would not be credited.
     page_action(app, 'wallet.top-up')
