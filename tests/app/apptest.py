@@ -1867,6 +1867,17 @@ def test_wallet(session):
     app.wait(lambda s: s.get('page') == 'desk' and wallet(s).get('address') == new_address,
              'the new key after a restart')
     app.quit()
+
+    # One key per platform and account: bob on the same desktop has none,
+    # and alice's stays where it was.
+    pw_bob = platform.add_merchant('bob', 'bob-password')
+    app = logged_in_app(session, platform, 'bob', pw_bob)
+    app.action('show-page', "<'wallet'>", window=True)
+    app.wait(lambda s: wallet(s).get('state') == 'no-key' and wallet(s).get('address') is None,
+             'no wallet key for bob')
+    check(keyring_wallet_key(platform.url, 'bob') is None, 'nothing stored for bob')
+    check(keyring_wallet_key(platform.url, 'alice') == stored, 'alice\'s key untouched')
+    app.quit()
     platform.stop()
 
 
