@@ -288,6 +288,17 @@ update_page (UsdtpayWalletPage *self)
 
   gtk_stack_set_visible_child_name (self->stack, self->support ? "support" : "merchant");
 
+  /* Monospace for the address only; the messages in its place are words. */
+  if (address != NULL)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->address_label), "monospace");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->address_label), "dim-label");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->address_label), "monospace");
+      gtk_widget_add_css_class (GTK_WIDGET (self->address_label), "dim-label");
+    }
   if (address != NULL)
     gtk_label_set_label (self->address_label, address);
   else if (self->wallet != NULL && !self->key_loaded)
