@@ -172,6 +172,16 @@ worker_open (Worker      *worker,
       worker->path = g_strdup (path);
       /* The writer may hold the lock for a moment while it commits. */
       sqlite3_busy_timeout (worker->db, 2000);
+      /* The search's candidate rows (choose_plan()), in this connection's
+       * own temp database: the file stays read-only. */
+      if (sqlite3_exec (worker->db, "CREATE TEMP TABLE history_candidates (r INTEGER PRIMARY KEY)",
+                        NULL, NULL, NULL) != SQLITE_OK)
+        {
+          g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s", sqlite3_errmsg (worker->db));
+          g_clear_pointer (&worker->db, sqlite3_close);
+          g_clear_pointer (&worker->path, g_free);
+          return FALSE;
+        }
     }
 
   /* The search index comes with a migration the writer may not have run
@@ -183,6 +193,19 @@ worker_open (Worker      *worker,
   sqlite3_finalize (stmt);
 
   return TRUE;
+}
+
+static gboolean
+set_sqlite_error (Worker        *worker,
+                  GCancellable  *cancellable,
+                  GError       **error)
+{
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
+
+  g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s", sqlite3_errmsg (worker->db));
+
+  return FALSE;
 }
 
 static const char *
@@ -250,72 +273,67 @@ bind_candidates (sqlite3_stmt *stmt,
     }
 }
 
-/* The rows the search index proposes for the text bound from ?first
- * (bind_candidates): a superset of the filter's search, which the
- * filter's own WHERE then narrows exactly. */
-static void
-append_candidates (GString *sql,
-                   guint    first)
-{
-  g_string_append_printf (sql,
-                          "WITH c(r) AS MATERIALIZED ("
-                          "SELECT rowid FROM orders_search WHERE orders_search MATCH ?%u "
-                          "UNION SELECT rowid FROM orders WHERE platform = ?1 AND account = ?2 "
-                          "AND lower(id) >= ?%u AND lower(id) < ?%u "
-                          "UNION SELECT rowid FROM orders WHERE platform = ?1 AND account = ?2 AND amount = ?%u "
-                          "UNION SELECT rowid FROM orders WHERE platform = ?1 AND account = ?2 "
-                          "AND fiat_amount IN (?%u, ?%u, ?%u, ?%u, ?%u)) ",
-                          first, first + 1, first + 2, first + 3,
-                          first + 4, first + 5, first + 6, first + 7, first + 8);
-}
-
-#define N_CANDIDATE_PARAMS 9
-
 static gboolean
 searching (const UsdtpayCacheFilter *filter)
 {
   return filter->search != NULL && filter->search[0] != '\0';
 }
 
-/* How many rows the search index proposes, up to MAX_CANDIDATES + 1. */
+/* Collects the rows the indexes propose for the search into the
+ * connection's temp.history_candidates, up to MAX_CANDIDATES + 1: a
+ * superset of the rows the filter's search accepts (which the filter's own
+ * WHERE then narrows exactly). PLAN_DRIVEN when they are few. */
 static Plan
 choose_plan (Worker   *worker,
              Job      *job,
              GError  **error)
 {
-  static const char sql[] =
-    "SELECT (SELECT count(*) FROM (SELECT rowid FROM orders_search WHERE orders_search MATCH ?3 LIMIT ?12))"
-    " + (SELECT count(*) FROM (SELECT rowid FROM orders WHERE platform = ?1 AND account = ?2"
-    "    AND lower(id) >= ?4 AND lower(id) < ?5 LIMIT ?12))"
-    " + (SELECT count(*) FROM (SELECT rowid FROM orders WHERE platform = ?1 AND account = ?2"
-    "    AND amount = ?6 LIMIT ?12))"
-    " + (SELECT count(*) FROM (SELECT rowid FROM orders WHERE platform = ?1 AND account = ?2"
-    "    AND fiat_amount IN (?7, ?8, ?9, ?10, ?11) LIMIT ?12))";
-  sqlite3_stmt *stmt = NULL;
-  Plan plan = PLAN_PLAIN;
-  int rc;
+  static const char *arms[] = {
+    "INSERT OR IGNORE INTO temp.history_candidates (r) "
+    "SELECT rowid FROM orders_search WHERE orders_search MATCH ?3 LIMIT ?12",
+    "INSERT OR IGNORE INTO temp.history_candidates (r) "
+    "SELECT rowid FROM orders WHERE platform = ?1 AND account = ?2 AND lower(id) >= ?4 AND lower(id) < ?5 LIMIT ?12",
+    "INSERT OR IGNORE INTO temp.history_candidates (r) "
+    "SELECT rowid FROM orders WHERE platform = ?1 AND account = ?2 AND amount = ?6 LIMIT ?12",
+    "INSERT OR IGNORE INTO temp.history_candidates (r) "
+    "SELECT rowid FROM orders WHERE platform = ?1 AND account = ?2 AND fiat_amount IN (?7, ?8, ?9, ?10, ?11) LIMIT ?12",
+  };
+  int found = 0;
 
   /* Trigrams: a shorter text cannot be looked up in the index. */
   if (!worker->has_search_index || !searching (job->filter) || g_utf8_strlen (job->filter->search, -1) < 3)
     return PLAN_PLAIN;
 
-  if (sqlite3_prepare_v2 (worker->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_exec (worker->db, "DELETE FROM temp.history_candidates", NULL, NULL, NULL) != SQLITE_OK)
     {
-      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s", sqlite3_errmsg (worker->db));
+      set_sqlite_error (worker, job->cancellable, error);
       return PLAN_PLAIN;
     }
-  sqlite3_bind_text (stmt, 1, job->filter->platform, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, job->filter->account, -1, SQLITE_STATIC);
-  bind_candidates (stmt, 3, job->filter->search);
-  sqlite3_bind_int (stmt, 12, MAX_CANDIDATES + 1);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_ROW)
-    plan = sqlite3_column_int64 (stmt, 0) <= MAX_CANDIDATES ? PLAN_DRIVEN : PLAN_PLAIN;
-  else
-    g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s", sqlite3_errmsg (worker->db));
-  sqlite3_finalize (stmt);
 
-  return plan;
+  for (guint i = 0; i < G_N_ELEMENTS (arms) && found <= MAX_CANDIDATES; i++)
+    {
+      sqlite3_stmt *stmt = NULL;
+
+      if (sqlite3_prepare_v2 (worker->db, arms[i], -1, &stmt, NULL) != SQLITE_OK)
+        {
+          set_sqlite_error (worker, job->cancellable, error);
+          return PLAN_PLAIN;
+        }
+      sqlite3_bind_text (stmt, 1, job->filter->platform, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, job->filter->account, -1, SQLITE_STATIC);
+      bind_candidates (stmt, 3, job->filter->search);
+      sqlite3_bind_int (stmt, 12, MAX_CANDIDATES + 1 - found);
+      if (sqlite3_step (stmt) != SQLITE_DONE)
+        {
+          sqlite3_finalize (stmt);
+          set_sqlite_error (worker, job->cancellable, error);
+          return PLAN_PLAIN;
+        }
+      found += sqlite3_changes (worker->db);
+      sqlite3_finalize (stmt);
+    }
+
+  return found <= MAX_CANDIDATES ? PLAN_DRIVEN : PLAN_PLAIN;
 }
 
 /* The statement of @job: its page of rows (@count FALSE) or its count. */
@@ -327,15 +345,15 @@ prepare (Worker      *worker,
          GError     **error)
 {
   g_autoptr(GString) sql = g_string_new (NULL);
-  guint n = usdtpay_cache_filter_get_n_params (job->filter);
   const char *dir = job->descending ? "DESC" : "ASC";
   sqlite3_stmt *stmt = NULL;
 
   if (job->plan == PLAN_DRIVEN)
     {
-      append_candidates (sql, n + 1);
+      /* The candidates first (CROSS JOIN keeps that order of the loops),
+       * each looked up by rowid. */
       g_string_append (sql, count ? "SELECT count(*)" : "SELECT o.json");
-      g_string_append (sql, " FROM c CROSS JOIN orders o ON o.rowid = c.r");
+      g_string_append (sql, " FROM temp.history_candidates c CROSS JOIN orders o ON o.rowid = c.r");
     }
   else
     g_string_append (sql, count ? "SELECT count(*) FROM orders o" : "SELECT o.json FROM orders o");
@@ -351,23 +369,8 @@ prepare (Worker      *worker,
       return NULL;
     }
   usdtpay_cache_filter_bind (job->filter, stmt);
-  if (job->plan == PLAN_DRIVEN)
-    bind_candidates (stmt, n + 1, job->filter->search);
 
   return stmt;
-}
-
-static gboolean
-set_sqlite_error (Worker        *worker,
-                  GCancellable  *cancellable,
-                  GError       **error)
-{
-  if (g_cancellable_set_error_if_cancelled (cancellable, error))
-    return FALSE;
-
-  g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s", sqlite3_errmsg (worker->db));
-
-  return FALSE;
 }
 
 static UsdtpayOrder *

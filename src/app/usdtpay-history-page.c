@@ -1191,6 +1191,26 @@ usdtpay_history_page_describe (UsdtpayHistoryPage *self,
       }
   }
   json_builder_end_array (builder);
+  /* Every loaded row by position (only the pages held). */
+  json_builder_set_member_name (builder, "history_loaded");
+  json_builder_begin_object (builder);
+  for (guint j = 0; j < n; j += USDTPAY_HISTORY_PAGE_SIZE)
+    {
+      if (usdtpay_history_model_peek_item (self->model, j) == NULL)
+        continue;
+      for (guint k = j; k < n && k < j + USDTPAY_HISTORY_PAGE_SIZE; k++)
+        {
+          UsdtpayHistoryItem *item = usdtpay_history_model_peek_item (self->model, k);
+          g_autofree char *key = g_strdup_printf ("%u", k);
+
+          if (item != NULL && usdtpay_history_item_get_id (item) != NULL)
+            {
+              json_builder_set_member_name (builder, key);
+              json_builder_add_string_value (builder, usdtpay_history_item_get_id (item));
+            }
+        }
+    }
+  json_builder_end_object (builder);
 }
 
 /* Lifecycle */
