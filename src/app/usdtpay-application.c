@@ -91,7 +91,7 @@ export_csv_command (GVariantDict *options)
   g_autofree char *from = NULL;
   g_autofree char *to = NULL;
   g_autofree char *cache_path = NULL;
-  UsdtpayExportFilter filter = { 0, };
+  UsdtpayCacheFilter filter = { 0, };
   UsdtpayOrderState parsed_state;
   guint64 rows = 0;
   gboolean ok;
@@ -103,7 +103,6 @@ export_csv_command (GVariantDict *options)
   g_variant_dict_lookup (options, "platform", "s", &filter.platform);
   g_variant_dict_lookup (options, "username", "s", &filter.account);
 
-  filter.state = -1;
   if (state != NULL)
     {
       if (!usdtpay_order_state_from_string (state, &parsed_state))
@@ -112,7 +111,7 @@ export_csv_command (GVariantDict *options)
           ok = FALSE;
           goto out;
         }
-      filter.state = parsed_state;
+      filter.states = 1u << parsed_state;
     }
   if ((from != NULL && !usdtpay_export_parse_bound (from, FALSE, &filter.from, &error)) ||
       (to != NULL && !usdtpay_export_parse_bound (to, TRUE, &filter.to, &error)))

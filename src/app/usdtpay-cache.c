@@ -26,7 +26,19 @@ struct _UsdtpayCache
   guint        pending;
   sqlite3     *db;        /* only touched by the pool's thread */
   gboolean     broken;
+  gboolean     in_txn;    /* the pool's thread: writes not yet committed */
+  guint        txn_writes;
+  GMainContext *context;  /* where `changed` is emitted */
+  GSource     *changed_source;  /* under mutex: a queued emission */
 };
+
+enum
+{
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 G_DEFINE_FINAL_TYPE (UsdtpayCache, usdtpay_cache, G_TYPE_OBJECT)
 
@@ -46,9 +58,8 @@ typedef struct
   char    *platform;
   char    *merchant;
   /* store */
+  UsdtpayOrder *order;
   char    *id;
-  gint64   version;
-  gint64   closed_at;
   char    *json;
   /* receipts */
   UsdtpayCachedReceipt *receipt;
@@ -64,14 +75,14 @@ job_free (Job *job)
   g_free (job->merchant);
   g_free (job->id);
   g_free (job->json);
+  g_clear_pointer (&job->order, usdtpay_order_unref);
   g_clear_pointer (&job->receipt, usdtpay_cached_receipt_free);
   g_clear_object (&job->task);
   g_free (job);
 }
 
-static const char schema_sql[] =
-  "PRAGMA journal_mode=WAL;"
-  "PRAGMA synchronous=NORMAL;"
+/* Version 1, as the first release made it (it never set user_version). */
+static const char schema_v1_sql[] =
   "CREATE TABLE IF NOT EXISTS orders ("
   "  platform TEXT NOT NULL,"
   "  merchant TEXT NOT NULL,"
@@ -95,6 +106,233 @@ static const char schema_sql[] =
   "  id TEXT NOT NULL,"
   "  json TEXT NOT NULL,"
   "  PRIMARY KEY (platform, id));";
+
+/* Version 2: the orders' fields as plain columns, so History and the export
+ * select, sort and read them without parsing JSON; `merchant` (whose cache
+ * a row is in) becomes `account`, and `merchant` is the order's. */
+static const char orders_v2_sql[] =
+  "CREATE TABLE orders_v2 ("
+  "  platform TEXT NOT NULL,"
+  "  account TEXT NOT NULL,"
+  "  id TEXT NOT NULL,"
+  "  version INTEGER NOT NULL,"
+  "  state TEXT,"
+  "  created_at INTEGER NOT NULL DEFAULT 0,"
+  "  matched_at INTEGER NOT NULL DEFAULT 0,"
+  "  paid_at INTEGER NOT NULL DEFAULT 0,"
+  "  completed_at INTEGER NOT NULL DEFAULT 0,"
+  "  closed_at INTEGER NOT NULL DEFAULT 0,"
+  "  amount INTEGER NOT NULL DEFAULT 0,"
+  "  fee INTEGER NOT NULL DEFAULT 0,"
+  "  net INTEGER NOT NULL DEFAULT 0,"
+  "  fiat_amount INTEGER NOT NULL DEFAULT 0,"
+  "  fiat_currency TEXT,"
+  "  method TEXT,"
+  "  merchant TEXT,"
+  "  shop TEXT,"
+  "  external_id TEXT,"
+  "  customer_ref TEXT,"
+  "  payer_name TEXT,"
+  "  json TEXT NOT NULL,"
+  "  PRIMARY KEY (platform, account, id));";
+
+#define ORDER_COLUMNS \
+  "platform, account, id, version, state, created_at, matched_at, paid_at, completed_at, " \
+  "closed_at, amount, fee, net, fiat_amount, fiat_currency, method, merchant, shop, " \
+  "external_id, customer_ref, payer_name, json"
+#define ORDER_PARAMS \
+  "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22"
+
+/* Binds ?3 .. ?22 of ORDER_PARAMS from @order; @order may be NULL for a
+ * row whose JSON could not be read (its other columns stay NULL or 0). */
+static void
+bind_order (sqlite3_stmt       *stmt,
+            const char         *id,
+            gint64              version,
+            const UsdtpayOrder *order,
+            const char         *json)
+{
+  sqlite3_bind_text (stmt, 3, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, version);
+  sqlite3_bind_text (stmt, 22, json, -1, SQLITE_STATIC);
+  if (order == NULL)
+    {
+      /* Times and amounts 0, texts NULL: unknown. */
+      for (int i = 6; i <= 14; i++)
+        sqlite3_bind_int64 (stmt, i, 0);
+      return;
+    }
+
+  sqlite3_bind_text (stmt, 5, usdtpay_order_state_to_string (order->state), -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 6, order->created_at);
+  sqlite3_bind_int64 (stmt, 7, order->matched_at);
+  sqlite3_bind_int64 (stmt, 8, order->paid_at);
+  sqlite3_bind_int64 (stmt, 9, order->completed_at);
+  sqlite3_bind_int64 (stmt, 10, order->closed_at);
+  sqlite3_bind_int64 (stmt, 11, order->amount);
+  sqlite3_bind_int64 (stmt, 12, order->fee);
+  sqlite3_bind_int64 (stmt, 13, order->net);
+  sqlite3_bind_int64 (stmt, 14, order->fiat_amount);
+  sqlite3_bind_text (stmt, 15, order->fiat_currency, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 16, order->method, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 17, order->merchant, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 18, order->shop, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 19, order->external_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 20, order->customer_ref, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 21, order->payer_name, -1, SQLITE_STATIC);
+}
+
+static UsdtpayOrder *
+parse_order (const char  *json,
+             gsize        length,
+             GError     **error)
+{
+  g_autoptr(JsonObject) object = usdtpay_json_parse_object (json, length, error);
+
+  return object != NULL ? usdtpay_order_from_json (object, error) : NULL;
+}
+
+/* v1 -> v2: every stored order's JSON parsed again into the new columns;
+ * one that no longer parses keeps its JSON, id and version (nothing is
+ * lost) and reads as unknown. */
+static gboolean
+migrate_plain_columns (sqlite3  *db,
+                       GError  **error)
+{
+  sqlite3_stmt *select = NULL;
+  sqlite3_stmt *insert = NULL;
+  char *message = NULL;
+  gboolean ok = FALSE;
+  int rc;
+
+  if (sqlite3_exec (db, orders_v2_sql, NULL, NULL, &message) != SQLITE_OK)
+    goto out;
+  if (sqlite3_prepare_v2 (db, "SELECT platform, merchant, id, version, json FROM orders", -1,
+                          &select, NULL) != SQLITE_OK ||
+      sqlite3_prepare_v2 (db, "INSERT INTO orders_v2 (" ORDER_COLUMNS ") VALUES (" ORDER_PARAMS ")",
+                          -1, &insert, NULL) != SQLITE_OK)
+    goto out;
+
+  while ((rc = sqlite3_step (select)) == SQLITE_ROW)
+    {
+      const char *json = (const char *)sqlite3_column_text (select, 4);
+      g_autoptr(GError) local_error = NULL;
+      g_autoptr(UsdtpayOrder) order = parse_order (json, sqlite3_column_bytes (select, 4),
+                                                   &local_error);
+
+      if (order == NULL)
+        g_warning ("cache: an order kept unread in the migration: %s", local_error->message);
+
+      sqlite3_bind_text (insert, 1, (const char *)sqlite3_column_text (select, 0), -1, SQLITE_STATIC);
+      sqlite3_bind_text (insert, 2, (const char *)sqlite3_column_text (select, 1), -1, SQLITE_STATIC);
+      bind_order (insert, (const char *)sqlite3_column_text (select, 2),
+                  sqlite3_column_int64 (select, 3), order, json);
+      if (sqlite3_step (insert) != SQLITE_DONE)
+        goto out;
+      sqlite3_reset (insert);
+      sqlite3_clear_bindings (insert);
+    }
+  if (rc != SQLITE_DONE)
+    goto out;
+
+  if (sqlite3_exec (db,
+                    "DROP TABLE orders;"
+                    "ALTER TABLE orders_v2 RENAME TO orders;"
+                    "CREATE INDEX orders_by_closed ON orders (platform, account, closed_at DESC, id);",
+                    NULL, NULL, &message) != SQLITE_OK)
+    goto out;
+  ok = TRUE;
+
+out:
+  if (!ok)
+    g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "Could not migrate the cache: %s",
+                 message != NULL ? message : sqlite3_errmsg (db));
+  sqlite3_free (message);
+  sqlite3_finalize (select);
+  sqlite3_finalize (insert);
+  return ok;
+}
+
+/* The cache's migrations, in order: entry i takes a file from user_version
+ * i to i + 1, each in its own transaction. Append only: never change or
+ * reorder an entry that has shipped. */
+typedef struct
+{
+  const char *sql;
+  gboolean  (*func) (sqlite3  *db,
+                     GError  **error);
+} Migration;
+
+static const Migration migrations[] = {
+  /* 0 -> 1: the first schema (a no-op on a v1 file, which says 0). */
+  { schema_v1_sql, NULL },
+  /* 1 -> 2: plain columns. */
+  { NULL, migrate_plain_columns },
+};
+
+static gboolean
+migrate (sqlite3  *db,
+         GError  **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int version = 0;
+
+  if (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    version = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+
+  if (version > (int)G_N_ELEMENTS (migrations))
+    {
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT,
+                   "The cache was made by a newer UsdtPay (version %d)", version);
+      return FALSE;
+    }
+
+  for (guint i = version; i < G_N_ELEMENTS (migrations); i++)
+    {
+      g_autofree char *bump = g_strdup_printf ("PRAGMA user_version = %u", i + 1);
+      char *message = NULL;
+      gboolean ok;
+
+      if (sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, &message) != SQLITE_OK)
+        {
+          g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "Could not migrate the cache: %s",
+                       message);
+          sqlite3_free (message);
+          return FALSE;
+        }
+      if (migrations[i].sql != NULL)
+        {
+          ok = sqlite3_exec (db, migrations[i].sql, NULL, NULL, &message) == SQLITE_OK;
+          if (!ok)
+            g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT,
+                         "Could not migrate the cache: %s", message);
+          sqlite3_free (message);
+          message = NULL;
+        }
+      else
+        ok = migrations[i].func (db, error);
+      if (ok && sqlite3_exec (db, bump, NULL, NULL, &message) != SQLITE_OK)
+        {
+          g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "Could not migrate the cache: %s",
+                       message);
+          sqlite3_free (message);
+          message = NULL;
+          ok = FALSE;
+        }
+      if (!ok || sqlite3_exec (db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        {
+          sqlite3_exec (db, "ROLLBACK", NULL, NULL, NULL);
+          if (ok)
+            g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "Could not migrate the cache: %s",
+                         sqlite3_errmsg (db));
+          return FALSE;
+        }
+    }
+
+  return TRUE;
+}
 
 void
 usdtpay_cached_receipt_free (UsdtpayCachedReceipt *receipt)
@@ -122,6 +360,35 @@ cached_receipt_copy (const UsdtpayCachedReceipt *receipt)
   copy->verified = receipt->verified;
 
   return copy;
+}
+
+gboolean
+usdtpay_cache_upgrade_file (const char  *path,
+                            GError     **error)
+{
+  sqlite3 *db = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (!g_file_test (path, G_FILE_TEST_IS_REGULAR))
+    return TRUE;
+  if (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+    {
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "Could not open the cache %s: %s",
+                   path, db != NULL ? sqlite3_errmsg (db) : "out of memory");
+      sqlite3_close (db);
+      return FALSE;
+    }
+  sqlite3_busy_timeout (db, 5000);
+  ok = sqlite3_exec (db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) == SQLITE_OK &&
+       migrate (db, error);
+  if (!ok && error != NULL && *error == NULL)
+    g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "Could not open the cache %s: %s",
+                 path, sqlite3_errmsg (db));
+  sqlite3_close (db);
+
+  return ok;
 }
 
 static gboolean
@@ -156,10 +423,16 @@ open_db (UsdtpayCache  *self,
   g_chmod (self->path, 0600);
   sqlite3_busy_timeout (self->db, 2000);
 
-  if (sqlite3_exec (self->db, schema_sql, NULL, NULL, &message) != SQLITE_OK)
+  if (sqlite3_exec (self->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL", NULL, NULL,
+                    &message) != SQLITE_OK)
     {
       g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "Could not prepare the cache: %s", message);
       sqlite3_free (message);
+      g_clear_pointer (&self->db, sqlite3_close);
+      return FALSE;
+    }
+  if (!migrate (self->db, error))
+    {
       g_clear_pointer (&self->db, sqlite3_close);
       return FALSE;
     }
@@ -172,9 +445,16 @@ run_store (UsdtpayCache *self,
            Job          *job)
 {
   static const char sql[] =
-    "INSERT INTO orders (platform, merchant, id, version, closed_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
-    "ON CONFLICT (platform, merchant, id) DO UPDATE SET version = excluded.version, "
-    "closed_at = excluded.closed_at, json = excluded.json WHERE excluded.version > orders.version";
+    "INSERT INTO orders (" ORDER_COLUMNS ") VALUES (" ORDER_PARAMS ") "
+    "ON CONFLICT (platform, account, id) DO UPDATE SET version = excluded.version, "
+    "state = excluded.state, created_at = excluded.created_at, matched_at = excluded.matched_at, "
+    "paid_at = excluded.paid_at, completed_at = excluded.completed_at, "
+    "closed_at = excluded.closed_at, amount = excluded.amount, fee = excluded.fee, "
+    "net = excluded.net, fiat_amount = excluded.fiat_amount, "
+    "fiat_currency = excluded.fiat_currency, method = excluded.method, "
+    "merchant = excluded.merchant, shop = excluded.shop, external_id = excluded.external_id, "
+    "customer_ref = excluded.customer_ref, payer_name = excluded.payer_name, json = excluded.json "
+    "WHERE excluded.version > orders.version";
   sqlite3_stmt *stmt = NULL;
 
   if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
@@ -185,12 +465,9 @@ run_store (UsdtpayCache *self,
 
   sqlite3_bind_text (stmt, 1, job->platform, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, job->merchant, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, job->id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 4, job->version);
-  sqlite3_bind_int64 (stmt, 5, job->closed_at);
-  sqlite3_bind_text (stmt, 6, job->json, -1, SQLITE_STATIC);
+  bind_order (stmt, job->order->id, job->order->version, job->order, job->json);
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    g_warning ("cache: could not store %s: %s", job->id, sqlite3_errmsg (self->db));
+    g_warning ("cache: could not store %s: %s", job->order->id, sqlite3_errmsg (self->db));
   sqlite3_finalize (stmt);
 }
 
@@ -199,8 +476,8 @@ run_load (UsdtpayCache *self,
           Job          *job)
 {
   static const char sql[] =
-    "SELECT json FROM orders WHERE platform = ?1 AND merchant = ?2 "
-    "ORDER BY closed_at DESC, id DESC LIMIT ?3";
+    "SELECT json FROM orders WHERE platform = ?1 AND account = ?2 "
+    "ORDER BY closed_at DESC, id LIMIT ?3";
   g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func ((GDestroyNotify)usdtpay_order_unref);
   sqlite3_stmt *stmt = NULL;
   int rc;
@@ -219,14 +496,12 @@ run_load (UsdtpayCache *self,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       const char *json = (const char *)sqlite3_column_text (stmt, 0);
-      g_autoptr(JsonObject) object = NULL;
       g_autoptr(GError) error = NULL;
       UsdtpayOrder *order;
 
       /* What the cache holds went through the strict parser on the way in;
        * it goes through it again, as anything read from disk. */
-      object = usdtpay_json_parse_object (json, strlen (json), &error);
-      order = object != NULL ? usdtpay_order_from_json (object, &error) : NULL;
+      order = parse_order (json, sqlite3_column_bytes (stmt, 0), &error);
       if (order == NULL)
         {
           g_warning ("cache: skipping an unreadable order: %s", error->message);
@@ -370,6 +645,48 @@ run_lookup_events (UsdtpayCache *self,
   sqlite3_finalize (stmt);
 }
 
+static gboolean
+emit_changed_cb (gpointer user_data)
+{
+  UsdtpayCache *self = user_data;
+
+  g_mutex_lock (&self->mutex);
+  g_clear_pointer (&self->changed_source, g_source_unref);
+  g_mutex_unlock (&self->mutex);
+
+  g_signal_emit (self, signals[CHANGED], 0);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The pool's thread: commits what was written and has `changed` emitted
+ * once on the main context (several commits before it runs: once). */
+static void
+commit (UsdtpayCache *self)
+{
+  if (!self->in_txn)
+    return;
+
+  if (sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      g_warning ("cache: could not commit: %s", sqlite3_errmsg (self->db));
+      sqlite3_exec (self->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+  self->in_txn = FALSE;
+  self->txn_writes = 0;
+
+  g_mutex_lock (&self->mutex);
+  if (self->changed_source == NULL)
+    {
+      self->changed_source = g_idle_source_new ();
+      g_source_set_priority (self->changed_source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (self->changed_source, emit_changed_cb, self, NULL);
+      g_source_set_static_name (self->changed_source, "[usdtpay] cache changed");
+      g_source_attach (self->changed_source, self->context);
+    }
+  g_mutex_unlock (&self->mutex);
+}
+
 static void
 worker (gpointer data,
         gpointer user_data)
@@ -377,6 +694,7 @@ worker (gpointer data,
   UsdtpayCache *self = user_data;
   Job *job = data;
   g_autoptr(GError) error = NULL;
+  gboolean write = job->task == NULL;
 
   if (!self->broken && !open_db (self, &error))
     {
@@ -389,7 +707,19 @@ worker (gpointer data,
       if (job->task != NULL)
         g_task_return_new_error (job->task, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT,
                                  "The cache %s cannot be used", self->path);
+      write = FALSE;
     }
+  else if (write && !self->in_txn)
+    {
+      /* Writes queued back to back (a back-fill page) share one commit. */
+      if (sqlite3_exec (self->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK)
+        self->in_txn = TRUE;
+      else
+        g_warning ("cache: %s", sqlite3_errmsg (self->db));
+    }
+
+  if (self->broken)
+    ;
   else if (job->kind == JOB_STORE)
     run_store (self, job);
   else if (job->kind == JOB_STORE_RECEIPT)
@@ -404,6 +734,12 @@ worker (gpointer data,
     run_load (self, job);
 
   job_free (job);
+
+  if (write)
+    self->txn_writes++;
+  /* Committed when nothing else waits, and at least every 1000 writes. */
+  if (self->in_txn && (self->txn_writes >= 1000 || g_thread_pool_unprocessed (self->pool) == 0))
+    commit (self);
 
   g_mutex_lock (&self->mutex);
   self->pending--;
@@ -430,6 +766,10 @@ usdtpay_cache_finalize (GObject *object)
   /* Finish what was queued: those are the merchant's records. */
   g_thread_pool_free (self->pool, FALSE, TRUE);
   g_clear_pointer (&self->db, sqlite3_close);
+  if (self->changed_source != NULL)
+    g_source_destroy (self->changed_source);
+  g_clear_pointer (&self->changed_source, g_source_unref);
+  g_main_context_unref (self->context);
   g_mutex_clear (&self->mutex);
   g_cond_clear (&self->cond);
   g_free (self->path);
@@ -441,6 +781,16 @@ static void
 usdtpay_cache_class_init (UsdtpayCacheClass *klass)
 {
   G_OBJECT_CLASS (klass)->finalize = usdtpay_cache_finalize;
+
+  /**
+   * UsdtpayCache::changed:
+   *
+   * Queued writes have been committed: readers on their own connections
+   * see them now. Emitted on the thread-default main context of the
+   * cache's creation, once for any number of commits in between.
+   */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                   NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -448,6 +798,7 @@ usdtpay_cache_init (UsdtpayCache *self)
 {
   g_mutex_init (&self->mutex);
   g_cond_init (&self->cond);
+  self->context = g_main_context_ref_thread_default ();
   self->pool = g_thread_pool_new (worker, self, 1, FALSE, NULL);
 }
 
@@ -484,11 +835,7 @@ usdtpay_cache_store (UsdtpayCache       *self,
   job->kind = JOB_STORE;
   job->platform = g_strdup (platform);
   job->merchant = g_strdup (merchant);
-  job->id = g_strdup (order->id);
-  job->version = order->version;
-  job->closed_at = order->closed_at > 0 ? order->closed_at
-                 : order->completed_at > 0 ? order->completed_at
-                 : order->paid_at > 0 ? order->paid_at : order->created_at;
+  job->order = usdtpay_order_copy (order);
   job->json = usdtpay_json_to_string (node, NULL);
   queue_job (self, job);
 }
@@ -632,6 +979,14 @@ usdtpay_cache_lookup_events_finish (UsdtpayCache  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+const char *
+usdtpay_cache_get_path (UsdtpayCache *self)
+{
+  g_return_val_if_fail (USDTPAY_IS_CACHE (self), NULL);
+
+  return self->path;
 }
 
 void

@@ -17,20 +17,34 @@ G_BEGIN_DECLS
 
 G_DECLARE_FINAL_TYPE (UsdtpayCache, usdtpay_cache, USDTPAY, CACHE, GObject)
 
-/* The app's local copy of a merchant's closed orders, so History works
- * offline: an SQLite file (WAL), written and read in a worker thread, one
- * statement at a time and in the order asked. Orders are kept per platform
- * and merchant, a newer version replacing an older one. */
+/* The app's local copy of an account's orders, so History works offline:
+ * an SQLite file (WAL), written and read in a worker thread, one statement
+ * at a time and in the order asked; writes queued back to back share a
+ * transaction, and `changed` is emitted (on the main context) once they
+ * are committed. Orders are kept per platform and account (the logged-in
+ * user), a newer version replacing an older one.
+ *
+ * Schema (PRAGMA user_version 2; migrations in usdtpay-cache.c, append
+ * only): orders (platform, account, id, version, state (wire name),
+ * created_at, matched_at, paid_at, completed_at, closed_at (µs, 0 = none),
+ * amount, fee, net (micro-USDT), fiat_amount (minor units), fiat_currency,
+ * method, merchant (the order's, NULL if none), shop, external_id,
+ * customer_ref, payer_name, json (the whole order)), primary key
+ * (platform, account, id), index orders_by_closed (platform, account,
+ * closed_at DESC, id); receipts (platform, id, seq, key_id, receipt,
+ * signature, verified); events (platform, id, json). Other readers open
+ * the file read-only themselves (usdtpay_cache_get_path()). */
 UsdtpayCache *usdtpay_cache_new          (const char           *path);
 /* Queues @order for writing; returns at once. */
 void          usdtpay_cache_store        (UsdtpayCache         *self,
                                           const char           *platform,
-                                          const char           *merchant,
+                                          const char           *account,
                                           const UsdtpayOrder   *order);
-/* The newest @limit orders, newest first (GPtrArray of UsdtpayOrder). */
+/* The newest @limit orders, newest first (closed_at DESC, id; orders not
+ * closed last), as a GPtrArray of UsdtpayOrder. */
 void          usdtpay_cache_load_async   (UsdtpayCache         *self,
                                           const char           *platform,
-                                          const char           *merchant,
+                                          const char           *account,
                                           guint                 limit,
                                           GCancellable         *cancellable,
                                           GAsyncReadyCallback   callback,
@@ -84,7 +98,17 @@ char         *usdtpay_cache_lookup_events_finish (UsdtpayCache         *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
 
-/* Waits until every queued write is done (tests, and shutdown). */
+/* Opens the cache file at @path and brings its schema up to date (what
+ * usdtpay_cache_new() does on first use), for a reader that runs without
+ * a UsdtpayCache, such as --export-csv. Does nothing for a missing file. */
+gboolean      usdtpay_cache_upgrade_file (const char           *path,
+                                          GError              **error);
+
+/* The file, for readers with their own read-only connection. */
+const char   *usdtpay_cache_get_path     (UsdtpayCache         *self);
+
+/* Waits until every queued write is done and committed (tests, and
+ * shutdown). */
 void          usdtpay_cache_flush        (UsdtpayCache         *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UsdtpayCachedReceipt, usdtpay_cached_receipt_free)

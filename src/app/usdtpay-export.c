@@ -16,42 +16,21 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "usdtpay-cache.h"
 #include "usdtpay-export.h"
 
-/* Written out whenever the buffer holds this much. */
-#define FLUSH_SIZE (256 * 1024)
+/* The output buffer: written out with one write() whenever it holds this
+ * much, so a million rows take a few thousand writes. */
+#define OUT_SIZE (1024 * 1024)
 
-UsdtpayExportFilter *
-usdtpay_export_filter_copy (const UsdtpayExportFilter *filter)
+typedef struct
 {
-  UsdtpayExportFilter *copy;
-
-  g_return_val_if_fail (filter != NULL, NULL);
-
-  copy = g_new0 (UsdtpayExportFilter, 1);
-  copy->platform = g_strdup (filter->platform);
-  copy->account = g_strdup (filter->account);
-  copy->state = filter->state;
-  copy->method = g_strdup (filter->method);
-  copy->merchant = g_strdup (filter->merchant);
-  copy->from = filter->from;
-  copy->to = filter->to;
-
-  return copy;
-}
-
-void
-usdtpay_export_filter_free (UsdtpayExportFilter *filter)
-{
-  if (filter == NULL)
-    return;
-
-  g_free (filter->platform);
-  g_free (filter->account);
-  g_free (filter->method);
-  g_free (filter->merchant);
-  g_free (filter);
-}
+  char       *buf;
+  gsize       size;
+  gsize       len;
+  int         fd;
+  const char *path;
+} Out;
 
 static gboolean
 write_all (int          fd,
@@ -82,54 +61,276 @@ write_all (int          fd,
 }
 
 static gboolean
-passes (const UsdtpayExportFilter *filter,
-        const UsdtpayOrder        *order)
+out_flush (Out     *out,
+           GError **error)
 {
-  if (filter->state >= 0 && (int)order->state != filter->state)
+  gboolean ok = write_all (out->fd, out->buf, out->len, out->path, error);
+
+  out->len = 0;
+  return ok;
+}
+
+/* Makes room for @n more bytes: writes out what is held, and grows the
+ * buffer only for a single cell larger than it. */
+static gboolean
+out_reserve (Out     *out,
+             gsize    n,
+             GError **error)
+{
+  if (out->len + n <= out->size)
+    return TRUE;
+  if (!out_flush (out, error))
     return FALSE;
-  if (filter->method != NULL && g_strcmp0 (order->method, filter->method) != 0)
-    return FALSE;
-  if (filter->merchant != NULL && g_strcmp0 (order->merchant, filter->merchant) != 0)
-    return FALSE;
-  if (filter->from != 0 && order->created_at < filter->from)
-    return FALSE;
-  if (filter->to != 0 && order->created_at >= filter->to)
+  if (n > out->size)
+    {
+      out->size = n;
+      out->buf = g_realloc (out->buf, out->size);
+    }
+  return TRUE;
+}
+
+static inline gboolean
+is_formula_start (guchar c)
+{
+  return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+/* Bytes that make a cell quoted: " , CR LF. */
+static const guint8 quote_table[256] = { ['"'] = 1, [','] = 1, ['\r'] = 1, ['\n'] = 1 };
+
+/* Writes one cell, neutralised and quoted exactly as usdtpay_csv_append_cell()
+ * does (docs/receipts.md), in one pass over its bytes: they are copied as
+ * they are checked; at the first byte that needs quotes, what was copied
+ * moves one place on for the opening '"' and the rest is copied with each
+ * '"' doubled. Room: 2 * length + 3 (quotes doubled, two quotes, one '\''). */
+static gboolean
+put_cell (Out         *out,
+          const char  *cell,
+          gsize        length,
+          GError     **error)
+{
+  const guchar *p = (const guchar *)cell, *end = p + length;
+  char *start, *w;
+  gsize lead = 0;
+
+  if (length == 0)
+    return TRUE;
+  if (!out_reserve (out, 2 * length + 3, error))
     return FALSE;
 
+  start = w = out->buf + out->len;
+  while (lead < length && p[lead] == '\'')
+    lead++;
+  if (lead < length && is_formula_start (p[lead]))
+    *w++ = '\'';
+
+  for (; p < end; p++)
+    {
+      if (G_UNLIKELY (quote_table[*p]))
+        {
+          memmove (start + 1, start, w - start);
+          *start = '"';
+          w++;
+          for (; p < end; p++)
+            {
+              *w++ = (char)*p;
+              if (*p == '"')
+                *w++ = '"';
+            }
+          *w++ = '"';
+          break;
+        }
+      *w++ = (char)*p;
+    }
+
+  out->len = w - out->buf;
+  return TRUE;
+}
+
+static inline void
+put_char (Out  *out,
+          char  c)
+{
+  out->buf[out->len++] = c;
+}
+
+/* A money cell from an integer: exact, by hand; a negative one (never
+ * written by the platform, but the cache is a file) is neutralised. */
+static gboolean
+put_money (Out     *out,
+           gint64   amount,
+           guint    decimals,
+           GError **error)
+{
+  char buf[USDTPAY_MONEY_BUF_SIZE];
+  const char *text = usdtpay_money_format_buf (amount, decimals, buf);
+
+  if (amount < 0)
+    return put_cell (out, text, strlen (text), error);
+  if (!out_reserve (out, USDTPAY_MONEY_BUF_SIZE, error))
+    return FALSE;
+  for (; *text != '\0'; text++)
+    put_char (out, *text);
   return TRUE;
 }
 
 static gboolean
-export_rows (sqlite3                   *db,
-             const UsdtpayExportFilter *filter,
-             int                        fd,
-             const char                *tmp_path,
-             UsdtpayExportProgress     *progress,
-             GCancellable              *cancellable,
-             guint64                   *n_rows,
-             GError                   **error)
+put_time (Out     *out,
+          gint64   usec,
+          GError **error)
 {
-  static const char count_sql[] =
-    "SELECT count(*) FROM orders WHERE platform = ?1 AND merchant = ?2";
-  static const char sql[] =
-    "SELECT o.json, r.seq, r.key_id, r.receipt, r.signature FROM orders o "
-    "LEFT JOIN receipts r ON r.platform = o.platform AND r.id = o.id "
-    "WHERE o.platform = ?1 AND o.merchant = ?2 ORDER BY o.closed_at, o.id";
-  g_autoptr(GString) out = g_string_sized_new (FLUSH_SIZE + 64 * 1024);
+  char buf[USDTPAY_TIME_BUF_SIZE];
+
+  if (usec == 0)
+    return TRUE;
+  if (!out_reserve (out, USDTPAY_TIME_BUF_SIZE, error))
+    return FALSE;
+  usdtpay_time_format_buf (usec, buf);
+  memcpy (out->buf + out->len, buf, 27);
+  out->len += 27;
+  return TRUE;
+}
+
+static gboolean
+put_text_column (Out           *out,
+                 sqlite3_stmt  *stmt,
+                 int            column,
+                 GError       **error)
+{
+  const char *text = (const char *)sqlite3_column_text (stmt, column);
+
+  return text == NULL || put_cell (out, text, sqlite3_column_bytes (stmt, column), error);
+}
+
+static gboolean
+put_comma (Out     *out,
+           GError **error)
+{
+  if (!out_reserve (out, 1, error))
+    return FALSE;
+  put_char (out, ',');
+  return TRUE;
+}
+
+enum
+{
+  COL_ID,
+  COL_CREATED_AT,
+  COL_COMPLETED_AT,
+  COL_STATE,
+  COL_AMOUNT,
+  COL_FEE,
+  COL_NET,
+  COL_FIAT_AMOUNT,
+  COL_FIAT_CURRENCY,
+  COL_METHOD,
+  COL_MERCHANT,
+  COL_SHOP,
+  COL_CUSTOMER_REF,
+  COL_PAYER_NAME,
+  COL_SEQ,
+  COL_KEY_ID,
+  COL_RECEIPT,
+  COL_SIGNATURE,
+};
+
+/* One record, the columns of USDTPAY_CSV_EXPORT_COLUMNS in their order. */
+static gboolean
+put_row (Out           *out,
+         sqlite3_stmt  *stmt,
+         GError       **error)
+{
+  const char *currency = (const char *)sqlite3_column_text (stmt, COL_FIAT_CURRENCY);
+  const UsdtpayCurrency *c = currency != NULL ? usdtpay_currency_lookup (currency) : NULL;
+  guint fiat_decimals = c != NULL ? c->decimals : 0;
+
+  if (!put_text_column (out, stmt, COL_ID, error) || !put_comma (out, error) ||
+      !put_time (out, sqlite3_column_int64 (stmt, COL_CREATED_AT), error) || !put_comma (out, error) ||
+      !put_time (out, sqlite3_column_int64 (stmt, COL_COMPLETED_AT), error) || !put_comma (out, error) ||
+      !put_text_column (out, stmt, COL_STATE, error) || !put_comma (out, error) ||
+      !put_money (out, sqlite3_column_int64 (stmt, COL_AMOUNT), USDTPAY_USDT_DECIMALS, error) ||
+      !put_comma (out, error) ||
+      !put_money (out, sqlite3_column_int64 (stmt, COL_FEE), USDTPAY_USDT_DECIMALS, error) ||
+      !put_comma (out, error) ||
+      !put_money (out, sqlite3_column_int64 (stmt, COL_NET), USDTPAY_USDT_DECIMALS, error) ||
+      !put_comma (out, error) ||
+      !put_money (out, sqlite3_column_int64 (stmt, COL_FIAT_AMOUNT), fiat_decimals, error) ||
+      !put_comma (out, error))
+    return FALSE;
+
+  for (int col = COL_FIAT_CURRENCY; col <= COL_PAYER_NAME; col++)
+    if (!put_text_column (out, stmt, col, error) || !put_comma (out, error))
+      return FALSE;
+
+  if (sqlite3_column_type (stmt, COL_SEQ) != SQLITE_NULL)
+    {
+      gint64 seq = sqlite3_column_int64 (stmt, COL_SEQ);
+
+      if (seq > 0 && !put_money (out, seq, 0, error))
+        return FALSE;
+    }
+  if (!put_comma (out, error) ||
+      !put_text_column (out, stmt, COL_KEY_ID, error) || !put_comma (out, error) ||
+      !put_text_column (out, stmt, COL_RECEIPT, error) || !put_comma (out, error) ||
+      !put_text_column (out, stmt, COL_SIGNATURE, error) || !out_reserve (out, 2, error))
+    return FALSE;
+  put_char (out, '\r');
+  put_char (out, '\n');
+
+  return TRUE;
+}
+
+/* The columns the export reads, in the order of the record. */
+#define EXPORT_SELECT \
+  "SELECT o.id, o.created_at, o.completed_at, o.state, o.amount, o.fee, o.net, o.fiat_amount, " \
+  "o.fiat_currency, o.method, o.merchant, o.shop, o.customer_ref, o.payer_name, " \
+  "r.seq, r.key_id, r.receipt, r.signature " \
+  "FROM orders o LEFT JOIN receipts r ON r.platform = o.platform AND r.id = o.id"
+#define EXPORT_ORDER " ORDER BY o.closed_at DESC, o.id"
+
+char *
+usdtpay_export_dup_sql (const UsdtpayCacheFilter *filter)
+{
+  GString *sql = g_string_new (EXPORT_SELECT);
+
+  g_return_val_if_fail (filter != NULL, NULL);
+
+  usdtpay_cache_filter_append_where (filter, sql);
+  g_string_append (sql, EXPORT_ORDER);
+
+  return g_string_free (sql, FALSE);
+}
+
+static gboolean
+export_rows (sqlite3                  *db,
+             const UsdtpayCacheFilter *filter,
+             int                       fd,
+             const char               *tmp_path,
+             UsdtpayExportProgress    *progress,
+             GCancellable             *cancellable,
+             guint64                  *n_rows,
+             GError                  **error)
+{
+  g_autofree char *sql = usdtpay_export_dup_sql (filter);
   sqlite3_stmt *stmt = NULL;
   const char *delay_text = g_getenv ("USDTPAY_TEST_EXPORT_ROW_DELAY_US");
   gulong delay = delay_text != NULL ? strtoul (delay_text, NULL, 10) : 0;
+  Out out = { NULL, OUT_SIZE, 0, fd, tmp_path };
   guint64 rows = 0;
-  gint done = 0;
   gboolean ok = FALSE;
   int rc;
 
-  if (progress != NULL && sqlite3_prepare_v2 (db, count_sql, -1, &stmt, NULL) == SQLITE_OK)
+  if (progress != NULL)
     {
-      sqlite3_bind_text (stmt, 1, filter->platform, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, filter->account, -1, SQLITE_STATIC);
-      if (sqlite3_step (stmt) == SQLITE_ROW)
-        g_atomic_int_set (&progress->total, (gint)MIN (sqlite3_column_int64 (stmt, 0), G_MAXINT));
+      g_autoptr(GString) count_sql = g_string_new ("SELECT count(*) FROM orders o");
+
+      usdtpay_cache_filter_append_where (filter, count_sql);
+      if (sqlite3_prepare_v2 (db, count_sql->str, -1, &stmt, NULL) == SQLITE_OK)
+        {
+          usdtpay_cache_filter_bind (filter, stmt);
+          if (sqlite3_step (stmt) == SQLITE_ROW)
+            g_atomic_int_set (&progress->total, (gint)MIN (sqlite3_column_int64 (stmt, 0), G_MAXINT));
+        }
       sqlite3_finalize (stmt);
       stmt = NULL;
     }
@@ -140,59 +341,25 @@ export_rows (sqlite3                   *db,
                    sqlite3_errmsg (db));
       return FALSE;
     }
-  sqlite3_bind_text (stmt, 1, filter->platform, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, filter->account, -1, SQLITE_STATIC);
+  usdtpay_cache_filter_bind (filter, stmt);
 
-  usdtpay_csv_append_export_header (out);
+  out.buf = g_malloc (out.size);
+  memcpy (out.buf, USDTPAY_CSV_EXPORT_COLUMNS "\r\n", sizeof USDTPAY_CSV_EXPORT_COLUMNS + 1);
+  out.len = sizeof USDTPAY_CSV_EXPORT_COLUMNS + 1;
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      const char *json = (const char *)sqlite3_column_text (stmt, 0);
-      int json_len = sqlite3_column_bytes (stmt, 0);
-      g_autoptr(JsonObject) object = NULL;
-      g_autoptr(UsdtpayOrder) order = NULL;
-      g_autoptr(GError) local_error = NULL;
-      gboolean has_receipt = sqlite3_column_type (stmt, 3) != SQLITE_NULL;
-
-      if ((++done & 1023) == 0)
+      if ((++rows & 1023) == 0 || delay > 0)
         {
+          if (delay > 0)
+            g_usleep (delay);
           if (progress != NULL)
-            g_atomic_int_set (&progress->done, done);
+            g_atomic_int_set (&progress->done, (gint)MIN (rows, G_MAXINT));
           if (g_cancellable_set_error_if_cancelled (cancellable, error))
             goto out;
         }
-      if (delay > 0)
-        {
-          g_usleep (delay);
-          if (progress != NULL)
-            g_atomic_int_set (&progress->done, done);
-          if (g_cancellable_set_error_if_cancelled (cancellable, error))
-            goto out;
-        }
-
-      object = usdtpay_json_parse_object (json, json_len, &local_error);
-      order = object != NULL ? usdtpay_order_from_json (object, &local_error) : NULL;
-      if (order == NULL)
-        {
-          g_warning ("export: skipping an unreadable cached order: %s", local_error->message);
-          continue;
-        }
-      if (!passes (filter, order))
-        continue;
-
-      usdtpay_csv_append_export_row (out, order,
-                                     has_receipt ? sqlite3_column_int64 (stmt, 1) : 0,
-                                     has_receipt ? (const char *)sqlite3_column_text (stmt, 2) : NULL,
-                                     has_receipt ? (const char *)sqlite3_column_text (stmt, 3) : NULL,
-                                     has_receipt ? (const char *)sqlite3_column_text (stmt, 4) : NULL);
-      rows++;
-
-      if (out->len >= FLUSH_SIZE)
-        {
-          if (!write_all (fd, out->str, out->len, tmp_path, error))
-            goto out;
-          g_string_truncate (out, 0);
-        }
+      if (!put_row (&out, stmt, error))
+        goto out;
     }
 
   if (rc != SQLITE_DONE)
@@ -204,23 +371,24 @@ export_rows (sqlite3                   *db,
 
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     goto out;
-  if (!write_all (fd, out->str, out->len, tmp_path, error))
+  if (!out_flush (&out, error))
     goto out;
 
   if (progress != NULL)
-    g_atomic_int_set (&progress->done, done);
+    g_atomic_int_set (&progress->done, (gint)MIN (rows, G_MAXINT));
   if (n_rows != NULL)
     *n_rows = rows;
   ok = TRUE;
 
 out:
+  g_free (out.buf);
   sqlite3_finalize (stmt);
   return ok;
 }
 
 gboolean
 usdtpay_export_csv (const char                *cache_path,
-                    const UsdtpayExportFilter *filter,
+                    const UsdtpayCacheFilter  *filter,
                     const char                *dest_path,
                     UsdtpayExportProgress     *progress,
                     GCancellable              *cancellable,
@@ -245,6 +413,9 @@ usdtpay_export_csv (const char                *cache_path,
       return FALSE;
     }
 
+  /* A cache the app has not opened since an update gets its new columns. */
+  if (!usdtpay_cache_upgrade_file (cache_path, error))
+    return FALSE;
   if (sqlite3_open_v2 (cache_path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
     {
       g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, _("The cache %s cannot be opened: %s"),
@@ -306,7 +477,7 @@ usdtpay_export_csv (const char                *cache_path,
 typedef struct
 {
   char                  *cache_path;
-  UsdtpayExportFilter   *filter;
+  UsdtpayCacheFilter    *filter;
   char                  *dest_path;
   UsdtpayExportProgress *progress;
 } ExportData;
@@ -315,7 +486,7 @@ static void
 export_data_free (ExportData *data)
 {
   g_free (data->cache_path);
-  usdtpay_export_filter_free (data->filter);
+  usdtpay_cache_filter_free (data->filter);
   g_free (data->dest_path);
   g_free (data);
 }
@@ -344,7 +515,7 @@ export_worker (GTask        *task,
 
 void
 usdtpay_export_csv_async (const char                *cache_path,
-                          const UsdtpayExportFilter *filter,
+                          const UsdtpayCacheFilter  *filter,
                           const char                *dest_path,
                           UsdtpayExportProgress     *progress,
                           GCancellable              *cancellable,
@@ -360,7 +531,7 @@ usdtpay_export_csv_async (const char                *cache_path,
 
   data = g_new0 (ExportData, 1);
   data->cache_path = g_strdup (cache_path);
-  data->filter = usdtpay_export_filter_copy (filter);
+  data->filter = usdtpay_cache_filter_copy (filter);
   data->dest_path = g_strdup (dest_path);
   data->progress = progress;
 

@@ -1350,16 +1350,63 @@ def read_export(path):
     return [dict(zip(EXPORT_COLUMNS, [unneutralise(c) for c in row])) for row in rows[1:]]
 
 
-def cache_rows(session, platform_url, account):
+CACHE_PLAIN_COLUMNS = ('id', 'version', 'state', 'created_at', 'matched_at', 'paid_at', 'completed_at',
+                       'closed_at', 'amount', 'fee', 'net', 'fiat_amount', 'fiat_currency', 'method', 'merchant',
+                       'shop', 'external_id', 'customer_ref', 'payer_name')
+
+
+def cache_rows(session, platform_url, account, plain=False):
+    """The cache's rows in the export's order (History's: closed_at
+    descending, then id): (json, seq, key_id, receipt, signature, verified),
+    plus a dict of the plain columns when @plain."""
     import sqlite3
     db = sqlite3.connect(os.path.join(session.dir, 'data', 'usdtpay', 'cache.db'))
     try:
-        return db.execute('SELECT o.json, r.seq, r.key_id, r.receipt, r.signature, r.verified FROM orders o '
+        rows = db.execute('SELECT o.json, r.seq, r.key_id, r.receipt, r.signature, r.verified, %s FROM orders o '
                           'LEFT JOIN receipts r ON r.platform = o.platform AND r.id = o.id '
-                          'WHERE o.platform = ? AND o.merchant = ? ORDER BY o.closed_at, o.id',
+                          'WHERE o.platform = ? AND o.account = ? ORDER BY o.closed_at DESC, o.id'
+                          % ', '.join('o.' + c for c in CACHE_PLAIN_COLUMNS),
                           (platform_url, account)).fetchall()
     finally:
         db.close()
+    if plain:
+        return [r[:6] + (dict(zip(CACHE_PLAIN_COLUMNS, r[6:])),) for r in rows]
+    return [r[:6] for r in rows]
+
+
+def rfc3339_usec(text):
+    """An RFC 3339 UTC time as the platform writes it, in µs since the epoch."""
+    import calendar
+    if text is None:
+        return 0
+    date, _, rest = text.rstrip('Z').partition('T')
+    hms, _, frac = rest.partition('.')
+    y, mo, d = (int(x) for x in date.split('-'))
+    h, mi, se = (int(x) for x in hms.split(':'))
+    return calendar.timegm((y, mo, d, h, mi, se)) * 1000000 + int((frac + '000000')[:6])
+
+
+def decimal_minor(text, decimals):
+    from decimal import Decimal
+    return int(Decimal(text).scaleb(decimals))
+
+
+def check_plain_columns(cached):
+    """The cache's plain columns say what its JSON says."""
+    fiat_decimals = {'CNY': 2, 'JPY': 0}
+    for row in cached:
+        order, plain = json.loads(row[0]), row[6]
+        for col in ('id', 'version', 'state', 'fiat_currency', 'method', 'merchant', 'shop', 'external_id',
+                    'customer_ref', 'payer_name'):
+            check(plain[col] == order.get(col), 'cache column %s of %s' % (col, order['id']), plain[col],
+                  order.get(col))
+        for col in ('created_at', 'matched_at', 'paid_at', 'completed_at', 'closed_at'):
+            check(plain[col] == rfc3339_usec(order.get(col)), 'cache column %s of %s' % (col, order['id']),
+                  plain[col], order.get(col))
+        for col in ('amount', 'fee', 'net'):
+            check(plain[col] == decimal_minor(order[col], 6), 'cache column %s of %s' % (col, order['id']))
+        check(plain['fiat_amount'] == decimal_minor(order['fiat_amount'], fiat_decimals[order['fiat_currency']]),
+              'cache column fiat_amount of ' + order['id'])
 
 
 def check_export_equals_cache(rows, cached):
@@ -1430,7 +1477,16 @@ def test_csv_export(session):
         platform.customer_pays(o, payer=payer)
         platform.ok('POST', '/v1/orders/%s/confirm' % o['id'], {}, alice)
         completed.append(o['id'])
-    app.wait(lambda s: all(i in s.get('history', []) for i in completed), 'every order in History')
+    # And one the shop cancels after alice accepted: no receipt, filtered by state.
+    o = platform.ok('POST', '/v1/orders', {
+        'amount': '5.000000', 'fiat_amount': '36.00', 'fiat_currency': 'CNY', 'method': 'bank',
+        'external_id': 'csv-%d-cancelled' % os.getpid(), 'customer_ref': 'to cancel'}, shop)
+    app.wait(in_section('offers', o['id']), 'the offer to cancel')
+    platform.ok('POST', '/v1/orders/%s/accept' % o['id'], {}, alice)
+    platform.ok('POST', '/v1/orders/%s/cancel' % o['id'], {}, shop)
+    cancelled = o['id']
+    everything = completed + [cancelled]
+    app.wait(lambda s: all(i in s.get('history', []) for i in everything), 'every order in History')
     wait_until(lambda: sum(1 for r in cache_rows(session, platform.url, 'alice') if r[5] == 1) == len(completed),
                20, 'every receipt verified into the cache')
     key_set = platform.ok('GET', '/v1/platform-keys')
@@ -1452,9 +1508,14 @@ def test_csv_export(session):
     rows = read_export(path)
     cached = cache_rows(session, platform.url, 'alice')
     check_export_equals_cache(rows, cached)
-    check(sorted(r['id'] for r in rows) == sorted(completed), 'every order exported')
-    check(rows[0]['customer_ref'] == '=1+2' and rows[5]['customer_ref'] == "'=x",
+    check_plain_columns(cache_rows(session, platform.url, 'alice', plain=True))
+    check(sorted(r['id'] for r in rows) == sorted(everything), 'every order exported')
+    by_id = {r['id']: r for r in rows}
+    check([by_id[i]['customer_ref'] for i in completed] == refs and
+          [by_id[i]['payer_name'] for i in completed] == payers,
           'injection cases round-trip', [r['customer_ref'] for r in rows])
+    check(by_id[cancelled]['state'] == 'cancelled' and by_id[cancelled]['receipt'] == '',
+          'the cancelled order exported without a receipt', by_id[cancelled])
     with open(path, encoding='utf-8', newline='') as f:
         text = f.read()
     check("'=1+2" in text and "'=HYPERLINK" in text and "''=x" in text, 'formulas neutralised in the file')
@@ -1463,7 +1524,7 @@ def test_csv_export(session):
     check(tool.returncode == 0, 'usdtpay-receipt verifies the export', tool.stdout, tool.stderr)
 
     # A tampered row is caught by both.
-    victim = rows[2]
+    victim = by_id[completed[2]]
     tampered_text = text.replace(',%s,' % victim['amount'], ',%s,' % '99' + victim['amount'][2:], 1)
     check(tampered_text != text, 'the tampering changed the file')
     tampered = os.path.join(out, 'tampered.csv')
@@ -1480,6 +1541,26 @@ def test_csv_export(session):
                        env=env, capture_output=True, text=True, timeout=60)
     check(r.returncode == 0, '--state completed exits 0', r.stderr)
     check(sorted(x['id'] for x in read_export(path2)) == sorted(completed), 'only the completed orders')
+    # A closed_at range, against a selection made here from the cache:
+    # --from inclusive, --to exclusive, RFC 3339 bounds.
+    plain = [r[6] for r in cache_rows(session, platform.url, 'alice', plain=True)]
+    closed = sorted(p['closed_at'] for p in plain)
+    lo, hi = closed[2], closed[6]
+
+    def rfc3339(usec):
+        return time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(usec // 1000000)) + '.%06dZ' % (usec % 1000000)
+    path4 = os.path.join(out, 'range.csv')
+    r = subprocess.run([APP, '--export-csv', path4, '--from', rfc3339(lo), '--to', rfc3339(hi)],
+                       env=env, capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0, '--from/--to exits 0', r.stderr)
+    want = [p['id'] for p in plain if lo <= p['closed_at'] < hi]
+    check(len(want) >= 4 and [x['id'] for x in read_export(path4)] == want,
+          'the range exports its orders, in order', want)
+    path5 = os.path.join(out, 'cancelled.csv')
+    r = subprocess.run([APP, '--export-csv', path5, '--state', 'cancelled'],
+                       env=env, capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and [x['id'] for x in read_export(path5)] == [cancelled],
+          '--state cancelled exports the cancelled order alone', r.stderr)
     path3 = os.path.join(out, 'none.csv')
     r = subprocess.run([APP, '--export-csv', path3, '--to', '2000-01-01'], env=env,
                        capture_output=True, text=True, timeout=60)
@@ -1491,7 +1572,8 @@ def test_csv_export(session):
     r = subprocess.run([APP, '--export-csv', os.path.join(out, 'missing-dir', 'x.csv')], env=env,
                        capture_output=True, text=True, timeout=60)
     check(r.returncode == 1, 'an unwritable destination exits 1', r.returncode)
-    check(sorted(os.listdir(out)) == ['all.csv', 'completed.csv', 'none.csv', 'tampered.csv'],
+    check(sorted(os.listdir(out)) == ['all.csv', 'cancelled.csv', 'completed.csv', 'none.csv', 'range.csv',
+                                      'tampered.csv'],
           'no temporary or partial files left', os.listdir(out))
 
     # In the window, with the platform stopped: cancel leaves no file; then
@@ -1502,7 +1584,7 @@ def test_csv_export(session):
         app = App(session)
     finally:
         del os.environ['USDTPAY_TEST_EXPORT_ROW_DELAY_US']
-    app.wait(lambda s: s.get('page') == 'desk' and all(i in s.get('history', []) for i in completed),
+    app.wait(lambda s: s.get('page') == 'desk' and all(i in s.get('history', []) for i in everything),
              'History from the cache with the platform stopped')
     app.action('show-page', "<'history'>", window=True)
     gui = os.path.join(out, 'gui.csv')
@@ -1516,7 +1598,7 @@ def test_csv_export(session):
     check(not [n for n in os.listdir(out) if n.startswith('.')], 'nor a temporary file', os.listdir(out))
     app.action('test-export', "<'%s'>" % gui)
     app.wait(lambda s: s.get('export_status') == 'done', 'the export done', timeout=30)
-    check(app.state().get('export_rows') == len(completed), 'every order exported', app.state().get('export_rows'))
+    check(app.state().get('export_rows') == len(everything), 'every order exported', app.state().get('export_rows'))
     with open(gui, encoding='utf-8', newline='') as f:
         check(f.read() == text, 'the window\'s export equals the command line\'s')
     app.quit()

@@ -8,9 +8,23 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "usdtpay-cache.h"
+#include "usdtpay-cache-filter.h"
+#include "usdtpay-export.h"
 #include "usdtpay-order-store.h"
+
+static void
+remove_cache_files (const char *path)
+{
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+  g_unlink (wal);
+  g_unlink (shm);
+  g_unlink (path);
+}
 
 static UsdtpayOrder *
 make_order (const char        *id,
@@ -264,6 +278,620 @@ test_receipts (void)
   g_rmdir (dir);
 }
 
+/* Migration: a cache file as the first release wrote it (schema v1, no
+ * user_version), made here with its own SQL, opened by today's cache. */
+static void
+test_migrate_v1 (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("usdtpay-cache-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "cache.db", NULL);
+  const char *url = "http://127.0.0.1:8080";
+  gint64 t = G_GINT64_CONSTANT (1764100000) * G_USEC_PER_SEC;
+  g_autoptr(UsdtpayOrder) a = make_order ("ord_a", 6, USDTPAY_ORDER_COMPLETED, t, "Li Wei");
+  g_autoptr(UsdtpayOrder) b = make_order ("ord_b", 4, USDTPAY_ORDER_CANCELLED, t + 10, NULL);
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  a->completed_at = t;
+  a->paid_at = t - 100;
+  a->matched_at = t - 200;
+  g_free (b->merchant);
+  b->merchant = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db,
+    "PRAGMA journal_mode=WAL;"
+    "CREATE TABLE orders (platform TEXT NOT NULL, merchant TEXT NOT NULL, id TEXT NOT NULL,"
+    " version INTEGER NOT NULL, closed_at INTEGER NOT NULL, json TEXT NOT NULL,"
+    " PRIMARY KEY (platform, merchant, id));"
+    "CREATE INDEX orders_by_time ON orders (platform, merchant, closed_at);"
+    "CREATE TABLE receipts (platform TEXT NOT NULL, id TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " key_id TEXT NOT NULL, receipt TEXT NOT NULL, signature TEXT NOT NULL, verified INTEGER NOT NULL,"
+    " PRIMARY KEY (platform, id));"
+    "CREATE TABLE events (platform TEXT NOT NULL, id TEXT NOT NULL, json TEXT NOT NULL,"
+    " PRIMARY KEY (platform, id));"
+    "INSERT INTO receipts VALUES ('http://127.0.0.1:8080', 'ord_a', 9, 'k1', '{}', 'ab', 1);"
+    "INSERT INTO events VALUES ('http://127.0.0.1:8080', 'ord_a', '[]');",
+    NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "INSERT INTO orders VALUES (?1, ?2, ?3, ?4, ?5, ?6)", -1,
+                                       &stmt, NULL), ==, SQLITE_OK);
+  for (guint i = 0; i < 3; i++)
+    {
+      UsdtpayOrder *o = i == 0 ? a : b;
+      g_autoptr(JsonNode) node = usdtpay_order_to_node (o, NULL);
+      g_autofree char *json = i < 2 ? usdtpay_json_to_string (node, NULL) : g_strdup ("{not json");
+
+      sqlite3_bind_text (stmt, 1, url, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, i == 1 ? "bob" : "alice", -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 3, i == 2 ? "ord_broken" : o->id, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 4, o->version);
+      sqlite3_bind_int64 (stmt, 5, o->closed_at);
+      sqlite3_bind_text (stmt, 6, json, -1, SQLITE_TRANSIENT);
+      g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+      sqlite3_reset (stmt);
+    }
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  {
+    g_autoptr(UsdtpayCache) cache = usdtpay_cache_new (path);
+    g_autoptr(GPtrArray) alice = NULL;
+    g_autoptr(GPtrArray) bob = NULL;
+    UsdtpayOrder *o;
+
+    /* usdtpay_cache_load_async() opens (and migrates) the file. */
+    g_test_expect_message ("usdtpay-cache", G_LOG_LEVEL_WARNING, "*kept unread in the migration*");
+    g_test_expect_message ("usdtpay-cache", G_LOG_LEVEL_WARNING, "*skipping an unreadable order*");
+    alice = load (cache, url, "alice", 10);
+    g_test_assert_expected_messages ();
+    bob = load (cache, url, "bob", 10);
+    g_assert_cmpuint (bob->len, ==, 1);
+    o = g_ptr_array_index (bob, 0);
+    g_assert_cmpstr (o->id, ==, "ord_b");
+    g_assert_null (o->merchant);
+    g_assert_cmpuint (alice->len, ==, 1);
+    o = g_ptr_array_index (alice, 0);
+    g_assert_cmpstr (o->payer_name, ==, "Li Wei");
+    g_assert_cmpint (o->completed_at, ==, t);
+    g_assert_cmpstr (usdtpay_cache_get_path (cache), ==, path);
+  }
+
+  /* What the migration made, read back with SQL. */
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 2);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (db,
+    "SELECT account, id, version, state, created_at, matched_at, paid_at, completed_at, closed_at,"
+    " amount, fee, net, fiat_amount, fiat_currency, method, merchant, shop, external_id, customer_ref,"
+    " payer_name, json FROM orders ORDER BY id", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 0), ==, "alice");
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 1), ==, "ord_a");
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 2), ==, 6);
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 3), ==, "completed");
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 4), ==, a->created_at);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 5), ==, a->matched_at);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 6), ==, a->paid_at);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 7), ==, a->completed_at);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 8), ==, a->closed_at);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 9), ==, a->amount);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 10), ==, a->fee);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 11), ==, a->net);
+  g_assert_cmpint (sqlite3_column_int64 (stmt, 12), ==, 18000);
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 13), ==, "CNY");
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 14), ==, "wechat");
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 15), ==, "alice");
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 16), ==, "shop");
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 17), ==, "ord_a");
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 18), ==, "客户 7");
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 19), ==, "Li Wei");
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 1), ==, "ord_b");
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 0), ==, "bob");
+  g_assert_cmpint (sqlite3_column_type (stmt, 15), ==, SQLITE_NULL);
+  g_assert_cmpint (sqlite3_column_type (stmt, 19), ==, SQLITE_NULL);
+  /* Not lost: the unreadable one keeps its JSON. */
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 1), ==, "ord_broken");
+  g_assert_cmpstr ((const char *)sqlite3_column_text (stmt, 20), ==, "{not json");
+  g_assert_cmpint (sqlite3_column_type (stmt, 3), ==, SQLITE_NULL);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM receipts JOIN events USING (platform, id)",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 1);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  /* Opening it again migrates nothing more. */
+  {
+    g_autoptr(UsdtpayCache) cache = usdtpay_cache_new (path);
+    g_autoptr(GPtrArray) bob = load (cache, url, "bob", 10);
+
+    g_assert_cmpuint (bob->len, ==, 1);
+  }
+
+  remove_cache_files (path);
+  g_rmdir (dir);
+}
+
+/* A newer file than this build knows is refused, not damaged. */
+static void
+test_newer_refused (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("usdtpay-cache-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "cache.db", NULL);
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "PRAGMA user_version = 99", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  g_assert_false (usdtpay_cache_upgrade_file (path, &error));
+  g_assert_error (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, "newer"));
+
+  remove_cache_files (path);
+  g_rmdir (dir);
+}
+
+/* Filters: a varied set of orders, and for each filter the rows SQL
+ * selects with append_where() + bind() against a selection made here in
+ * C from the orders themselves. */
+
+#define N_FILTER_ORDERS 240
+
+static const char *filter_refs[] = { "Alpha-1", "alpha-2", "BETA", "客户 7", "50%_off", "x\\y", NULL };
+static const char *filter_methods[] = { "bank", "alipay", "wechat" };
+static const char *filter_merchants[] = { "alice", "bob", NULL };
+
+static UsdtpayOrder *
+filter_order (guint i,
+              gint64 t0)
+{
+  UsdtpayOrder *o = usdtpay_order_new ();
+
+  o->id = g_strdup_printf ("ord_%c%03u", "abc"[i % 3], i);
+  o->version = 5;
+  o->state = i % USDTPAY_N_ORDER_STATES;
+  o->amount = (gint64)(10 + i % 7) * USDTPAY_MICRO_PER_USDT + (i % 2) * 500000;
+  o->fee = 0;
+  o->net = o->amount;
+  if (i % 5 == 0)
+    {
+      memcpy (o->fiat_currency, "JPY", 4);
+      o->fiat_amount = 1500 + i % 4;
+    }
+  else
+    {
+      memcpy (o->fiat_currency, "CNY", 4);
+      o->fiat_amount = 7200 + (i % 4) * 50;
+    }
+  o->method = g_strdup (filter_methods[i % 3]);
+  o->merchant = g_strdup (filter_merchants[i % 3]);
+  o->shop = g_strdup ("shop");
+  o->external_id = g_strdup_printf ("ext-%u", i);
+  o->customer_ref = g_strdup (filter_refs[i % G_N_ELEMENTS (filter_refs)]);
+  o->created_at = t0 + (gint64)i * G_USEC_PER_SEC;
+  /* Every 8th is not closed (closed_at 0). */
+  o->closed_at = i % 8 == 7 ? 0 : t0 + (gint64)i * 10 * G_USEC_PER_SEC;
+
+  return o;
+}
+
+static gboolean
+ascii_contains (const char *haystack,
+                const char *needle,
+                gboolean    prefix)
+{
+  g_autofree char *h = NULL;
+  g_autofree char *n = NULL;
+
+  if (haystack == NULL)
+    return FALSE;
+  h = g_ascii_strdown (haystack, -1);
+  n = g_ascii_strdown (needle, -1);
+
+  return prefix ? g_str_has_prefix (h, n) : strstr (h, n) != NULL;
+}
+
+static gboolean
+filter_passes (const UsdtpayCacheFilter *f,
+               const UsdtpayOrder       *o)
+{
+  if (g_strcmp0 (f->platform, "https://p") != 0 || g_strcmp0 (f->account, "alice") != 0)
+    return FALSE;
+  if (f->states != 0 && !(f->states & (1u << o->state)))
+    return FALSE;
+  if (f->from != 0 && o->closed_at < f->from)
+    return FALSE;
+  if (f->to != 0 && (o->closed_at == 0 || o->closed_at >= f->to))
+    return FALSE;
+  if (f->method != NULL && g_strcmp0 (f->method, o->method) != 0)
+    return FALSE;
+  if (f->merchant != NULL && g_strcmp0 (f->merchant, o->merchant) != 0)
+    return FALSE;
+  if (f->search != NULL && f->search[0] != '\0')
+    {
+      gint64 usdt, fiat;
+
+      if (ascii_contains (o->id, f->search, TRUE) || ascii_contains (o->customer_ref, f->search, FALSE))
+        return TRUE;
+      if (usdtpay_usdt_parse (f->search, &usdt, NULL) && usdt == o->amount)
+        return TRUE;
+      if (usdtpay_fiat_parse (f->search, o->fiat_currency, &fiat, NULL) && fiat == o->fiat_amount)
+        return TRUE;
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+static GPtrArray *
+select_ids (sqlite3                  *db,
+            const UsdtpayCacheFilter *filter)
+{
+  g_autoptr(GString) sql = g_string_new ("SELECT o.id FROM orders o");
+  GPtrArray *ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  usdtpay_cache_filter_append_where (filter, sql);
+  /* The caller's own parameter after the filter's. */
+  g_string_append_printf (sql, " ORDER BY o.closed_at DESC, o.id LIMIT ?%u",
+                          usdtpay_cache_filter_get_n_params (filter) + 1);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql->str, -1, &stmt, NULL), ==, SQLITE_OK);
+  usdtpay_cache_filter_bind (filter, stmt);
+  g_assert_cmpint (sqlite3_bind_int (stmt, usdtpay_cache_filter_get_n_params (filter) + 1, 100000), ==,
+                   SQLITE_OK);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup ((const char *)sqlite3_column_text (stmt, 0)));
+  g_assert_cmpint (rc, ==, SQLITE_DONE);
+  sqlite3_finalize (stmt);
+
+  return ids;
+}
+
+static int
+compare_orders_newest_first (gconstpointer a,
+                             gconstpointer b)
+{
+  const UsdtpayOrder *x = *(UsdtpayOrder **)a;
+  const UsdtpayOrder *y = *(UsdtpayOrder **)b;
+
+  if (x->closed_at != y->closed_at)
+    return x->closed_at > y->closed_at ? -1 : 1;
+  return strcmp (x->id, y->id);
+}
+
+static void
+test_filter (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("usdtpay-cache-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "cache.db", NULL);
+  gint64 t0 = G_GINT64_CONSTANT (1764000000) * G_USEC_PER_SEC;
+  g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func ((GDestroyNotify)usdtpay_order_unref);
+  g_autoptr(UsdtpayCacheFilter) base = usdtpay_cache_filter_new ("https://p", "alice");
+  struct
+  {
+    const char *search;
+    guint       states;
+    gint64      from, to;
+    const char *method, *merchant;
+    guint       min_rows;
+  } cases[] = {
+    { NULL, 0, 0, 0, NULL, NULL, N_FILTER_ORDERS },
+    { "", 0, 0, 0, NULL, NULL, N_FILTER_ORDERS },
+    { NULL, 1u << USDTPAY_ORDER_COMPLETED, 0, 0, NULL, NULL, 10 },
+    { NULL, (1u << USDTPAY_ORDER_COMPLETED) | (1u << USDTPAY_ORDER_DISPUTED), 0, 0, NULL, NULL, 20 },
+    { NULL, (1u << USDTPAY_N_ORDER_STATES) - 1, 0, 0, NULL, NULL, N_FILTER_ORDERS },
+    { NULL, 0, t0 + 500 * G_USEC_PER_SEC, 0, NULL, NULL, 100 },
+    { NULL, 0, 0, t0 + 500 * G_USEC_PER_SEC, NULL, NULL, 20 },
+    { NULL, 0, t0 + 500 * G_USEC_PER_SEC, t0 + 1000 * G_USEC_PER_SEC, NULL, NULL, 20 },
+    { NULL, 0, t0 + 500 * G_USEC_PER_SEC, t0 + 500 * G_USEC_PER_SEC, NULL, NULL, 0 },
+    { NULL, 0, 0, 0, "alipay", NULL, 50 },
+    { NULL, 0, 0, 0, NULL, "bob", 50 },
+    { NULL, 1u << USDTPAY_ORDER_CANCELLED, t0 + 100 * G_USEC_PER_SEC, 0, "bank", "alice", 1 },
+    { "ord_b", 0, 0, 0, NULL, NULL, 50 },
+    { "ORD_C01", 0, 0, 0, NULL, NULL, 3 },
+    { "alpha", 0, 0, 0, NULL, NULL, 50 },
+    { "HA-", 0, 0, 0, NULL, NULL, 50 },
+    { "客户", 0, 0, 0, NULL, NULL, 20 },
+    { "%_", 0, 0, 0, NULL, NULL, 20 },
+    { "_", 0, 0, 0, NULL, NULL, 20 },
+    { "\\", 0, 0, 0, NULL, NULL, 20 },
+    { "12", 0, 0, 0, NULL, NULL, 15 },
+    { "12.5", 0, 0, 0, NULL, NULL, 10 },
+    { "73", 0, 0, 0, NULL, NULL, 10 },
+    { "72.50", 0, 0, 0, NULL, NULL, 10 },
+    { "1502", 0, 0, 0, NULL, NULL, 5 },
+    { "15.02", 0, 0, 0, NULL, NULL, 0 },
+    { "nothing at all", 0, 0, 0, NULL, NULL, 0 },
+    { "beta", 1u << USDTPAY_ORDER_EXPIRED, 0, 0, "wechat", NULL, 0 },
+  };
+  sqlite3 *db = NULL;
+
+  {
+    g_autoptr(UsdtpayCache) cache = usdtpay_cache_new (path);
+
+    for (guint i = 0; i < N_FILTER_ORDERS; i++)
+      {
+        g_autoptr(UsdtpayOrder) o = filter_order (i, t0);
+
+        usdtpay_cache_store (cache, "https://p", "alice", o);
+        g_ptr_array_add (orders, g_steal_pointer (&o));
+      }
+    /* Other platforms' and accounts' rows never show. */
+    for (guint i = 0; i < 20; i++)
+      {
+        g_autoptr(UsdtpayOrder) o = filter_order (1000 + i, t0);
+
+        usdtpay_cache_store (cache, "https://p", "bob", o);
+        usdtpay_cache_store (cache, "https://q", "alice", o);
+      }
+    usdtpay_cache_flush (cache);
+  }
+  g_ptr_array_sort (orders, compare_orders_newest_first);
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  for (guint c = 0; c < G_N_ELEMENTS (cases); c++)
+    {
+      g_autoptr(UsdtpayCacheFilter) filter = usdtpay_cache_filter_copy (base);
+      g_autoptr(UsdtpayCacheFilter) copy = NULL;
+      g_autoptr(GPtrArray) got = NULL;
+      g_autoptr(GPtrArray) want = g_ptr_array_new ();
+
+      filter->search = g_strdup (cases[c].search);
+      filter->states = cases[c].states;
+      filter->from = cases[c].from;
+      filter->to = cases[c].to;
+      filter->method = g_strdup (cases[c].method);
+      filter->merchant = g_strdup (cases[c].merchant);
+      /* A copy selects the same. */
+      copy = usdtpay_cache_filter_copy (filter);
+
+      got = select_ids (db, copy);
+      for (guint i = 0; i < orders->len; i++)
+        {
+          UsdtpayOrder *o = g_ptr_array_index (orders, i);
+
+          if (filter_passes (filter, o))
+            g_ptr_array_add (want, o->id);
+        }
+      if (g_test_verbose ())
+        g_printerr ("case %u: %u rows\n", c, want->len);
+      g_assert_cmpuint (want->len, >=, cases[c].min_rows);
+      g_assert_cmpuint (got->len, ==, want->len);
+      for (guint i = 0; i < want->len; i++)
+        g_assert_cmpstr (g_ptr_array_index (got, i), ==, g_ptr_array_index (want, i));
+    }
+  sqlite3_close (db);
+
+  remove_cache_files (path);
+  g_rmdir (dir);
+}
+
+static void
+changed_cb (UsdtpayCache *cache,
+            guint        *count)
+{
+  (*count)++;
+}
+
+static void
+count_cb (GObject      *object,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(GPtrArray) orders = usdtpay_cache_load_finish (USDTPAY_CACHE (object), result, NULL);
+
+  *(int *)user_data = orders != NULL ? (int)orders->len : -1;
+}
+
+static int
+count_rows (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  int n = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  if (sqlite3_prepare_v2 (db, "SELECT count(*) FROM orders", -1, &stmt, NULL) == SQLITE_OK &&
+      sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return n;
+}
+
+/* `changed`: on the main context, once queued writes are committed (a
+ * reader's own connection sees them then), once for a burst, never for
+ * reads. */
+static void
+test_changed (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("usdtpay-cache-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "cache.db", NULL);
+  gint64 t = G_GINT64_CONSTANT (1764100000) * G_USEC_PER_SEC;
+  g_autoptr(UsdtpayCache) cache = usdtpay_cache_new (path);
+  guint changed = 0;
+  int loaded = -2;
+  gint64 deadline;
+
+  g_signal_connect (cache, "changed", G_CALLBACK (changed_cb), &changed);
+
+  for (guint i = 0; i < 2500; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("ord_%04u", i);
+      g_autoptr(UsdtpayOrder) o = make_order (id, 4, USDTPAY_ORDER_COMPLETED, t + i, NULL);
+
+      usdtpay_cache_store (cache, "https://p", "alice", o);
+    }
+  /* Not before the main context runs. */
+  usdtpay_cache_flush (cache);
+  g_assert_cmpuint (changed, ==, 0);
+  g_assert_cmpint (count_rows (path), ==, 2500);
+  while (changed == 0)
+    g_main_context_iteration (NULL, TRUE);
+  /* However many commits the burst took, one emission waited. */
+  g_assert_cmpuint (changed, ==, 1);
+
+  /* A read is no change. */
+  usdtpay_cache_load_async (cache, "https://p", "alice", 5, NULL, count_cb, &loaded);
+  while (loaded == -2)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (loaded, ==, 5);
+  deadline = g_get_monotonic_time () + 200 * 1000;
+  while (g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (changed, ==, 1);
+
+  /* An order stored on its own: changed again, and the row is visible to
+   * another connection when it is. */
+  {
+    g_autoptr(UsdtpayOrder) o = make_order ("ord_late", 4, USDTPAY_ORDER_COMPLETED, t + 9999, NULL);
+
+    usdtpay_cache_store (cache, "https://p", "alice", o);
+  }
+  while (changed == 1)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (count_rows (path), ==, 2501);
+
+  g_clear_object (&cache);
+  remove_cache_files (path);
+  g_rmdir (dir);
+}
+
+/* The export's own writer against the core's usdtpay_csv_append_export_row()
+ * over the same orders: byte for byte, texts that need quoting and
+ * neutralising included; and the filter narrows it. */
+static void
+test_export_matches_core (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("usdtpay-cache-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "cache.db", NULL);
+  g_autofree char *csv_path = g_build_filename (dir, "out.csv", NULL);
+  gint64 t = G_GINT64_CONSTANT (1764100000) * G_USEC_PER_SEC;
+  static const char *texts[] = {
+    "=1+2", "+SUM(A1)", "-2", "@cmd", "\tx", "\rx", "''+y", "'=x", "'plain", "plain, \"quoted\"",
+    "line\nbreak", "客户 7", "\"", ",", "a\r\nb", NULL,
+  };
+  g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func ((GDestroyNotify)usdtpay_order_unref);
+  g_autoptr(GString) want = g_string_new (NULL);
+  g_autoptr(UsdtpayCacheFilter) filter = usdtpay_cache_filter_new ("https://p", "alice");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *got = NULL;
+  UsdtpayExportProgress progress = { 0, };
+  guint64 rows = 0;
+
+  {
+    g_autoptr(UsdtpayCache) cache = usdtpay_cache_new (path);
+
+    for (guint i = 0; i < G_N_ELEMENTS (texts); i++)
+      {
+        g_autofree char *id = g_strdup_printf ("ord_%02u", i);
+        UsdtpayOrder *o = make_order (id, 6, i % 4 == 3 ? USDTPAY_ORDER_CANCELLED : USDTPAY_ORDER_COMPLETED,
+                                      t + (gint64)(i % 5) * G_USEC_PER_SEC, texts[(i + 3) % G_N_ELEMENTS (texts)]);
+
+        g_free (o->customer_ref);
+        o->customer_ref = g_strdup (texts[i]);
+        o->completed_at = o->state == USDTPAY_ORDER_COMPLETED ? o->closed_at : 0;
+        o->paid_at = o->closed_at - 1;
+        if (i % 3 == 0)
+          {
+            memcpy (o->fiat_currency, "JPY", 4);
+            o->fiat_amount = 1234;
+          }
+        if (i == 5)
+          {
+            g_free (o->merchant);
+            o->merchant = NULL;
+          }
+        usdtpay_cache_store (cache, "https://p", "alice", o);
+        if (o->state == USDTPAY_ORDER_COMPLETED)
+          {
+            g_autofree char *receipt = g_strdup_printf ("{\"id\":\"%s\",\"note\":\"a, \\\"b\\\"\"}", id);
+            UsdtpayCachedReceipt r = { id, 10 + i, (char *)"k1", receipt, (char *)"00ff", TRUE };
+
+            usdtpay_cache_store_receipt (cache, "https://p", &r);
+          }
+        g_ptr_array_add (orders, o);
+      }
+    usdtpay_cache_flush (cache);
+  }
+  g_ptr_array_sort (orders, compare_orders_newest_first);
+
+  usdtpay_csv_append_export_header (want);
+  for (guint i = 0; i < orders->len; i++)
+    {
+      UsdtpayOrder *o = g_ptr_array_index (orders, i);
+      guint n = (guint)g_ascii_strtoull (o->id + 4, NULL, 10);
+      g_autofree char *receipt = g_strdup_printf ("{\"id\":\"%s\",\"note\":\"a, \\\"b\\\"\"}", o->id);
+      gboolean signed_ = o->state == USDTPAY_ORDER_COMPLETED;
+
+      usdtpay_csv_append_export_row (want, o, signed_ ? 10 + n : 0, signed_ ? "k1" : NULL,
+                                     signed_ ? receipt : NULL, signed_ ? "00ff" : NULL);
+    }
+
+  g_assert_true (usdtpay_export_csv (path, filter, csv_path, &progress, NULL, &rows, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows, ==, orders->len);
+  g_assert_cmpint (progress.total, ==, (gint)orders->len);
+  g_assert_cmpint (progress.done, ==, (gint)orders->len);
+  g_assert_true (g_file_get_contents (csv_path, &got, NULL, NULL));
+  g_assert_cmpstr (got, ==, want->str);
+  g_clear_pointer (&got, g_free);
+
+  /* Filtered: the cancelled ones alone, in the same order. */
+  g_string_truncate (want, 0);
+  usdtpay_csv_append_export_header (want);
+  for (guint i = 0; i < orders->len; i++)
+    {
+      UsdtpayOrder *o = g_ptr_array_index (orders, i);
+
+      if (o->state == USDTPAY_ORDER_CANCELLED)
+        usdtpay_csv_append_export_row (want, o, 0, NULL, NULL, NULL);
+    }
+  filter->states = 1u << USDTPAY_ORDER_CANCELLED;
+  g_assert_true (usdtpay_export_csv (path, filter, csv_path, NULL, NULL, &rows, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows, ==, 4);
+  g_assert_true (g_file_get_contents (csv_path, &got, NULL, NULL));
+  g_assert_cmpstr (got, ==, want->str);
+
+  /* Cancelled before it starts: an error, and no file (the old one stays). */
+  {
+    g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+    g_autofree char *fresh = g_build_filename (dir, "fresh.csv", NULL);
+    g_autoptr(GDir) listing = NULL;
+    const char *name;
+    guint n_files = 0;
+
+    g_cancellable_cancel (cancellable);
+    filter->states = 0;
+    /* Rows are checked every 1024: make sure the last check catches it. */
+    g_assert_false (usdtpay_export_csv (path, filter, fresh, NULL, cancellable, &rows, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
+    listing = g_dir_open (dir, 0, NULL);
+    while ((name = g_dir_read_name (listing)) != NULL)
+      {
+        g_assert_false (g_str_has_prefix (name, ".fresh.csv"));
+        n_files++;
+      }
+    g_assert_cmpuint (n_files, >=, 2);
+  }
+
+  g_unlink (csv_path);
+  remove_cache_files (path);
+  g_rmdir (dir);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -272,6 +900,11 @@ main (int   argc,
 
   g_test_add_func ("/app/cache/store-load", test_store_load);
   g_test_add_func ("/app/cache/receipts", test_receipts);
+  g_test_add_func ("/app/cache/migrate-v1", test_migrate_v1);
+  g_test_add_func ("/app/cache/newer-refused", test_newer_refused);
+  g_test_add_func ("/app/cache/filter", test_filter);
+  g_test_add_func ("/app/cache/changed", test_changed);
+  g_test_add_func ("/app/cache/export-matches-core", test_export_matches_core);
   g_test_add_func ("/app/order-store/history-in-place", test_history_in_place);
 
   return g_test_run ();
