@@ -632,8 +632,9 @@ static void
 fill_page (Page      *page,
            GPtrArray *orders)
 {
-  for (guint i = 0; i < page->items->len && i < orders->len; i++)
-    usdtpay_history_item_set_order (g_ptr_array_index (page->items, i), g_ptr_array_index (orders, i));
+  for (guint i = 0; i < page->items->len; i++)
+    usdtpay_history_item_set_order (g_ptr_array_index (page->items, i),
+                                    i < orders->len ? g_ptr_array_index (orders, i) : NULL);
   page->loaded = TRUE;
   page->requested = FALSE;
 }
@@ -668,17 +669,30 @@ replace (UsdtpayHistoryModel *self,
          gboolean             counted)
 {
   guint old = self->n_items;
+  Page *first = NULL;
 
+  /* The first page's items are used again for the new rows: the view
+   * finds the same items after the items-changed and keeps their widgets,
+   * which only rebind (a table's row widgets are costly to make). */
+  g_hash_table_steal_extended (self->pages, GUINT_TO_POINTER (0), NULL, (gpointer *)&first);
   g_hash_table_remove_all (self->pages);
   self->n_items = n_items;
   if (orders != NULL && n_items > 0)
     {
       Page *page = page_new (self, 0);
 
+      for (guint i = 0; first != NULL && i < page->items->len && i < first->items->len; i++)
+        {
+          gpointer *slot = &g_ptr_array_index (page->items, i);
+
+          g_object_unref (*slot);
+          *slot = g_object_ref (g_ptr_array_index (first->items, i));
+        }
       page->used = ++self->use_clock;
       fill_page (page, orders);
       g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), page);
     }
+  g_clear_pointer (&first, page_free);
 
   g_object_freeze_notify (G_OBJECT (self));
   set_loading (self, FALSE);

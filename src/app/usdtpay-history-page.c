@@ -305,27 +305,44 @@ update_status (UsdtpayHistoryPage *self)
   gtk_label_set_text (self->status_label, text);
 }
 
+static void
+first_page_painted_cb (UsdtpayHistoryPage *self,
+                       GdkFrameClock      *clock)
+{
+  g_signal_handlers_disconnect_by_func (clock, first_page_painted_cb, self);
+  self->shown_ms_x1000 = g_get_monotonic_time () - self->query_started;
+  emit_changed (self);
+}
+
+/* The frame after the first page came in: measured when it is painted. */
 static gboolean
-first_page_drawn_cb (GtkWidget     *widget,
+first_page_frame_cb (GtkWidget     *widget,
                      GdkFrameClock *clock,
                      gpointer       user_data)
 {
   UsdtpayHistoryPage *self = USDTPAY_HISTORY_PAGE (widget);
 
   self->tick_id = 0;
-  self->shown_ms_x1000 = g_get_monotonic_time () - self->query_started;
-  emit_changed (self);
+  g_signal_handlers_disconnect_by_func (clock, first_page_painted_cb, self);
+  g_signal_connect_object (clock, "after-paint", G_CALLBACK (first_page_painted_cb), self, G_CONNECT_SWAPPED);
 
   return G_SOURCE_REMOVE;
 }
 
+/* New rows: the order wanted selected again if it is among them. The
+ * model reuses its first rows' items for new orders, so a selection the
+ * view kept may now be on another order: then nothing is selected. */
 static void
 restore_selection (UsdtpayHistoryPage *self)
 {
+  UsdtpayHistoryItem *item;
   guint position;
 
   if (self->wanted_id != NULL && usdtpay_history_model_find_loaded (self->model, self->wanted_id, &position))
     gtk_single_selection_set_selected (self->selection, position);
+  else if ((item = gtk_single_selection_get_selected_item (self->selection)) != NULL &&
+           g_strcmp0 (usdtpay_history_item_get_id (item), self->detail_id) != 0)
+    gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
 }
 
 static void
@@ -339,8 +356,9 @@ loading_changed_cb (UsdtpayHistoryPage *self)
       self->first_pages++;
       self->query_ms_x1000 = g_get_monotonic_time () - self->query_started;
       self->shown_ms_x1000 = 0;
-      if (self->tick_id == 0 && gtk_widget_get_mapped (GTK_WIDGET (self)))
-        self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), first_page_drawn_cb, NULL, NULL);
+      /* (Runs once the page is on screen, if it is not yet.) */
+      if (self->tick_id == 0)
+        self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), first_page_frame_cb, NULL, NULL);
       restore_selection (self);
     }
   emit_changed (self);
