@@ -287,6 +287,73 @@ sorter_changed_cb (UsdtpayHistoryPage *self)
   run_query (self);
 }
 
+/* The table: each cell a label bound to a property of the row's order
+ * (empty while the row's page is on its way). Made in C, not from a
+ * builder template per cell: a search can bring a screenful of new rows. */
+
+static const struct
+{
+  const char *property;
+  gboolean    numeric;
+} cell_properties[] = {
+  [USDTPAY_HISTORY_SORT_TIME] = { "time-text", TRUE },
+  [USDTPAY_HISTORY_SORT_ID] = { "short-id", FALSE },
+  [USDTPAY_HISTORY_SORT_STATE] = { "state-text", FALSE },
+  [USDTPAY_HISTORY_SORT_FIAT] = { "fiat-text", TRUE },
+  [USDTPAY_HISTORY_SORT_USDT] = { "usdt-text", TRUE },
+  [USDTPAY_HISTORY_SORT_FEE] = { "fee-text", TRUE },
+  [USDTPAY_HISTORY_SORT_METHOD] = { "method-name", FALSE },
+  [USDTPAY_HISTORY_SORT_CUSTOMER] = { "customer-ref", FALSE },
+  [USDTPAY_HISTORY_SORT_MERCHANT] = { "merchant", FALSE },
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (cell_properties) == USDTPAY_N_HISTORY_SORTS);
+
+static void
+cell_setup_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               gpointer                  user_data)
+{
+  guint column = GPOINTER_TO_UINT (user_data);
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  if (cell_properties[column].numeric)
+    gtk_widget_add_css_class (label, "numeric");
+  gtk_list_item_set_child (list_item, label);
+}
+
+static void
+cell_bind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              gpointer                  user_data)
+{
+  guint column = GPOINTER_TO_UINT (user_data);
+  GtkExpression *order = gtk_property_expression_new (USDTPAY_TYPE_HISTORY_ITEM, NULL, "order");
+  GtkExpression *text = gtk_property_expression_new (USDTPAY_TYPE_ORDER_OBJECT, order,
+                                                     cell_properties[column].property);
+  GtkExpressionWatch *watch;
+
+  /* Follows the item's order as its page arrives or the row changes. */
+  watch = gtk_expression_bind (text, gtk_list_item_get_child (list_item), "label",
+                               gtk_list_item_get_item (list_item));
+  g_object_set_data_full (G_OBJECT (list_item), "usdtpay-watch", gtk_expression_watch_ref (watch),
+                          (GDestroyNotify)gtk_expression_watch_unref);
+}
+
+static void
+cell_unbind_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *list_item,
+                gpointer                  user_data)
+{
+  GtkExpressionWatch *watch = g_object_get_data (G_OBJECT (list_item), "usdtpay-watch");
+
+  if (watch != NULL)
+    gtk_expression_watch_unwatch (watch);
+  g_object_set_data (G_OBJECT (list_item), "usdtpay-watch", NULL);
+}
+
 /* The table */
 
 static void
@@ -1378,6 +1445,15 @@ usdtpay_history_page_init (UsdtpayHistoryPage *self)
       g_object_set_data (G_OBJECT (self->columns[i]), "usdtpay-history-page", self);
       self->column_sorters[i] = GTK_SORTER (gtk_custom_sorter_new (probe_sort_cb, self->columns[i], NULL));
       gtk_column_view_column_set_sorter (self->columns[i], self->column_sorters[i]);
+
+      {
+        g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+        g_signal_connect (factory, "setup", G_CALLBACK (cell_setup_cb), GUINT_TO_POINTER (i));
+        g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), GUINT_TO_POINTER (i));
+        g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind_cb), GUINT_TO_POINTER (i));
+        gtk_column_view_column_set_factory (self->columns[i], factory);
+      }
     }
 
   self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
