@@ -1246,6 +1246,8 @@ def test_support_desk(session):
              'the support desk on its Disputes page')
     check(app.state().get('switches_visible') is False, 'no Online/Auto-match switches for support')
     app.wait(lambda s: s.get('disputes') == [d1['id'], d2['id']], 'both disputes, oldest first')
+    app.wait(lambda s: all('I paid, nothing happened' in s.get('appeals', {}).get(o['id'], '') for o in (d1, d2)),
+             'each dispute with the appeal\'s reason, from its events')
     app.wait(lambda s: s.get('merchants') == {'alice': False, 'bob': False}, 'the merchants, active')
     app.action('show-page', "<'orders'>", window=True)
     time.sleep(0.3)
