@@ -490,11 +490,26 @@ static const GActionEntry app_entries[] = {
   { "play-sound", play_sound_action, "s" },
 };
 
+static void
+test_page_action_action (GSimpleAction *action,
+                         GVariant      *param,
+                         gpointer       user_data)
+{
+  UsdtpayApplication *self = user_data;
+  const char *page = NULL;
+  const char *name = NULL;
+
+  g_variant_get (param, "(&s&s)", &page, &name);
+  if (self->window != NULL && !usdtpay_window_activate_page_action (self->window, page, name))
+    g_warning ("No action %s on the page %s", name, page);
+}
+
 static const GActionEntry test_entries[] = {
   { "test-screenshot", test_screenshot_action, "s" },
   { "test-respond", test_respond_action, "s" },
   { "test-dialog-text", test_dialog_text_action, "s" },
   { "test-export", test_export_action, "s" },
+  { "test-page-action", test_page_action_action, "(ss)" },
   { "test-close-window", test_close_window_action },
   { "test-close-preferences", test_close_preferences_action },
 };

@@ -20,6 +20,7 @@
 #include "usdtpay-history-page.h"
 #include "usdtpay-order-row.h"
 #include "usdtpay-secrets.h"
+#include "usdtpay-wallet-page.h"
 #include "usdtpay-window.h"
 
 /* A confirm that got no answer is sent again this many times; the platform
@@ -114,6 +115,8 @@ struct _UsdtpayWindow
   gboolean              support;
   AdwViewStackPage     *orders_page;
   AdwViewStackPage     *wallet_page;
+  AdwViewStackPage     *account_page;
+  UsdtpayWalletPage    *wallet_view;
   AdwViewStackPage     *disputes_page;
   GtkListBox           *disputes_list;
   GtkListBox           *merchants_list;
@@ -224,6 +227,7 @@ end_session (UsdtpayWindow *self)
 
   usdtpay_order_store_clear (self->store);
   usdtpay_history_page_set_session (self->history_page, NULL, NULL, NULL, NULL, FALSE);
+  usdtpay_wallet_page_set_session (self->wallet_view, NULL, NULL, NULL, NULL, self->support);
   g_list_store_remove_all (self->disputes);
   g_hash_table_remove_all (self->appeals);
   g_list_store_remove_all (self->merchants);
@@ -1530,6 +1534,8 @@ begin_session (UsdtpayWindow *self,
   g_signal_connect_object (self->feed, "event", G_CALLBACK (feed_event_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->feed, "notify::state", G_CALLBACK (feed_state_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->feed, "unauthorized", G_CALLBACK (unauthorized_cb), self, G_CONNECT_SWAPPED);
+  usdtpay_wallet_page_set_session (self->wallet_view, self->client, self->feed, self->platform,
+                                   self->username, self->support);
 
   if (self->support)
     load_merchants (self);
@@ -2150,7 +2156,9 @@ apply_role (UsdtpayWindow *self)
   g_assert (USDTPAY_IS_WINDOW (self));
 
   adw_view_stack_page_set_visible (self->orders_page, merchant);
-  adw_view_stack_page_set_visible (self->wallet_page, merchant);
+  /* Support sees the Wallet page say why it has none. */
+  adw_view_stack_page_set_visible (self->wallet_page, TRUE);
+  adw_view_stack_page_set_visible (self->account_page, merchant);
   adw_view_stack_page_set_visible (self->disputes_page, !merchant);
   gtk_widget_set_visible (GTK_WIDGET (self->online_switch), merchant);
   gtk_widget_set_visible (GTK_WIDGET (self->auto_match_switch), merchant);
@@ -2879,8 +2887,8 @@ show_page_action (GSimpleAction *action,
   if (!self->in_session)
     return;
 
-  if (g_strcmp0 (page, "history") == 0 ||
-      (!self->support && (g_strcmp0 (page, "orders") == 0 || g_strcmp0 (page, "wallet") == 0)) ||
+  if (g_strcmp0 (page, "history") == 0 || g_strcmp0 (page, "wallet") == 0 ||
+      (!self->support && (g_strcmp0 (page, "orders") == 0 || g_strcmp0 (page, "account") == 0)) ||
       (self->support && g_strcmp0 (page, "disputes") == 0))
     adw_view_stack_set_visible_child_name (self->view_stack, page);
 }
@@ -3111,6 +3119,7 @@ usdtpay_window_class_init (UsdtpayWindowClass *klass)
   window_class->close_request = usdtpay_window_close_request;
 
   g_type_ensure (USDTPAY_TYPE_ORDER_ROW);
+  g_type_ensure (USDTPAY_TYPE_WALLET_PAGE);
   g_type_ensure (USDTPAY_TYPE_ORDER_OBJECT);
   g_type_ensure (USDTPAY_TYPE_HISTORY_PAGE);
 
@@ -3146,6 +3155,8 @@ usdtpay_window_class_init (UsdtpayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_page);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, orders_page);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, wallet_page);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, account_page);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, wallet_view);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, disputes_page);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, disputes_list);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, merchants_list);
@@ -3247,6 +3258,9 @@ usdtpay_window_init (UsdtpayWindow *self)
   g_signal_connect (self, "notify::visible", G_CALLBACK (visible_changed_cb), NULL);
   g_signal_connect_object (self->main_stack, "notify::visible-child",
                            G_CALLBACK (visible_page_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->wallet_view, "changed", G_CALLBACK (schedule_describe), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->view_stack, "notify::visible-child-name", G_CALLBACK (schedule_describe),
+                           self, G_CONNECT_SWAPPED);
 
   g_signal_connect (self, "notify::default-width", G_CALLBACK (width_changed_cb), NULL);
 
@@ -3384,6 +3398,35 @@ usdtpay_window_respond_dialog (UsdtpayWindow *self,
   return TRUE;
 }
 
+void
+usdtpay_window_show_dialog (UsdtpayWindow *self,
+                            GtkWindow     *dialog)
+{
+  g_return_if_fail (USDTPAY_IS_WINDOW (self));
+  g_return_if_fail (GTK_IS_WINDOW (dialog));
+
+  self->dialog = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *)&self->dialog);
+  g_signal_connect_object (dialog, "destroy", G_CALLBACK (schedule_describe), self, G_CONNECT_SWAPPED);
+  gtk_window_present (dialog);
+  schedule_describe (self);
+}
+
+gboolean
+usdtpay_window_activate_page_action (UsdtpayWindow *self,
+                                     const char    *page,
+                                     const char    *action)
+{
+  GtkWidget *child;
+
+  g_return_val_if_fail (USDTPAY_IS_WINDOW (self), FALSE);
+  g_return_val_if_fail (page != NULL && action != NULL, FALSE);
+
+  child = adw_view_stack_get_child_by_name (self->view_stack, page);
+
+  return child != NULL && gtk_widget_activate_action_variant (child, action, NULL);
+}
+
 gboolean
 usdtpay_window_set_dialog_text (UsdtpayWindow *self,
                                 const char    *text)
@@ -3451,6 +3494,7 @@ usdtpay_window_describe (UsdtpayWindow *self)
   json_builder_add_string_value (builder, self->dialog != NULL && ADW_IS_MESSAGE_DIALOG (self->dialog)
                                           && adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (self->dialog)) != NULL
                                           ? adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (self->dialog)) : "");
+  usdtpay_wallet_page_describe (self->wallet_view, builder);
   json_builder_set_member_name (builder, "disputes");
   json_builder_begin_array (builder);
   for (guint j = 0; j < g_list_model_get_n_items (G_LIST_MODEL (self->disputes)); j++)

@@ -47,6 +47,15 @@ gboolean           usdtpay_window_respond_dialog   (UsdtpayWindow  *self,
 /* A JSON description of what the window shows (tests). */
 char              *usdtpay_window_describe         (UsdtpayWindow  *self);
 
+/* Shows @dialog as the window's open dialog (the one the tests answer). */
+void            usdtpay_window_show_dialog           (UsdtpayWindow  *self,
+                                                      GtkWindow      *dialog);
+/* Activates @action (e.g. "wallet.top-up") on the view stack's page @page
+ * (the tests' app.test-page-action). */
+gboolean        usdtpay_window_activate_page_action  (UsdtpayWindow  *self,
+                                                      const char     *page,
+                                                      const char     *action);
+
 /* Types @text into the open dialog's entry (the tests' app.test-dialog-text). */
 gboolean        usdtpay_window_set_dialog_text       (UsdtpayWindow  *self,
                                                       const char     *text);

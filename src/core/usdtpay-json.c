@@ -21,12 +21,23 @@
  * with a hash set once it grows. */
 #define SMALL_OBJECT_KEYS 32
 
+/* Longest member path usdtpay_json_pick() follows. */
+#define PICK_PATH_MAX 256
+
 typedef struct
 {
-  const guchar *start;
-  const guchar *p;
-  const guchar *end;
-  GError      **error;
+  const guchar    *start;
+  const guchar    *p;
+  const guchar    *end;
+  GError         **error;
+
+  /* usdtpay_json_pick(): the path of the object being read, and whether a
+   * pick may lie below it. */
+  UsdtpayJsonPick *picks;
+  guint            n_picks;
+  gboolean         tracking;
+  gsize            path_len;
+  char             path[PICK_PATH_MAX];
 } Validator;
 
 typedef struct
@@ -451,6 +462,61 @@ string_free (gpointer data)
   g_string_free (data, TRUE);
 }
 
+/* Reads the value of member @key of the object at v->path, pointing the
+ * pick of that path at it and following only paths some pick lies on. */
+static gboolean
+validate_member_value (Validator *v,
+                       guint      depth,
+                       const Key *key)
+{
+  gsize saved_len = v->path_len;
+  UsdtpayJsonPick *found = NULL;
+  gboolean below = FALSE;
+  const guchar *value;
+  gboolean ok;
+
+  if (saved_len + 1 + key->len >= sizeof v->path || memchr (key->data, '.', key->len) != NULL)
+    {
+      v->tracking = FALSE;
+      ok = validate_value (v, depth);
+      v->tracking = TRUE;
+      return ok;
+    }
+
+  if (saved_len > 0)
+    v->path[v->path_len++] = '.';
+  memcpy (v->path + v->path_len, key->data, key->len);
+  v->path_len += key->len;
+  v->path[v->path_len] = '\0';
+
+  for (guint i = 0; i < v->n_picks; i++)
+    {
+      const char *path = v->picks[i].path;
+
+      if (strncmp (path, v->path, v->path_len) != 0)
+        continue;
+      if (path[v->path_len] == '\0')
+        found = &v->picks[i];
+      else if (path[v->path_len] == '.')
+        below = TRUE;
+    }
+
+  value = v->p;
+  v->tracking = below;
+  ok = validate_value (v, depth);
+  v->tracking = TRUE;
+  if (ok && found != NULL)
+    {
+      found->value = (const char *)value;
+      found->length = v->p - value;
+    }
+
+  v->path_len = saved_len;
+  v->path[saved_len] = '\0';
+
+  return ok;
+}
+
 static gboolean
 validate_object (Validator *v,
                  guint      depth)
@@ -548,7 +614,7 @@ validate_object (Validator *v,
       v->p++;
       skip_whitespace (v);
 
-      if (!validate_value (v, depth))
+      if (!(v->tracking ? validate_member_value (v, depth, &key) : validate_value (v, depth)))
         goto out;
 
       skip_whitespace (v);
@@ -584,6 +650,17 @@ static gboolean
 validate_array (Validator *v,
                 guint      depth)
 {
+  /* Picks name members of objects only: nothing inside an array is one. */
+  if (v->tracking)
+    {
+      gboolean ok;
+
+      v->tracking = FALSE;
+      ok = validate_array (v, depth);
+      v->tracking = TRUE;
+      return ok;
+    }
+
   g_assert (*v->p == '[');
   v->p++;
   skip_whitespace (v);
@@ -656,6 +733,46 @@ validate_value (Validator *v,
     }
 }
 
+static gboolean
+validate_document (Validator *v)
+{
+  skip_whitespace (v);
+  if (v->p >= v->end)
+    return fail_at (v, v->p, "empty document");
+
+  if (!validate_value (v, 0))
+    return FALSE;
+
+  skip_whitespace (v);
+  if (v->p < v->end)
+    {
+      if (*v->p == '/')
+        return fail_at (v, v->p, "comments are not allowed");
+      if (*v->p == '\0')
+        return fail_at (v, v->p, "NUL byte after the value");
+      return fail_at (v, v->p, "unexpected data after the value");
+    }
+
+  return TRUE;
+}
+
+static void
+validator_init (Validator    *v,
+                const char   *data,
+                gsize         length,
+                GError      **error)
+{
+  v->start = (const guchar *)data;
+  v->p = v->start;
+  v->end = v->start + length;
+  v->error = error;
+  v->picks = NULL;
+  v->n_picks = 0;
+  v->tracking = FALSE;
+  v->path_len = 0;
+  v->path[0] = '\0';
+}
+
 gboolean
 usdtpay_json_validate (const char  *data,
                        gsize        length,
@@ -666,29 +783,103 @@ usdtpay_json_validate (const char  *data,
   g_return_val_if_fail (data != NULL || length == 0, FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  v.start = (const guchar *)data;
-  v.p = v.start;
-  v.end = v.start + length;
-  v.error = error;
+  validator_init (&v, data, length, error);
 
-  skip_whitespace (&v);
-  if (v.p >= v.end)
-    return fail_at (&v, v.p, "empty document");
+  return validate_document (&v);
+}
 
-  if (!validate_value (&v, 0))
-    return FALSE;
+gboolean
+usdtpay_json_pick (const char       *data,
+                   gsize             length,
+                   UsdtpayJsonPick  *picks,
+                   guint             n_picks,
+                   GError          **error)
+{
+  Validator v;
 
-  skip_whitespace (&v);
-  if (v.p < v.end)
+  g_return_val_if_fail (data != NULL || length == 0, FALSE);
+  g_return_val_if_fail (picks != NULL || n_picks == 0, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  for (guint i = 0; i < n_picks; i++)
     {
-      if (*v.p == '/')
-        return fail_at (&v, v.p, "comments are not allowed");
-      if (*v.p == '\0')
-        return fail_at (&v, v.p, "NUL byte after the value");
-      return fail_at (&v, v.p, "unexpected data after the value");
+      picks[i].value = NULL;
+      picks[i].length = 0;
     }
 
-  return TRUE;
+  validator_init (&v, data, length, error);
+  v.picks = picks;
+  v.n_picks = n_picks;
+  v.tracking = n_picks > 0;
+
+  if (validate_document (&v))
+    return TRUE;
+
+  for (guint i = 0; i < n_picks; i++)
+    picks[i].value = NULL;
+  return FALSE;
+}
+
+char *
+usdtpay_json_pick_dup_string (const UsdtpayJsonPick *pick)
+{
+  GString *decoded = NULL;
+  gsize raw_len = 0;
+  Validator v;
+
+  g_return_val_if_fail (pick != NULL, NULL);
+
+  if (pick->value == NULL || pick->length < 2 || pick->value[0] != '"')
+    return NULL;
+
+  /* The text was validated when picked: decoding cannot fail. */
+  validator_init (&v, pick->value, pick->length, NULL);
+  if (!validate_string (&v, &decoded, &raw_len))
+    return NULL;
+  if (decoded != NULL)
+    return g_string_free (decoded, FALSE);
+  return g_strndup (pick->value + 1, raw_len);
+}
+
+gboolean
+usdtpay_json_pick_equal (const UsdtpayJsonPick *pick,
+                         const char            *text)
+{
+  g_autofree char *decoded = NULL;
+  gsize text_len;
+
+  g_return_val_if_fail (pick != NULL, FALSE);
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (pick->value == NULL || pick->length < 2 || pick->value[0] != '"')
+    return FALSE;
+
+  text_len = strlen (text);
+  if (memchr (pick->value, '\\', pick->length) == NULL)
+    return pick->length == text_len + 2 && memcmp (pick->value + 1, text, text_len) == 0;
+
+  decoded = usdtpay_json_pick_dup_string (pick);
+  return g_strcmp0 (decoded, text) == 0;
+}
+
+gboolean
+usdtpay_json_pick_get_int (const UsdtpayJsonPick *pick,
+                           gint64                *out)
+{
+  char text[24];
+
+  g_return_val_if_fail (pick != NULL, FALSE);
+
+  if (pick->value == NULL || pick->length == 0 || pick->length >= sizeof text ||
+      !(pick->value[0] == '-' || g_ascii_isdigit (pick->value[0])) ||
+      memchr (pick->value, '.', pick->length) != NULL || memchr (pick->value, 'e', pick->length) != NULL ||
+      memchr (pick->value, 'E', pick->length) != NULL)
+    return FALSE;
+
+  memcpy (text, pick->value, pick->length);
+  text[pick->length] = '\0';
+
+  return g_ascii_string_to_signed (text, 10, G_MININT64, G_MAXINT64, out, NULL);
 }
 
 JsonNode *

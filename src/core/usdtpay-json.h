@@ -24,6 +24,34 @@ G_BEGIN_DECLS
 gboolean    usdtpay_json_validate          (const char  *data,
                                             gsize        length,
                                             GError     **error);
+/* A member picked out of a JSON text without building a tree, for hot
+ * paths that need a few values of a large document. @path names it
+ * through nested objects, member names joined by '.' ("order.id"); members
+ * of arrays and members whose names hold a '.' cannot be picked. */
+typedef struct
+{
+  const char *path;     /* set by the caller */
+  const char *value;    /* the value's raw text (a string with its quotes), or NULL */
+  gsize       length;
+} UsdtpayJsonPick;
+
+/* Validates @data exactly as usdtpay_json_validate() does and points each
+ * of @picks at its value, or at NULL when the document has no such member.
+ * On failure every value is NULL. */
+gboolean    usdtpay_json_pick              (const char             *data,
+                                            gsize                   length,
+                                            UsdtpayJsonPick        *picks,
+                                            guint                   n_picks,
+                                            GError                **error);
+/* The picked string, decoded; NULL when absent or not a string. */
+char       *usdtpay_json_pick_dup_string   (const UsdtpayJsonPick  *pick);
+/* Whether the picked value is a string equal to @text once decoded. */
+gboolean    usdtpay_json_pick_equal        (const UsdtpayJsonPick  *pick,
+                                            const char             *text);
+/* The picked integer; FALSE when absent, not an integer or out of range. */
+gboolean    usdtpay_json_pick_get_int      (const UsdtpayJsonPick  *pick,
+                                            gint64                 *out);
+
 /* Validates, then parses with json-glib. Returns a new node. */
 JsonNode   *usdtpay_json_parse_strict      (const char  *data,
                                             gsize        length,

@@ -89,6 +89,32 @@ idem_free (gpointer data)
 /* Answers */
 
 static void
+uncork_cb (SoupServerMessage *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  g_signal_handlers_disconnect_by_func (msg, uncork_cb, NULL);
+  if (socket != NULL)
+    g_socket_set_option (socket, IPPROTO_TCP, TCP_CORK, 0, NULL);
+}
+
+/* libsoup writes an answer's headers and body separately, and with
+ * TCP_NODELAY each write would leave as a segment of its own that the
+ * client must take in: corked, the answer leaves as one when its body is
+ * written. */
+static void
+cork_until_written (SoupServerMessage *msg)
+{
+  GSocket *socket = soup_server_message_get_socket (msg);
+
+  if (socket == NULL || !g_socket_set_option (socket, IPPROTO_TCP, TCP_CORK, 1, NULL))
+    return;
+  /* An answer without a body may finish without "wrote-body". */
+  g_signal_connect (msg, "wrote-body", G_CALLBACK (uncork_cb), NULL);
+  g_signal_connect (msg, "finished", G_CALLBACK (uncork_cb), NULL);
+}
+
+static void
 respond_bytes (SoupServerMessage *msg,
                guint              status,
                GBytes            *body)
@@ -96,6 +122,8 @@ respond_bytes (SoupServerMessage *msg,
   SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
   gsize length = 0;
   gconstpointer data = body ? g_bytes_get_data (body, &length) : NULL;
+
+  cork_until_written (msg);
 
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
   soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");

@@ -63,9 +63,42 @@ typedef struct _Request   Request;
 typedef struct _Lifecycle Lifecycle;
 typedef struct _Merchant  Merchant;
 
-typedef void (*ReplyFunc) (Request    *req,
-                           guint       status,
-                           JsonObject *body);
+/* The members the simulator reads of an answer or a feed event, picked
+ * out of the text without building a JSON tree: the load generator must
+ * cost the machine it shares with the daemon as little as it can. */
+typedef enum
+{
+  FIELD_ID,
+  FIELD_EXTERNAL_ID,
+  FIELD_MERCHANT,
+  FIELD_VERSION,
+  FIELD_STATE,
+  FIELD_PAY_URL,
+  FIELD_ERROR_CODE,
+  FIELD_TOKEN,
+  FIELD_SEQ,
+  FIELD_TYPE,
+  N_FIELDS
+} Field;
+
+typedef struct
+{
+  UsdtpayJsonPick picks[N_FIELDS];
+} Fields;
+
+/* An answer is an order (or an error, a session, the health document); a
+ * feed event carries its order in "order". */
+static const char * const answer_paths[N_FIELDS] = {
+  "id", "external_id", "merchant", "version", "state", "pay_url", "error.code", "token", "seq", "type",
+};
+static const char * const event_paths[N_FIELDS] = {
+  "order.id", "order.external_id", "order.merchant", "order.version", "order.state",
+  "order.pay_url", "error.code", "token", "seq", "type",
+};
+
+typedef void (*ReplyFunc) (Request      *req,
+                           guint         status,
+                           const Fields *body);
 
 typedef struct
 {
@@ -205,8 +238,8 @@ struct _Simulator
 };
 
 static void lifecycle_start         (Simulator *sim);
-static void lifecycle_apply_order   (Lifecycle *lc,
-                                     JsonObject *order);
+static void lifecycle_apply_order   (Lifecycle    *lc,
+                                     const Fields *order);
 static void lifecycle_check_done    (Lifecycle *lc);
 static void merchant_connect        (Merchant  *merchant);
 static void lifecycle_finish        (Lifecycle *lc,
@@ -260,30 +293,58 @@ percentile_ms (const gint64 *sorted,
   return sorted[rank - 1] / 1000.0;
 }
 
-static void
-count_error (Simulator  *sim,
-             Kind        kind,
-             guint       status,
-             JsonObject *body)
+static gboolean
+fields_parse (Fields              *fields,
+              const char * const  *paths,
+              const char          *text,
+              gsize                length,
+              GError             **error)
 {
-  const char *code = "-";
+  for (guint i = 0; i < N_FIELDS; i++)
+    fields->picks[i].path = paths[i];
+
+  return usdtpay_json_pick (text, length, fields->picks, N_FIELDS, error);
+}
+
+/* The field's string, or NULL when absent or not a string. */
+static char *
+fields_dup (const Fields *fields,
+            Field         field)
+{
+  return fields != NULL ? usdtpay_json_pick_dup_string (&fields->picks[field]) : NULL;
+}
+
+static gboolean
+fields_equal (const Fields *fields,
+              Field         field,
+              const char   *text)
+{
+  return fields != NULL && text != NULL && usdtpay_json_pick_equal (&fields->picks[field], text);
+}
+
+static gint64
+fields_int (const Fields *fields,
+            Field         field,
+            gint64        fallback)
+{
+  gint64 value;
+
+  if (fields == NULL || !usdtpay_json_pick_get_int (&fields->picks[field], &value))
+    return fallback;
+  return value;
+}
+
+static void
+count_error (Simulator    *sim,
+             Kind          kind,
+             guint         status,
+             const Fields *body)
+{
+  g_autofree char *code = fields_dup (body, FIELD_ERROR_CODE);
   char *key;
   gpointer value;
 
   sim->stats[kind].failed++;
-  if (body != NULL && json_object_has_member (body, "error"))
-    {
-      JsonNode *node = json_object_get_member (body, "error");
-
-      if (JSON_NODE_HOLDS_OBJECT (node))
-        {
-          JsonObject *error = json_node_get_object (node);
-
-          if (json_object_has_member (error, "code")
-              && JSON_NODE_HOLDS_VALUE (json_object_get_member (error, "code")))
-            code = json_object_get_string_member (error, "code");
-        }
-    }
   key = g_strdup_printf ("%s %u %s", kind_names[kind], status, code ? code : "-");
   value = g_hash_table_lookup (sim->error_counts, key);
   g_hash_table_insert (sim->error_counts, key, GUINT_TO_POINTER (GPOINTER_TO_UINT (value) + 1));
@@ -503,8 +564,8 @@ request_done_cb (GObject      *source,
   Simulator *sim = req->sim;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  JsonObject *body = NULL;
+  Fields fields;
+  const Fields *body = NULL;
   guint status;
 
   bytes = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
@@ -552,9 +613,8 @@ request_done_cb (GObject      *source,
       gsize length;
       const char *text = g_bytes_get_data (bytes, &length);
 
-      node = usdtpay_json_parse_strict (text, length, &error);
-      if (node != NULL && JSON_NODE_HOLDS_OBJECT (node))
-        body = json_node_get_object (node);
+      if (fields_parse (&fields, answer_paths, text, length, NULL))
+        body = &fields;
     }
 
   if (status >= 200 && status < 300)
@@ -639,34 +699,6 @@ json_quote (const char *text)
   return json_to_string (node, FALSE);
 }
 
-static const char *
-object_get_string (JsonObject *object,
-                   const char *member)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, member))
-    return NULL;
-  node = json_object_get_member (object, member);
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gint64
-object_get_int (JsonObject *object,
-                const char *member,
-                gint64      fallback)
-{
-  JsonNode *node;
-
-  if (object == NULL || !json_object_has_member (object, member))
-    return fallback;
-  node = json_object_get_member (object, member);
-  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return fallback;
-  return json_node_get_int (node);
-}
 
 /* Fatal errors and the end of the run */
 
@@ -905,9 +937,9 @@ order_uri (Simulator  *sim,
 static void lifecycle_poll (Lifecycle *lc);
 
 static void
-lifecycle_paid_reply (Request    *req,
-                      guint       status,
-                      JsonObject *body)
+lifecycle_paid_reply (Request      *req,
+                      guint         status,
+                      const Fields *body)
 {
   Lifecycle *lc = req->data;
 
@@ -953,9 +985,9 @@ lifecycle_pay_cb (gpointer data)
 }
 
 static void
-lifecycle_poll_reply (Request    *req,
-                      guint       status,
-                      JsonObject *body)
+lifecycle_poll_reply (Request      *req,
+                      guint         status,
+                      const Fields *body)
 {
   Lifecycle *lc = req->data;
 
@@ -1026,12 +1058,12 @@ lifecycle_no_pay_done (Lifecycle *lc)
  * answer and each feed event; older versions than the one held are ignored,
  * as DESIGN.md asks of every client. */
 static void
-lifecycle_apply_order (Lifecycle  *lc,
-                       JsonObject *order)
+lifecycle_apply_order (Lifecycle    *lc,
+                       const Fields *order)
 {
   Simulator *sim = lc->sim;
-  gint64 version = object_get_int (order, "version", 0);
-  const char *state_text = object_get_string (order, "state");
+  gint64 version = fields_int (order, FIELD_VERSION, 0);
+  g_autofree char *state_text = fields_dup (order, FIELD_STATE);
   UsdtpayOrderState state;
 
   if (lc->finished)
@@ -1126,9 +1158,9 @@ token_from_pay_url (const char *pay_url)
 }
 
 static void
-lifecycle_create_reply (Request    *req,
-                        guint       status,
-                        JsonObject *body)
+lifecycle_create_reply (Request      *req,
+                        guint         status,
+                        const Fields *body)
 {
   Lifecycle *lc = req->data;
   Simulator *sim = lc->sim;
@@ -1136,9 +1168,10 @@ lifecycle_create_reply (Request    *req,
   lc->inflight--;
   if ((status == 201 || status == 200) && body != NULL)
     {
-      const char *id = object_get_string (body, "id");
+      g_autofree char *id = fields_dup (body, FIELD_ID);
+      g_autofree char *pay_url = fields_dup (body, FIELD_PAY_URL);
 
-      lc->token = token_from_pay_url (object_get_string (body, "pay_url"));
+      lc->token = token_from_pay_url (pay_url);
       if (id == NULL || lc->token == NULL)
         {
           simulator_fatal (sim, "the create answer lacks id or pay_url with t");
@@ -1146,7 +1179,7 @@ lifecycle_create_reply (Request    *req,
         }
       else
         {
-          lc->id = g_strdup (id);
+          lc->id = g_steal_pointer (&id);
           lifecycle_apply_order (lc, body);
         }
     }
@@ -1236,9 +1269,9 @@ rate_tick_cb (gpointer data)
 /* The static mode: GET one URL in a closed loop. */
 
 static void
-static_reply (Request    *req,
-              guint       status,
-              JsonObject *body)
+static_reply (Request      *req,
+              guint         status,
+              const Fields *body)
 {
   Simulator *sim = req->sim;
 
@@ -1316,9 +1349,9 @@ merchant_free (Merchant *merchant)
  * inflight count) until the answer is back, so the run does not end with the
  * answer unread; on other orders (not this run's) @lc is NULL. */
 static void
-merchant_action_reply (Request    *req,
-                       guint       status,
-                       JsonObject *body)
+merchant_action_reply (Request      *req,
+                       guint         status,
+                       const Fields *body)
 {
   Simulator *sim = req->sim;
   Lifecycle *lc = req->data;
@@ -1380,9 +1413,9 @@ merchant_ack_cb (gpointer data)
 }
 
 static void
-merchant_settings_reply (Request    *req,
-                         guint       status,
-                         JsonObject *body)
+merchant_settings_reply (Request      *req,
+                         guint         status,
+                         const Fields *body)
 {
   Merchant *merchant = req->data;
   Simulator *sim = req->sim;
@@ -1426,14 +1459,13 @@ merchant_go_online (Merchant *merchant)
 }
 
 static void
-merchant_handle_order_event (Merchant   *merchant,
-                             const char *type,
-                             JsonObject *order)
+merchant_handle_order_event (Merchant     *merchant,
+                             const char   *type,
+                             const Fields *order)
 {
   Simulator *sim = merchant->sim;
-  const char *id = object_get_string (order, "id");
-  const char *external_id = object_get_string (order, "external_id");
-  const char *assigned = object_get_string (order, "merchant");
+  g_autofree char *id = fields_dup (order, FIELD_ID);
+  g_autofree char *external_id = fields_dup (order, FIELD_EXTERNAL_ID);
   Lifecycle *lc = NULL;
 
   if (id == NULL)
@@ -1465,7 +1497,7 @@ merchant_handle_order_event (Merchant   *merchant,
     return;
 
   if (g_str_equal (type, "order.paid") && sim->auto_confirm && !sim->finished
-      && g_strcmp0 (assigned, merchant->user) == 0)
+      && fields_equal (order, FIELD_MERCHANT, merchant->user))
     merchant_order_action (merchant, lc && !lc->finished ? lc : NULL, id, "confirm",
                            KIND_CONFIRM);
 
@@ -1486,25 +1518,22 @@ merchant_message_cb (SoupWebsocketConnection *ws,
 {
   Merchant *merchant = data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = NULL;
-  JsonObject *object;
-  const char *event_type;
+  g_autofree char *event_type = NULL;
+  Fields fields;
   gsize length;
   const char *text = g_bytes_get_data (message, &length);
   gint64 seq;
 
   if (type != SOUP_WEBSOCKET_DATA_TEXT)
     return;
-  node = usdtpay_json_parse_strict (text, length, &error);
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+  if (length == 0 || text[0] != '{' || !fields_parse (&fields, event_paths, text, length, &error))
     {
       g_printerr ("usdtpay-customer: a feed message for %s is not a JSON object: %s\n",
                   merchant->user, error ? error->message : "wrong type");
       return;
     }
-  object = json_node_get_object (node);
-  event_type = object_get_string (object, "type");
-  seq = object_get_int (object, "seq", -1);
+  event_type = fields_dup (&fields, FIELD_TYPE);
+  seq = fields_int (&fields, FIELD_SEQ, -1);
   if (event_type == NULL || seq < 0)
     return;
 
@@ -1523,10 +1552,8 @@ merchant_message_cb (SoupWebsocketConnection *ws,
   merchant->last_seq = seq;
   merchant->events++;
 
-  if (json_object_has_member (object, "order")
-      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (object, "order")))
-    merchant_handle_order_event (merchant, event_type,
-                                 json_object_get_object_member (object, "order"));
+  if (fields.picks[FIELD_ID].value != NULL)
+    merchant_handle_order_event (merchant, event_type, &fields);
 }
 
 static gboolean
@@ -1611,13 +1638,13 @@ merchant_connect (Merchant *merchant)
 }
 
 static void
-merchant_login_reply (Request    *req,
-                      guint       status,
-                      JsonObject *body)
+merchant_login_reply (Request      *req,
+                      guint         status,
+                      const Fields *body)
 {
   Merchant *merchant = req->data;
   Simulator *sim = req->sim;
-  const char *token = object_get_string (body, "token");
+  g_autofree char *token = fields_dup (body, FIELD_TOKEN);
 
   if (status == 0 && sim->finished)
     return;
@@ -1646,9 +1673,9 @@ merchant_login (Merchant *merchant)
 }
 
 static void
-health_reply (Request    *req,
-              guint       status,
-              JsonObject *body)
+health_reply (Request      *req,
+              guint         status,
+              const Fields *body)
 {
   Simulator *sim = req->sim;
   gint64 head;
@@ -1661,7 +1688,7 @@ health_reply (Request    *req,
       return;
     }
   /* Merchants start their feed at the head: old events are not this run's. */
-  head = object_get_int (body, "seq", 0);
+  head = fields_int (body, FIELD_SEQ, 0);
   if (sim->merchants->len == 0)
     {
       simulator_start_load (sim);

@@ -37,6 +37,8 @@ LOCALEDIR = os.environ.get('USDTPAY_LOCALEDIR', '')
 BUILDDIR = os.environ['USDTPAY_BUILDDIR']
 RECEIPT_TOOL = os.environ.get('USDTPAY_RECEIPT_TOOL', '')
 SHOTS = os.path.join(BUILDDIR, 'meson-logs', 'app')
+# The npm cache (Anvil, solc) lives under the real home, not the tests' own.
+NPM_DIR = os.environ.get('USDTPAY_NPM_DIR') or os.path.join(os.path.expanduser('~'), '.cache', 'usdtpay', 'npm')
 SKIP = 77
 
 
@@ -84,6 +86,7 @@ class Session:
     def __init__(self, sound=False):
         self.dir = tempfile.mkdtemp(prefix='usdtpay-app-')
         self.procs = []
+        self.cleanups = []
         env = os.environ
         for var, sub in (('HOME', 'home'), ('XDG_RUNTIME_DIR', 'run'), ('XDG_DATA_HOME', 'data'),
                          ('XDG_CONFIG_HOME', 'config'), ('XDG_CACHE_HOME', 'cache')):
@@ -139,6 +142,8 @@ class Session:
         subprocess.run(['gsettings', 'set', 'com.example.UsdtPay', key, value], check=True)
 
     def close(self):
+        for cleanup in reversed(self.cleanups):
+            cleanup()
         for p in reversed(self.procs):
             if p.poll() is None:
                 p.terminate()
@@ -275,9 +280,10 @@ class Platform:
         self.port = None
         self.session = session
         self.log = open(os.path.join(self.dir, 'daemon.log'), 'a')
+        self.serve_args = []
 
     def start(self, port=0):
-        cmd = [PLATFORM, 'serve', '--db', self.db, '--listen', '127.0.0.1:%d' % port, '--dev']
+        cmd = [PLATFORM, 'serve', '--db', self.db, '--listen', '127.0.0.1:%d' % port, '--dev'] + self.serve_args
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True)
         self.session.procs.append(self.proc)
         box = []
@@ -841,7 +847,7 @@ def test_settings(session):
     platform.ok('PATCH', '/v1/merchants/me', {'methods': [me['methods'][1]], 'cap': 5, 'max': '500'}, token)
     app.wait(lambda s: s.get('methods') == ['alipay'] and s.get('cap') == 5 and s.get('max') == '500.000000',
              'the settings changed on the platform')
-    app.action('show-page', "<'wallet'>", window=True)
+    app.action('show-page', "<'account'>", window=True)
     time.sleep(0.5)
     app.screenshot('wallet-settings')
     app.quit()
@@ -1252,6 +1258,12 @@ def test_support_desk(session):
     app.action('show-page', "<'orders'>", window=True)
     time.sleep(0.3)
     check(app.state().get('visible_page') == 'disputes', 'support has no Orders page', app.state())
+    # The Wallet page says why support has none.
+    app.action('show-page', "<'wallet'>", window=True)
+    app.wait(lambda s: s.get('visible_page') == 'wallet' and (s.get('wallet') or {}).get('state') == 'support',
+             'the Wallet page for support')
+    app.action('show-page', "<'disputes'>", window=True)
+    app.wait(lambda s: s.get('visible_page') == 'disputes', 'back to Disputes')
     time.sleep(0.5)
     app.screenshot('support-disputes')
 
@@ -1928,6 +1940,255 @@ def bench_history_filter(session):
     print('target: first_page_p50_ms < 50, rss_mb < 150')
 
 
+# ----------------------------------------------------------------- the wallet
+
+CONFIRMATIONS = 3
+MICRO = 1000000
+
+
+def wallet(s):
+    return s.get('wallet') or {}
+
+
+def wait_state(app, pred, what, timeout=20):
+    """Waits for @pred and returns the state that satisfied it."""
+    return app.wait(lambda s: s if pred(s) else None, what, timeout)
+
+
+def keyring_wallet_key(url, account):
+    """The wallet key the app stored, straight from the Secret Service."""
+    import gi
+    gi.require_version('Secret', '1')
+    from gi.repository import Secret
+    schema = Secret.Schema.new('com.example.UsdtPay.WalletKey', Secret.SchemaFlags.NONE,
+                               {'platform': Secret.SchemaAttributeType.STRING,
+                                'account': Secret.SchemaAttributeType.STRING})
+    return Secret.password_lookup_sync(schema, {'platform': url, 'account': account}, None)
+
+
+def page_action(app, name):
+    app.action('test-page-action', "<('wallet', '%s')>" % name)
+
+
+def answer_dialog(app, heading, response, text=None):
+    app.wait(lambda s: s.get('dialog_heading') == heading, 'the dialog “%s”' % heading)
+    if text is not None:
+        app.action('test-dialog-text', "<'%s'>" % text)
+    app.action('test-respond', "<'%s'>" % response)
+
+
+def chain_platform(session):
+    """Anvil with the project's test token, and the platform escrowing it."""
+    from chainlib import Anvil
+    platform = Platform(session)
+    anvil = Anvil()
+    session.cleanups.append(anvil.cleanup)
+    token = anvil.deploy_token()
+    key_path = os.path.join(platform.dir, 'hot-wallet.key')
+    escrow = platform.admin('init-wallet', key_path).strip()
+    anvil.set_eth(escrow)
+    platform.serve_args = ['--rpc', anvil.url, '--token', token, '--confirmations', str(CONFIRMATIONS),
+                           '--wallet-key', key_path]
+    platform.start()
+    return platform, anvil, escrow
+
+
+def test_wallet(session):
+    # tests/platform's Anvil, token and signing helpers.
+    os.environ['USDTPAY_NPM_DIR'] = NPM_DIR
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'platform'))
+    from chainlib import DEV_KEYS, address_of
+    platform, anvil, escrow = chain_platform(session)
+    pw = platform.add_merchant('alice', 'alice-password')
+    shop = platform.add_shop('shop')
+    key = DEV_KEYS[1]
+    address = anvil.accounts[1]
+    anvil.transfer(anvil.accounts[0], address, 500 * MICRO)
+    eth = int(anvil.rpc('eth_getBalance', address, 'latest'), 16)
+
+    app = logged_in_app(session, platform, 'alice', pw)
+    alice = wait_until(lambda: keyring_lookup(platform.url, 'alice'), 10, 'the token in the keyring')
+    app.action('show-page', "<'wallet'>", window=True)
+    app.wait(lambda s: wallet(s).get('state') == 'no-key' and wallet(s).get('available') == '10000.000000 USDT',
+             'the Wallet page without a key, with the escrow balances')
+    check(keyring_wallet_key(platform.url, 'alice') is None, 'no wallet key in the keyring yet')
+
+    # Import a funded key: its EIP-55 address, QR and balances.
+    page_action(app, 'wallet.import-key')
+    answer_dialog(app, 'Import a Private Key', 'import', text=key)
+    st = wait_state(app, lambda s: wallet(s).get('usdt') == '500.000000 USDT', 'the imported key\'s balances')
+    w = wallet(st)
+    check(w['address'] == address and w['shown_address'] == address, 'the EIP-55 address is shown', w, address)
+    check(w['address'] != w['address'].lower() and address_of(key) == w['address'], 'mixed-case checksum', w)
+    check(w['eth'] == '%d.%018d ETH' % (eth // 10 ** 18, eth % 10 ** 18) or
+          w['eth'].startswith('%d.' % (eth // 10 ** 18)), 'the ETH balance', w['eth'], eth)
+    check(w['available'] == '10000.000000 USDT' and w['frozen'] == '0.000000 USDT', 'escrow balances', w)
+    check(w['qr_modules'] >= 25 and w['problem'] is None and w['registered'] is False, 'QR drawn, no problem', w)
+    stored = keyring_wallet_key(platform.url, 'alice')
+    check(stored == key, 'the key is in the keyring', stored)
+    check(not any(key[2:] in open(os.path.join(dp, f), errors='ignore').read()
+                  for dp, _, fs in os.walk(os.path.join(session.dir, 'home')) for f in fs
+                  if os.path.getsize(os.path.join(dp, f)) < 10 ** 7 and 'keyrings' not in dp),
+          'the key is in no file but the keyring\'s')
+    app.screenshot('wallet-funded')
+
+    # No top-up before the address is registered: it would not be credited.
+    page_action(app, 'wallet.top-up')
+    app.wait(lambda s: s.get('dialog_heading') == 'Top Up Escrow', 'the Top Up dialog')
+    app.action('test-dialog-text', "<'10'>")
+    app.wait(lambda s: (wallet(s).get('amount_error') or '').startswith('Register this wallet'),
+             'a top-up from an unregistered address refused')
+    app.action('test-respond', "<'cancel'>")
+    app.wait(lambda s: not s.get('dialog'), 'the dialog closed')
+
+    # Register: the platform's nonce, signed in the app.
+    page_action(app, 'wallet.register')
+    app.wait(lambda s: wallet(s).get('registered') is True and 'registered' in s.get('last_toast', ''),
+             'the address registered')
+    items = platform.ok('GET', '/v1/wallets', token=alice)['items']
+    check([i['address'] for i in items] == [address], 'the platform has the address', items)
+
+    # Top up: bad amounts refused in the dialog, with a sentence.
+    page_action(app, 'wallet.top-up')
+    app.wait(lambda s: s.get('dialog_heading') == 'Top Up Escrow', 'the Top Up dialog')
+    app.action('test-dialog-text', "<'1.0000001'>")
+    app.wait(lambda s: 'at most 6 decimals' in (wallet(s).get('amount_error') or ''), 'too many decimals refused')
+    app.action('test-dialog-text', "<'600'>")
+    app.wait(lambda s: (wallet(s).get('amount_error') or '') == 'More than the wallet holds: 500.000000 USDT.',
+             'over the wallet balance refused')
+    app.action('test-respond', "<'continue'>")
+    time.sleep(0.3)
+    check(app.state().get('dialog_heading') == 'Top Up Escrow', 'Continue does nothing for a refused amount')
+    app.action('test-dialog-text', "<'120.5'>")
+    app.wait(lambda s: wallet(s).get('amount_error') is None, 'a good amount accepted')
+    app.action('test-respond', "<'continue'>")
+    app.wait(lambda s: s.get('dialog_heading') == 'Send 120.500000 USDT to Escrow?', 'the confirmation')
+    app.screenshot('wallet-top-up-confirm')
+    app.action('test-respond', "<'send'>")
+    st = wait_state(app, lambda s: wallet(s).get('top_up') == 'confirming' and wallet(s).get('top_up_confirmations') == 1,
+                  'the top-up mined, 1 of %d confirmations' % CONFIRMATIONS)
+    tx_hash = wallet(st)['top_up_hash']
+    receipt = anvil.wait_receipt(tx_hash)
+    tx = anvil.rpc('eth_getTransactionByHash', tx_hash)
+    check(tx['type'] == '0x2' and int(tx['chainId'], 16) == 31337 and tx['to'].lower() == anvil.token.lower(),
+          'an EIP-1559 token transfer on the right chain', tx)
+    check(receipt['from'].lower() == address.lower() and receipt['status'] == '0x1', 'sent from the wallet', receipt)
+    check(anvil.balance_of(escrow) == 120500000, 'the escrow address holds the USDT')
+    check('1 of 3 confirmations' in wallet(st)['top_up_text'], 'the progress says so', wallet(st))
+    time.sleep(1)
+    check(platform.ok('GET', '/v1/ledger/balances', token=alice)['available'] == '10000.000000',
+          'not credited before %d confirmations' % CONFIRMATIONS)
+    anvil.mine(CONFIRMATIONS)
+    app.wait(lambda s: wallet(s).get('top_up') == 'credited' and wallet(s).get('available') == '10120.500000 USDT'
+             and wallet(s).get('usdt') == '379.500000 USDT', 'the top-up credited to escrow', timeout=30)
+
+    # Withdraw: over the available escrow refused; then paid and settled.
+    page_action(app, 'wallet.withdraw')
+    app.wait(lambda s: s.get('dialog_heading') == 'Withdraw from Escrow', 'the Withdraw dialog')
+    app.action('test-dialog-text', "<'20000'>")
+    app.wait(lambda s: (wallet(s).get('amount_error') or '') ==
+             'More than your available escrow: 10120.500000 USDT.', 'over the escrow refused')
+    app.action('test-dialog-text', "<'20'>")
+    app.wait(lambda s: wallet(s).get('amount_error') is None, 'a good amount accepted')
+    app.action('test-respond', "<'continue'>")
+    answer_dialog(app, 'Withdraw 20.000000 USDT?', 'send')
+    app.wait(lambda s: wallet(s).get('withdrawal') in ('requested', 'sent') and
+             wallet(s).get('available') == '10100.500000 USDT', 'the withdrawal taken from escrow')
+    deadline = time.monotonic() + 30
+    while wallet(app.state()).get('withdrawal') != 'settled' and time.monotonic() < deadline:
+        anvil.mine(1)
+        time.sleep(0.3)
+    app.wait(lambda s: wallet(s).get('withdrawal') == 'settled' and wallet(s).get('usdt') == '399.500000 USDT',
+             'the withdrawal settled and the wallet paid')
+    check(anvil.balance_of(address) == 399500000, 'the wallet holds what the page says')
+
+    # A withdrawal the chain refuses (the escrow address holds 100.5 USDT on
+    # chain; the rest of the ledger's escrow was credited by admin): the
+    # page says so and the amount is back in escrow.
+    page_action(app, 'wallet.withdraw')
+    answer_dialog(app, 'Withdraw from Escrow', 'continue', text='200')
+    answer_dialog(app, 'Withdraw 200.000000 USDT?', 'send')
+    app.wait(lambda s: wallet(s).get('withdrawal') in ('requested', 'sent', 'failed'), 'the withdrawal asked')
+    deadline = time.monotonic() + 30
+    while wallet(app.state()).get('withdrawal') != 'failed' and time.monotonic() < deadline:
+        anvil.mine(1)
+        time.sleep(0.3)
+    app.wait(lambda s: wallet(s).get('withdrawal') == 'failed' and 'back in your escrow' in
+             (wallet(s).get('withdrawal_text') or '') and wallet(s).get('available') == '10100.500000 USDT',
+             'the failed withdrawal returned to escrow')
+
+    # Export: only after a confirmation.
+    page_action(app, 'wallet.export-key')
+    answer_dialog(app, 'Show the Private Key?', 'show')
+    st = wait_state(app, lambda s: s.get('dialog_heading') == 'Private Key', 'the key shown')
+    check(wallet(st).get('exported_key') == key, 'the exported key is the imported one')
+    app.action('test-respond', "<'copy'>")
+    app.wait(lambda s: wallet(s).get('exported_key') is None and not s.get('dialog') and
+             s.get('last_toast', '').startswith('Private key copied'), 'the key copied and put away')
+
+    # The node down: the page says so, the rest of the app keeps working.
+    anvil.stop()
+    page_action(app, 'wallet.refresh')
+    st = wait_state(app, lambda s: 'did not answer' in (wallet(s).get('problem') or ''), 'the node reported down',
+                  timeout=30)
+    check(wallet(st)['usdt'] == '—' and wallet(st)['available'] == '10100.500000 USDT', 'escrow still shown', st)
+    app.screenshot('wallet-node-down')
+    go_online(app)
+    order = platform.create_order(shop, 1)
+    app.wait(in_section('offers', order['id']), 'an offer arrives while the node is down')
+    anvil.start()
+    page_action(app, 'wallet.refresh')
+    app.wait(lambda s: wallet(s).get('problem') is None and wallet(s).get('usdt') == '399.500000 USDT',
+             'the node back')
+
+    # A node that takes the request and never answers: the page gives up
+    # after its timeout and says so; the window answers all along.
+    anvil.pause()
+    started = time.monotonic()
+    page_action(app, 'wallet.refresh')
+    time.sleep(1)
+    app.action('show-page', "<'orders'>", window=True)
+    app.wait(lambda s: s.get('visible_page') == 'orders', 'the window answering while the node hangs', timeout=3)
+    app.action('show-page', "<'wallet'>", window=True)
+    app.wait(lambda s: 'did not answer' in (wallet(s).get('problem') or ''), 'a hung node reported', timeout=30)
+    took = time.monotonic() - started
+    check(8 < took < 25, 'reported after the node timeout (10 s), not before nor much later', took)
+    anvil.resume()
+    page_action(app, 'wallet.refresh')
+    app.wait(lambda s: wallet(s).get('problem') is None and wallet(s).get('usdt') == '399.500000 USDT',
+             'the node back again')
+
+    # A new key replaces the old one, in the keyring, and survives a restart.
+    page_action(app, 'wallet.create-key')
+    answer_dialog(app, 'Replace the Wallet Key?', 'replace')
+    st = wait_state(app, lambda s: wallet(s).get('address') not in (None, address) and wallet(s).get('usdt') ==
+                  '0.000000 USDT', 'a new key')
+    new_address = wallet(st)['address']
+    stored = keyring_wallet_key(platform.url, 'alice')
+    check(stored is not None and address_of(stored) == new_address, 'the new key is in the keyring')
+    check(wallet(st)['registered'] is False, 'the new address is not registered')
+
+    # USDT but no ETH for gas: the top-up is refused before anything is sent.
+    anvil.transfer(anvil.accounts[0], new_address, 5 * MICRO)
+    page_action(app, 'wallet.register')
+    app.wait(lambda s: wallet(s).get('registered') is True and wallet(s).get('usdt') == '5.000000 USDT',
+             'the new address registered, holding 5 USDT')
+    nonce = anvil.rpc('eth_getTransactionCount', new_address, 'pending')
+    page_action(app, 'wallet.top-up')
+    answer_dialog(app, 'Top Up Escrow', 'continue', text='1')
+    answer_dialog(app, 'Send 1.000000 USDT to Escrow?', 'send')
+    st = wait_state(app, lambda s: wallet(s).get('top_up') == 'failed', 'the top-up refused')
+    check('Not enough ETH for gas' in wallet(st)['top_up_text'] and 'Not enough ETH' in st['last_toast'],
+          'the page says why', wallet(st), st['last_toast'])
+    check(anvil.rpc('eth_getTransactionCount', new_address, 'pending') == nonce, 'nothing was sent')
+    app.quit()
+    app = App(session)
+    app.wait(lambda s: s.get('page') == 'desk' and wallet(s).get('address') == new_address,
+             'the new key after a restart')
+    app.quit()
+    platform.stop()
+
+
 TESTS = {
     'keyring': (test_keyring, False),
     'login-errors': (test_login_errors, False),
@@ -1945,6 +2206,7 @@ TESTS = {
     'csv-export': (test_csv_export, False),
     'history': (test_history, False),
     'bench-history-filter': (bench_history_filter, False),
+    'wallet': (test_wallet, False),
     'bench-alert-latency': (bench_alert_latency, True),
     'bench-app-startup': (bench_app_startup, False),
 }

@@ -50,35 +50,21 @@ die_sqlite (sqlite3    *db,
   exit (1);
 }
 
-int
-main (int   argc,
-      char *argv[])
+/* A cache of @n_orders completed orders with really signed receipts, its
+ * schema made by the app's cache. */
+static void
+fill_cache (const char *cache_path,
+            const char *platform,
+            guint64     n_orders)
 {
-  const char *n_text = g_getenv ("USDTPAY_BENCH_ORDERS");
-  guint64 n_orders = n_text != NULL ? g_ascii_strtoull (n_text, NULL, 10) : 1000000;
-  g_autofree char *dir = g_dir_make_tmp ("usdtpay-bench-csv-XXXXXX", NULL);
-  g_autofree char *cache_path = g_build_filename (dir, "usdtpay", "cache.db", NULL);
-  g_autofree char *ours_path = g_build_filename (dir, "ours.csv", NULL);
-  g_autofree char *theirs_path = g_build_filename (dir, "sqlite3.csv", NULL);
-  const char *platform = "https://platform.example";
   guint8 pk[crypto_sign_PUBLICKEYBYTES];
   guint8 sk[crypto_sign_SECRETKEYBYTES];
   g_autofree char *key_id = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(UsdtpayCacheFilter) filter = usdtpay_cache_filter_new ("https://platform.example", "alice");
-  g_autofree char *export_sql = usdtpay_export_dup_sql (filter);
-  UsdtpayExportProgress progress = { 0, };
   sqlite3 *db = NULL;
   sqlite3_stmt *order_stmt = NULL;
   sqlite3_stmt *receipt_stmt = NULL;
-  gint64 t0, t1, cpu0, cpu1;
-  guint64 rows = 0;
-  double ours_s = G_MAXDOUBLE, theirs_s = G_MAXDOUBLE, ours_cpu_s = 0;
-  gint64 ours_bytes = 0, theirs_bytes = 0;
-  GStatBuf st;
+  gint64 t0;
 
-  if (sodium_init () < 0 || n_orders == 0)
-    return 1;
   crypto_sign_keypair (pk, sk);
   key_id = usdtpay_receipt_hex_encode (pk, 8);
 
@@ -186,6 +172,41 @@ main (int   argc,
   sqlite3_close (db);
   g_print ("orders=%" G_GUINT64_FORMAT "\n", n_orders);
   g_print ("setup_s=%.1f\n", (g_get_monotonic_time () - t0) / 1e6);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  const char *n_text = g_getenv ("USDTPAY_BENCH_ORDERS");
+  guint64 n_orders = n_text != NULL ? g_ascii_strtoull (n_text, NULL, 10) : 1000000;
+  g_autofree char *dir = g_dir_make_tmp ("usdtpay-bench-csv-XXXXXX", NULL);
+  /* USDTPAY_BENCH_CACHE: a cache file to fill and keep, or to reuse when
+   * it exists (holding USDTPAY_BENCH_ORDERS orders), for repeated runs. */
+  const char *keep = g_getenv ("USDTPAY_BENCH_CACHE");
+  gboolean reuse = keep != NULL && g_file_test (keep, G_FILE_TEST_IS_REGULAR);
+  g_autofree char *cache_path = keep != NULL ? g_strdup (keep)
+                                             : g_build_filename (dir, "usdtpay", "cache.db", NULL);
+  g_autofree char *ours_path = g_build_filename (dir, "ours.csv", NULL);
+  g_autofree char *theirs_path = g_build_filename (dir, "sqlite3.csv", NULL);
+  const char *platform = "https://platform.example";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(UsdtpayCacheFilter) filter = usdtpay_cache_filter_new ("https://platform.example", "alice");
+  g_autofree char *export_sql = usdtpay_export_dup_sql (filter);
+  UsdtpayExportProgress progress = { 0, };
+  gint64 t0, t1, cpu0, cpu1;
+  guint64 rows = 0;
+  double ours_s = G_MAXDOUBLE, theirs_s = G_MAXDOUBLE, ours_cpu_s = 0;
+  gint64 ours_bytes = 0, theirs_bytes = 0;
+  GStatBuf st;
+
+  if (sodium_init () < 0 || n_orders == 0)
+    return 1;
+
+  if (!reuse)
+    fill_cache (cache_path, platform, n_orders);
+  else
+    g_print ("orders=%" G_GUINT64_FORMAT "\nreused_cache=%s\n", n_orders, cache_path);
 
   for (int round = 0; round < 2; round++)
     {
@@ -257,16 +278,17 @@ main (int   argc,
 
   g_unlink (ours_path);
   g_unlink (theirs_path);
-  {
-    g_autofree char *wal = g_strconcat (cache_path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (cache_path, "-shm", NULL);
-    g_autofree char *sub = g_path_get_dirname (cache_path);
+  if (keep == NULL)
+    {
+      g_autofree char *wal = g_strconcat (cache_path, "-wal", NULL);
+      g_autofree char *shm = g_strconcat (cache_path, "-shm", NULL);
+      g_autofree char *sub = g_path_get_dirname (cache_path);
 
-    g_unlink (wal);
-    g_unlink (shm);
-    g_unlink (cache_path);
-    g_rmdir (sub);
-  }
+      g_unlink (wal);
+      g_unlink (shm);
+      g_unlink (cache_path);
+      g_rmdir (sub);
+    }
   g_rmdir (dir);
 
   return 0;

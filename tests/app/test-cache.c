@@ -8,7 +8,9 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <sys/resource.h>
 
 #include "usdtpay-cache.h"
 #include "usdtpay-cache-filter.h"
@@ -789,6 +791,7 @@ test_export_matches_core (void)
   g_autofree char *got = NULL;
   UsdtpayExportProgress progress = { 0, };
   guint64 rows = 0;
+  gsize full_length;
 
   {
     g_autoptr(UsdtpayCache) cache = usdtpay_cache_new (path);
@@ -823,6 +826,30 @@ test_export_matches_core (void)
           }
         g_ptr_array_add (orders, o);
       }
+    /* And texts made up of the bytes that matter, 0 to 99 bytes long, at
+     * every position of an eight-byte word (the writer reads words). */
+    for (guint i = 0; i < 300; i++)
+      {
+        static const char *pieces[] = { "a", "\"", ",", "\r", "\n", "'", "=", "+", "-", "@", "\t", "客", "xyzw" };
+        g_autofree char *id = g_strdup_printf ("ord_%03u", 100 + i);
+        UsdtpayOrder *o = make_order (id, 6, USDTPAY_ORDER_CANCELLED, t - (gint64)i * G_USEC_PER_SEC, NULL);
+        GString *ref = g_string_new (NULL);
+        GString *payer = g_string_new (NULL);
+        guint n = g_test_rand_int_range (0, 100);
+
+        for (guint k = 0; k < n; k++)
+          g_string_append (ref, pieces[g_test_rand_int_range (0, G_N_ELEMENTS (pieces))]);
+        /* Mostly plain, a special byte somewhere or nowhere. */
+        n = g_test_rand_int_range (0, 100);
+        for (guint k = 0; k < n; k++)
+          g_string_append (payer, g_test_rand_int_range (0, 20) == 0
+                                  ? pieces[g_test_rand_int_range (0, G_N_ELEMENTS (pieces))] : "p");
+        g_free (o->customer_ref);
+        o->customer_ref = g_string_free (ref, FALSE);
+        o->payer_name = g_string_free (payer, FALSE);
+        usdtpay_cache_store (cache, "https://p", "alice", o);
+        g_ptr_array_add (orders, o);
+      }
     usdtpay_cache_flush (cache);
   }
   g_ptr_array_sort (orders, compare_orders_newest_first);
@@ -846,6 +873,7 @@ test_export_matches_core (void)
   g_assert_cmpint (progress.done, ==, (gint)orders->len);
   g_assert_true (g_file_get_contents (csv_path, &got, NULL, NULL));
   g_assert_cmpstr (got, ==, want->str);
+  full_length = strlen (got);
   g_clear_pointer (&got, g_free);
 
   /* Filtered: the cancelled ones alone, in the same order. */
@@ -861,7 +889,7 @@ test_export_matches_core (void)
   filter->states = 1u << USDTPAY_ORDER_CANCELLED;
   g_assert_true (usdtpay_export_csv (path, filter, csv_path, NULL, NULL, &rows, &error));
   g_assert_no_error (error);
-  g_assert_cmpuint (rows, ==, 4);
+  g_assert_cmpuint (rows, ==, 304);
   g_assert_true (g_file_get_contents (csv_path, &got, NULL, NULL));
   g_assert_cmpstr (got, ==, want->str);
 
@@ -878,6 +906,7 @@ test_export_matches_core (void)
     /* Rows are checked every 1024: make sure the last check catches it. */
     g_assert_false (usdtpay_export_csv (path, filter, fresh, NULL, cancellable, &rows, &error));
     g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+    g_clear_error (&error);
     g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
     listing = g_dir_open (dir, 0, NULL);
     while ((name = g_dir_read_name (listing)) != NULL)
@@ -886,6 +915,33 @@ test_export_matches_core (void)
         n_files++;
       }
     g_assert_cmpuint (n_files, >=, 2);
+  }
+
+  /* A write that fails (the file size limit: EFBIG) fails the export, in
+   * the writer thread, and leaves no file. */
+  {
+    g_autofree char *big = g_build_filename (dir, "big.csv", NULL);
+    g_autoptr(GDir) listing = NULL;
+    struct rlimit saved, small;
+    const char *name;
+
+    signal (SIGXFSZ, SIG_IGN);
+    g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+    small = saved;
+    /* Above what SQLite's -shm takes, below the export. */
+    small.rlim_cur = 40 * 1024;
+    g_assert_cmpuint (full_length, >, small.rlim_cur + 16 * 1024);
+    g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &small), ==, 0);
+    g_assert_false (usdtpay_export_csv (path, filter, big, NULL, NULL, &rows, &error));
+    g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+    g_assert_nonnull (error);
+    g_assert_true (error->domain == G_IO_ERROR);
+    g_assert_nonnull (strstr (error->message, "/.big.csv."));
+    g_clear_error (&error);
+    g_assert_false (g_file_test (big, G_FILE_TEST_EXISTS));
+    listing = g_dir_open (dir, 0, NULL);
+    while ((name = g_dir_read_name (listing)) != NULL)
+      g_assert_false (g_str_has_prefix (name, ".big.csv"));
   }
 
   g_unlink (csv_path);

@@ -781,6 +781,208 @@ test_to_string (void)
   }
 }
 
+static void
+test_pick (void)
+{
+  const char *doc = "{\"seq\":42,\"type\":\"order.paid\",\"order\":{\"id\":\"ord_1\",\"version\":-3,"
+                    "\"state\":\"pa\\u0069d\",\"items\":[{\"id\":\"inner\"}],\"n\":{\"m\":null},"
+                    "\"a.b\":1,\"big\":1e3,\"x\":\"caf\\u00e9\"},\"id\":\"top\"}";
+  UsdtpayJsonPick picks[] = {
+    { "seq" }, { "type" }, { "order.id" }, { "order.version" }, { "order.state" },
+    { "order.items.id" }, { "order.n.m" }, { "order.a.b" }, { "order.big" }, { "id" },
+    { "order.missing" }, { "order" }, { "order.x" }, { "missing.deeper" },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *state = NULL;
+  g_autofree char *x = NULL;
+  gint64 n = 0;
+
+  g_assert_true (usdtpay_json_pick (doc, strlen (doc), picks, G_N_ELEMENTS (picks), &error));
+  g_assert_no_error (error);
+
+  g_assert_true (usdtpay_json_pick_get_int (&picks[0], &n));
+  g_assert_cmpint (n, ==, 42);
+  g_assert_true (usdtpay_json_pick_equal (&picks[1], "order.paid"));
+  g_assert_false (usdtpay_json_pick_equal (&picks[1], "order.pai"));
+  g_assert_true (usdtpay_json_pick_equal (&picks[2], "ord_1"));
+  g_assert_true (usdtpay_json_pick_get_int (&picks[3], &n));
+  g_assert_cmpint (n, ==, -3);
+  /* Escapes are decoded, for comparison too. */
+  state = usdtpay_json_pick_dup_string (&picks[4]);
+  g_assert_cmpstr (state, ==, "paid");
+  g_assert_true (usdtpay_json_pick_equal (&picks[4], "paid"));
+  /* Inside an array nothing is picked; null is a value, not a string. */
+  g_assert_null (picks[5].value);
+  g_assert_nonnull (picks[6].value);
+  g_assert_cmpmem (picks[6].value, picks[6].length, "null", 4);
+  g_assert_null (usdtpay_json_pick_dup_string (&picks[6]));
+  g_assert_false (usdtpay_json_pick_get_int (&picks[6], &n));
+  /* A member whose name holds a '.' is not reachable by a path. */
+  g_assert_null (picks[7].value);
+  /* 1e3 is a number but not an integer. */
+  g_assert_false (usdtpay_json_pick_get_int (&picks[8], &n));
+  g_assert_true (usdtpay_json_pick_equal (&picks[9], "top"));
+  g_assert_null (picks[10].value);
+  /* A whole object can be picked as text. */
+  g_assert_nonnull (picks[11].value);
+  g_assert_true (picks[11].value[0] == '{' && picks[11].value[picks[11].length - 1] == '}');
+  x = usdtpay_json_pick_dup_string (&picks[12]);
+  g_assert_cmpstr (x, ==, "caf\xc3\xa9");
+  g_assert_null (picks[13].value);
+}
+
+static void
+test_pick_strict (void)
+{
+  /* Picking validates the whole text: a wanted member before the fault
+   * does not make a bad document pass, and no pick is left set. */
+  static const char *bad[] = {
+    "{\"seq\":1,\"seq\":2}",
+    "{\"seq\":1,}",
+    "{\"seq\":1} x",
+    "{\"seq\":01}",
+    "{\"seq\":1,\"o\":{\"seq\":\"\\u0000\"}}",
+    "{\"seq\":1,\"o\":[1,]}",
+    "{'seq':1}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      UsdtpayJsonPick picks[] = { { "seq" }, { "o.seq" } };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GError) validate_error = NULL;
+
+      g_assert_false (usdtpay_json_pick (bad[i], strlen (bad[i]), picks, G_N_ELEMENTS (picks), &error));
+      g_assert_error (error, USDTPAY_ERROR, USDTPAY_ERROR_MALFORMED_JSON);
+      g_assert_false (usdtpay_json_validate (bad[i], strlen (bad[i]), &validate_error));
+      g_assert_cmpstr (error->message, ==, validate_error->message);
+      g_assert_null (picks[0].value);
+      g_assert_null (picks[1].value);
+    }
+}
+
+/* Random nested objects: every pick agrees with json-glib's tree. */
+static void
+test_pick_random (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261126);
+
+  for (guint round = 0; round < 2000; round++)
+    {
+      g_autoptr(JsonBuilder) builder = json_builder_new ();
+      g_autoptr(JsonNode) root = NULL;
+      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      g_autofree char *text = NULL;
+      g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+      g_autofree UsdtpayJsonPick *picks = NULL;
+      g_autoptr(GError) error = NULL;
+      JsonObject *object;
+      gsize length;
+      guint n_members = g_rand_int_range (rand, 1, 8);
+
+      json_builder_begin_object (builder);
+      for (guint i = 0; i < n_members; i++)
+        {
+          g_autofree char *name = g_strdup_printf ("m%u", i);
+
+          json_builder_set_member_name (builder, name);
+          switch (g_rand_int_range (rand, 0, 5))
+            {
+            case 0:
+              json_builder_add_int_value (builder, (gint64)g_rand_int (rand) - G_MAXINT32);
+              break;
+            case 1:
+              {
+                g_autofree char *value = g_strdup_printf ("v\"%u\\\n\xc3\xa9", g_rand_int (rand));
+                json_builder_add_string_value (builder, value);
+              }
+              break;
+            case 2:
+              json_builder_begin_object (builder);
+              for (guint j = 0; j < 3; j++)
+                {
+                  g_autofree char *inner = g_strdup_printf ("k%u", j);
+
+                  json_builder_set_member_name (builder, inner);
+                  json_builder_add_int_value (builder, g_rand_int_range (rand, -1000, 1000));
+                }
+              json_builder_end_object (builder);
+              break;
+            case 3:
+              json_builder_begin_array (builder);
+              json_builder_add_int_value (builder, 1);
+              json_builder_end_array (builder);
+              break;
+            default:
+              json_builder_add_null_value (builder);
+              break;
+            }
+        }
+      json_builder_end_object (builder);
+      root = json_builder_get_root (builder);
+      json_generator_set_root (generator, root);
+      json_generator_set_pretty (generator, g_rand_boolean (rand));
+      text = json_generator_to_data (generator, &length);
+      object = json_node_get_object (root);
+
+      for (guint i = 0; i < n_members + 1; i++)
+        {
+          g_ptr_array_add (paths, g_strdup_printf ("m%u", i));
+          g_ptr_array_add (paths, g_strdup_printf ("m%u.k%u", i, g_rand_int_range (rand, 0, 4)));
+        }
+      picks = g_new0 (UsdtpayJsonPick, paths->len);
+      for (guint i = 0; i < paths->len; i++)
+        picks[i].path = g_ptr_array_index (paths, i);
+
+      g_assert_true (usdtpay_json_pick (text, length, picks, paths->len, &error));
+      g_assert_no_error (error);
+
+      for (guint i = 0; i < paths->len; i++)
+        {
+          g_auto(GStrv) parts = g_strsplit (picks[i].path, ".", -1);
+          JsonObject *parent = object;
+          JsonNode *node = NULL;
+
+          for (guint k = 0; parts[k] != NULL && parent != NULL; k++)
+            {
+              node = json_object_get_member (parent, parts[k]);
+              parent = parts[k + 1] != NULL && node != NULL && JSON_NODE_HOLDS_OBJECT (node)
+                       ? json_node_get_object (node) : NULL;
+              if (parts[k + 1] != NULL && parent == NULL)
+                node = NULL;
+            }
+
+          if (node == NULL)
+            {
+              g_assert_null (picks[i].value);
+              continue;
+            }
+          g_assert_nonnull (picks[i].value);
+          if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+            {
+              g_autofree char *picked = usdtpay_json_pick_dup_string (&picks[i]);
+
+              g_assert_cmpstr (picked, ==, json_node_get_string (node));
+              g_assert_true (usdtpay_json_pick_equal (&picks[i], json_node_get_string (node)));
+            }
+          else if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64)
+            {
+              gint64 picked = 0;
+
+              g_assert_true (usdtpay_json_pick_get_int (&picks[i], &picked));
+              g_assert_cmpint (picked, ==, json_node_get_int (node));
+            }
+          else
+            {
+              g_autoptr(JsonNode) reparsed = usdtpay_json_parse_strict (picks[i].value, picks[i].length, &error);
+
+              g_assert_no_error (error);
+              g_assert_true (json_node_equal (reparsed, node));
+            }
+        }
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -800,6 +1002,9 @@ main (int   argc,
   g_test_add_func ("/core/json/duplicate-every-position", test_duplicate_every_position);
   g_test_add_func ("/core/json/parse-object", test_parse_object);
   g_test_add_func ("/core/json/to-string", test_to_string);
+  g_test_add_func ("/core/json/pick", test_pick);
+  g_test_add_func ("/core/json/pick-strict", test_pick_strict);
+  g_test_add_func ("/core/json/pick-random", test_pick_random);
 
   return g_test_run ();
 }

@@ -73,7 +73,7 @@ def word(hex_value):
 class Anvil:
     """One Anvil node in a temp directory, with the test token deployed."""
 
-    def __init__(self):
+    def __init__(self, extra_args=()):
         if not os.path.exists(ANVIL) or not os.path.exists(SOLC):
             raise CheckFailed('anvil or solc is missing under %s; run build-aux/install-npm-deps '
                               '(it honours USDTPAY_NPM_DIR)' % NPM_DIR)
@@ -81,6 +81,7 @@ class Anvil:
         self.port = free_port()
         self.url = 'http://127.0.0.1:%d' % self.port
         self.proc = None
+        self.extra_args = list(extra_args)
         self.accounts = [address_of(k) for k in DEV_KEYS]
         self.token = None
         self.start()
@@ -90,7 +91,8 @@ class Anvil:
         # --state: the chain is saved on SIGTERM and loaded again by the
         # next start, so a test can take the node away and bring it back.
         self.proc = subprocess.Popen([ANVIL, '--host', '127.0.0.1', '--port', str(self.port),
-                                      '--chain-id', '31337', '--state', os.path.join(self.dir, 'state.json')],
+                                      '--chain-id', '31337', '--state', os.path.join(self.dir, 'state.json')]
+                                     + self.extra_args,
                                      cwd=self.dir, stdout=log, stderr=log,
                                      env=dict(os.environ, HOME=self.dir))
         deadline = time.monotonic() + 30
