@@ -24,14 +24,16 @@ G_DECLARE_FINAL_TYPE (UsdtpayCache, usdtpay_cache, USDTPAY, CACHE, GObject)
  * are committed. Orders are kept per platform and account (the logged-in
  * user), a newer version replacing an older one.
  *
- * Schema (PRAGMA user_version 2; migrations in usdtpay-cache.c, append
+ * Schema (PRAGMA user_version 3; migrations in usdtpay-cache.c, append
  * only): orders (platform, account, id, version, state (wire name),
  * created_at, matched_at, paid_at, completed_at, closed_at (µs, 0 = none),
  * amount, fee, net (micro-USDT), fiat_amount (minor units), fiat_currency,
  * method, merchant (the order's, NULL if none), shop, external_id,
  * customer_ref, payer_name, json (the whole order)), primary key
  * (platform, account, id), index orders_by_closed (platform, account,
- * closed_at DESC, id); receipts (platform, id, seq, key_id, receipt,
+ * closed_at DESC, id), and History's (version 3): indexes for its sort
+ * orders and search, and orders_search, an FTS5 trigram index of
+ * customer_ref kept in step by triggers; receipts (platform, id, seq, key_id, receipt,
  * signature, verified); events (platform, id, json). Other readers open
  * the file read-only themselves (usdtpay_cache_get_path()). */
 UsdtpayCache *usdtpay_cache_new          (const char           *path);

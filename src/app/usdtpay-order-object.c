@@ -25,6 +25,7 @@ struct _UsdtpayOrderObject
   char           *fiat_text;
   char           *usdt_text;
   char           *detail_text;
+  char           *fee_text;
   char           *countdown_text;
   char           *age_text;
   gint64          remaining;     /* seconds, G_MININT64 when no deadline */
@@ -44,6 +45,7 @@ enum {
   PROP_FIAT_TEXT,
   PROP_USDT_TEXT,
   PROP_DETAIL_TEXT,
+  PROP_FEE_TEXT,
   PROP_METHOD_NAME,
   PROP_CUSTOMER_REF,
   PROP_PAYER_NAME,
@@ -219,6 +221,9 @@ update_texts (UsdtpayOrderObject *self)
   if (replace_string (&self->detail_text,
                       g_strdup_printf (_("%s USDT · fee %s"), usdt, fee)))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_DETAIL_TEXT]);
+
+  if (replace_string (&self->fee_text, g_strdup_printf ("%s USDT", fee)))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FEE_TEXT]);
 }
 
 static void
@@ -230,6 +235,7 @@ usdtpay_order_object_finalize (GObject *object)
   g_clear_pointer (&self->fiat_text, g_free);
   g_clear_pointer (&self->usdt_text, g_free);
   g_clear_pointer (&self->detail_text, g_free);
+  g_clear_pointer (&self->fee_text, g_free);
   g_clear_pointer (&self->countdown_text, g_free);
   g_clear_pointer (&self->age_text, g_free);
 
@@ -272,6 +278,10 @@ usdtpay_order_object_get_property (GObject    *object,
 
     case PROP_DETAIL_TEXT:
       g_value_set_string (value, self->detail_text);
+      break;
+
+    case PROP_FEE_TEXT:
+      g_value_set_string (value, self->fee_text);
       break;
 
     case PROP_METHOD_NAME:
@@ -361,6 +371,7 @@ usdtpay_order_object_class_init (UsdtpayOrderObjectClass *klass)
   properties[PROP_FIAT_TEXT] = g_param_spec_string ("fiat-text", NULL, NULL, NULL, ro);
   properties[PROP_USDT_TEXT] = g_param_spec_string ("usdt-text", NULL, NULL, NULL, ro);
   properties[PROP_DETAIL_TEXT] = g_param_spec_string ("detail-text", NULL, NULL, NULL, ro);
+  properties[PROP_FEE_TEXT] = g_param_spec_string ("fee-text", NULL, NULL, NULL, ro);
   properties[PROP_METHOD_NAME] = g_param_spec_string ("method-name", NULL, NULL, NULL, ro);
   properties[PROP_CUSTOMER_REF] = g_param_spec_string ("customer-ref", NULL, NULL, NULL, ro);
   properties[PROP_PAYER_NAME] = g_param_spec_string ("payer-name", NULL, NULL, NULL, ro);

@@ -16,8 +16,8 @@
 #include "usdtpay-cache.h"
 #include "usdtpay-client.h"
 #include "usdtpay-confirm-dialog.h"
-#include "usdtpay-export.h"
 #include "usdtpay-feed.h"
+#include "usdtpay-history-page.h"
 #include "usdtpay-order-row.h"
 #include "usdtpay-secrets.h"
 #include "usdtpay-wallet-page.h"
@@ -87,13 +87,8 @@ struct _UsdtpayWindow
   GtkListView          *confirm_list;
   GtkListView          *offers_list;
   GtkListView          *awaiting_list;
-  GtkColumnView        *history_view;
-  GtkSearchEntry       *history_search;
-  GtkWidget            *history_detail_scroller;
-  AdwPreferencesGroup  *history_detail;
-  GPtrArray            *history_detail_rows;
+  UsdtpayHistoryPage   *history_page;
   GHashTable           *notified;        /* ids of notifications shown */
-  GtkStringFilter      *history_filter;
   AdwExpanderRow       *method_rows[3];
   AdwEntryRow          *method_names[3];
   AdwEntryRow          *method_numbers[3];
@@ -115,11 +110,6 @@ struct _UsdtpayWindow
   gboolean              keys_checking;
   GPtrArray            *receipts_waiting; /* UsdtpayOrder, until the keys are known */
   GHashTable           *receipts_asked;  /* ids fetched or looked up this session */
-  GCancellable         *detail_cancellable;
-  AdwActionRow         *receipt_row;     /* in history_detail_rows */
-  char                 *detail_id;
-  char                 *receipt_badge;
-  GPtrArray            *timeline;        /* event types shown, for the tests */
 
   /* The support desk */
   gboolean              support;
@@ -130,26 +120,11 @@ struct _UsdtpayWindow
   AdwViewStackPage     *disputes_page;
   GtkListBox           *disputes_list;
   GtkListBox           *merchants_list;
-  GtkColumnViewColumn  *merchant_column;
   GListStore           *disputes;        /* UsdtpayOrderObject, oldest first */
+  GHashTable           *appeals;         /* id → the appeals' text, from its events */
   GListStore           *merchants;       /* GtkStringObject, the names */
   GHashTable           *suspended;       /* name → GINT_TO_POINTER (1 + suspended) */
 
-  /* History's filter chips and the CSV export */
-  GtkDropDown          *state_chip;
-  GtkDropDown          *period_chip;
-  GtkDropDown          *method_chip;
-  GtkCustomFilter      *chip_filter;
-  GtkWidget            *export_button;
-  GtkWidget            *export_bar;
-  GtkProgressBar       *export_progress;
-  GtkFileChooserNative *export_chooser;
-  GCancellable         *export_cancellable;  /* set while an export runs */
-  UsdtpayExportProgress *export_counts;
-  guint                 export_tick;
-  char                 *export_status;
-  char                 *export_path;
-  guint64               export_rows;
 };
 
 G_DEFINE_FINAL_TYPE (UsdtpayWindow, usdtpay_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -251,8 +226,10 @@ end_session (UsdtpayWindow *self)
     gtk_window_destroy (self->dialog);
 
   usdtpay_order_store_clear (self->store);
+  usdtpay_history_page_set_session (self->history_page, NULL, NULL, NULL, NULL, FALSE);
   usdtpay_wallet_page_set_session (self->wallet_view, NULL, NULL, NULL, NULL, self->support);
   g_list_store_remove_all (self->disputes);
+  g_hash_table_remove_all (self->appeals);
   g_list_store_remove_all (self->merchants);
   g_hash_table_remove_all (self->suspended);
   withdraw_notifications (self);
@@ -1153,32 +1130,6 @@ store_items_changed_cb (UsdtpayWindow *self)
   update_sections (self);
 }
 
-static void
-cache_loaded_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  g_autoptr(UsdtpayWindow) self = user_data;
-  g_autoptr(GPtrArray) orders = NULL;
-  g_autoptr(GError) error = NULL;
-
-  orders = usdtpay_cache_load_finish (USDTPAY_CACHE (object), result, &error);
-  if (orders == NULL)
-    {
-      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-        g_debug ("No cached history: %s", error->message);
-      return;
-    }
-
-  if (!self->in_session)
-    return;
-
-  /* Oldest first, so the newest end up on top; what the platform has sent
-   * meanwhile is as new or newer and wins by version. */
-  for (guint i = orders->len; i > 0; i--)
-    usdtpay_order_store_apply (self->store, g_ptr_array_index (orders, i - 1), FALSE);
-}
-
 /* Receipts and the platform's key set */
 
 static void
@@ -1199,6 +1150,7 @@ set_keys_problem (UsdtpayWindow *self,
   /* Hidden, not just folded: a folded revealer still asks for its width. */
   gtk_widget_set_visible (GTK_WIDGET (self->keys_banner), problem != NULL);
   gtk_revealer_set_reveal_child (self->keys_banner, problem != NULL);
+  usdtpay_history_page_set_keys (self->history_page, self->keys, self->keys_problem);
   schedule_describe (self);
 }
 
@@ -1210,34 +1162,9 @@ receipt_verifies (UsdtpayWindow              *self,
                   const UsdtpayCachedReceipt *cached,
                   GError                    **error)
 {
-  g_autoptr(UsdtpayReceipt) receipt = NULL;
-
-  if (self->keys == NULL)
-    {
-      g_set_error_literal (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT,
-                           self->keys_problem != NULL ? self->keys_problem
-                           : _("the platform's key set is not known yet"));
-      return FALSE;
-    }
-
-  receipt = usdtpay_receipt_verify (self->keys, cached->receipt, strlen (cached->receipt),
-                                    cached->signature, error);
-  if (receipt == NULL)
-    return FALSE;
-
-  if (g_strcmp0 (receipt->id, order_id) != 0 || receipt->seq != cached->seq ||
-      g_strcmp0 (receipt->key_id, cached->key_id) != 0)
-    {
-      g_set_error_literal (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT,
-                           _("the receipt is for another order or event"));
-      return FALSE;
-    }
-
-  return TRUE;
+  return usdtpay_receipt_check (self->keys, self->keys_problem, order_id, cached, error);
 }
 
-static void update_receipt_row (UsdtpayWindow              *self,
-                                const UsdtpayCachedReceipt *cached);
 static void update_disputes    (UsdtpayWindow              *self,
                                 UsdtpayOrderObject         *object);
 static void apply_role         (UsdtpayWindow              *self);
@@ -1305,9 +1232,8 @@ receipt_fetched_cb (GObject      *object,
 
       usdtpay_window_add_toast (self, text);
     }
+  /* History's detail shows it once the cache says it changed. */
   usdtpay_cache_store_receipt (self->cache, self->platform, &cached);
-  if (g_strcmp0 (self->detail_id, cached.id) == 0)
-    update_receipt_row (self, &cached);
   g_free (cached.id);
 }
 
@@ -1411,12 +1337,7 @@ keys_decided (UsdtpayWindow *self)
     want_receipt (self, g_ptr_array_index (waiting, i));
 
   /* The badge of the order on display may change. */
-  if (self->detail_id != NULL)
-    {
-      GtkSingleSelection *selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (self->history_view));
-
-      g_object_notify (G_OBJECT (selection), "selected-item");
-    }
+  usdtpay_history_page_set_keys (self->history_page, self->keys, self->keys_problem);
   schedule_describe (self);
 }
 
@@ -1601,6 +1522,7 @@ begin_session (UsdtpayWindow *self,
   adw_action_row_set_subtitle (self->platform_row, self->platform);
 
   g_list_store_remove_all (self->disputes);
+  g_hash_table_remove_all (self->appeals);
   g_list_store_remove_all (self->merchants);
   g_hash_table_remove_all (self->suspended);
   apply_role (self);
@@ -1626,9 +1548,9 @@ begin_session (UsdtpayWindow *self,
   /* The key set before any receipt is judged. */
   check_keys (self);
 
-  /* History from the local cache first: it is there even offline. */
-  usdtpay_cache_load_async (self->cache, self->platform, self->username, 500, self->cancellable,
-                            cache_loaded_cb, g_object_ref (self));
+  /* History from the local cache: it is there even offline. */
+  usdtpay_history_page_set_session (self->history_page, self->cache, self->client, self->platform,
+                                    self->username, self->support);
 
   self->load_index = 0;
   self->load_seq = 0;
@@ -2240,7 +2162,6 @@ apply_role (UsdtpayWindow *self)
   adw_view_stack_page_set_visible (self->disputes_page, !merchant);
   gtk_widget_set_visible (GTK_WIDGET (self->online_switch), merchant);
   gtk_widget_set_visible (GTK_WIDGET (self->auto_match_switch), merchant);
-  gtk_column_view_column_set_visible (self->merchant_column, !merchant);
   /* The switches' labels also follow the window's width. */
   width_changed_cb (self);
 }
@@ -2257,6 +2178,153 @@ compare_disputes (gconstpointer a,
     return x->created_at < y->created_at ? -1 : 1;
 
   return g_strcmp0 (x->id, y->id);
+}
+
+/* The appeals of a disputed order, from its events: who appealed and why
+ * (there may be more than one side's appeal), one per line. */
+static char *
+appeals_from_events (JsonObject *answer)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  JsonArray *items;
+
+  if (answer == NULL || !json_object_has_member (answer, "items") ||
+      (items = json_object_get_array_member (answer, "items")) == NULL)
+    return NULL;
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonNode *node = json_array_get_element (items, i);
+      JsonObject *event;
+      JsonObject *order;
+      const char *type = NULL;
+      const char *by = NULL;
+      const char *reason = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      event = json_node_get_object (node);
+      if (!usdtpay_json_get_string (event, "type", FALSE, &type, NULL) || g_strcmp0 (type, "order.disputed") != 0 ||
+          !json_object_has_member (event, "order") || !JSON_NODE_HOLDS_OBJECT (json_object_get_member (event, "order")))
+        continue;
+      order = json_object_get_object_member (event, "order");
+      usdtpay_json_get_string (order, "by", TRUE, &by, NULL);
+      usdtpay_json_get_string (order, "reason", TRUE, &reason, NULL);
+      if (text->len > 0)
+        g_string_append_c (text, '\n');
+      /* Translators: who appealed a disputed order, and the reason they gave */
+      g_string_append_printf (text, _("Appeal by %s: “%s”"), by != NULL ? by : _("someone"),
+                              reason != NULL ? reason : _("no reason given"));
+    }
+
+  return text->len > 0 ? g_string_free (g_steal_pointer (&text), FALSE) : NULL;
+}
+
+typedef struct
+{
+  UsdtpayWindow *self;
+  char          *id;
+  gboolean       from_cache;
+} AppealsRequest;
+
+static void
+appeals_request_free (AppealsRequest *req)
+{
+  g_object_unref (req->self);
+  g_free (req->id);
+  g_free (req);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AppealsRequest, appeals_request_free)
+
+/* Shows @text in the Disputes row of order @id (made again). */
+static void
+set_appeals (UsdtpayWindow *self,
+             const char    *id,
+             const char    *text)
+{
+  for (guint i = 0; i < g_list_model_get_n_items (G_LIST_MODEL (self->disputes)); i++)
+    {
+      g_autoptr(UsdtpayOrderObject) item = g_list_model_get_item (G_LIST_MODEL (self->disputes), i);
+
+      if (g_strcmp0 (usdtpay_order_object_get_id (item), id) == 0)
+        {
+          g_hash_table_replace (self->appeals, g_strdup (id), g_strdup (text));
+          g_list_store_splice (self->disputes, i, 1, (gpointer *)&item, 1);
+          schedule_describe (self);
+          return;
+        }
+    }
+}
+
+static void
+appeals_cached_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(AppealsRequest) req = user_data;
+  g_autofree char *json = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autofree char *text = NULL;
+
+  json = usdtpay_cache_lookup_events_finish (USDTPAY_CACHE (object), result, NULL);
+  if (json == NULL || !req->self->in_session)
+    return;
+  answer = usdtpay_json_parse_object (json, strlen (json), NULL);
+  if ((text = appeals_from_events (answer)) != NULL)
+    set_appeals (req->self, req->id, text);
+}
+
+static void
+appeals_fetched_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(AppealsRequest) req = user_data;
+  UsdtpayWindow *self = req->self;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  answer = usdtpay_client_get_object_finish (USDTPAY_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || !self->in_session)
+    return;
+
+  if (answer == NULL)
+    {
+      /* Offline: what was seen last time. */
+      usdtpay_cache_lookup_events_async (self->cache, self->platform, req->id, self->cancellable,
+                                         appeals_cached_cb, g_steal_pointer (&req));
+      return;
+    }
+
+  {
+    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), answer);
+    g_autofree char *json = usdtpay_json_to_string (node, NULL);
+
+    usdtpay_cache_store_events (self->cache, self->platform, req->id, json);
+  }
+  if ((text = appeals_from_events (answer)) != NULL)
+    set_appeals (self, req->id, text);
+}
+
+static void
+want_appeals (UsdtpayWindow      *self,
+              UsdtpayOrderObject *object)
+{
+  AppealsRequest *req;
+  g_autofree char *path = NULL;
+
+  g_assert (USDTPAY_IS_WINDOW (self));
+
+  if (self->client == NULL || self->platform == NULL)
+    return;
+
+  req = g_new0 (AppealsRequest, 1);
+  req->self = g_object_ref (self);
+  req->id = g_strdup (usdtpay_order_object_get_id (object));
+  path = g_strdup_printf ("/v1/orders/%s/events", req->id);
+  usdtpay_client_get_object_async (self->client, path, self->cancellable, appeals_fetched_cb, req);
 }
 
 /* Keeps the Disputes list equal to the disputed orders the store holds. */
@@ -2277,7 +2345,10 @@ update_disputes (UsdtpayWindow      *self,
       g_list_store_remove (self->disputes, position);
     }
   else if (disputed && self->support)
-    g_list_store_insert_sorted (self->disputes, object, compare_disputes, NULL);
+    {
+      g_list_store_insert_sorted (self->disputes, object, compare_disputes, NULL);
+      want_appeals (self, object);
+    }
 
   schedule_describe (self);
 }
@@ -2286,6 +2357,7 @@ static GtkWidget *
 create_dispute_row (gpointer item,
                     gpointer user_data)
 {
+  UsdtpayWindow *self = user_data;
   UsdtpayOrderObject *object = item;
   UsdtpayOrder *order = usdtpay_order_object_get_order (object);
   g_autofree char *short_id = usdtpay_order_object_dup_short_id (object);
@@ -2309,11 +2381,23 @@ create_dispute_row (gpointer item,
                               order->merchant != NULL ? order->merchant : "—",
                               usdtpay_method_display_name (order->method),
                               usdt, created);
+  {
+    const char *appeals = g_hash_table_lookup (self->appeals, order->id);
+
+    /* Why it is disputed: each side's appeal, once its events are read. */
+    if (appeals != NULL)
+      {
+        char *all = g_strconcat (subtitle, "\n", appeals, NULL);
+
+        g_free (subtitle);
+        subtitle = all;
+      }
+  }
 
   row = adw_action_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
-  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 3);
+  adw_action_row_set_subtitle_lines (ADW_ACTION_ROW (row), 6);
 
   button = gtk_button_new_with_mnemonic (_("_Resolve…"));
   gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
@@ -2733,192 +2817,16 @@ unsuspend_action (GSimpleAction *action,
   suspension_dialog (user_data, g_variant_get_string (param, NULL), FALSE);
 }
 
-/* History's filter chips */
-
-static const int chip_states[] = {
-  -1, USDTPAY_ORDER_COMPLETED, USDTPAY_ORDER_CANCELLED, USDTPAY_ORDER_EXPIRED, USDTPAY_ORDER_DISPUTED,
-};
-static const char *chip_methods[] = { NULL, "bank", "alipay", "wechat" };
-
-/* The chips as an export filter (and the History filter's rules). */
-static void
-chips_to_filter (UsdtpayWindow      *self,
-                 UsdtpayCacheFilter *filter)
-{
-  guint state = gtk_drop_down_get_selected (self->state_chip);
-  guint period = gtk_drop_down_get_selected (self->period_chip);
-  guint method = gtk_drop_down_get_selected (self->method_chip);
-
-  filter->states = state < G_N_ELEMENTS (chip_states) && chip_states[state] >= 0
-                   ? 1u << chip_states[state] : 0;
-  filter->method = g_strdup (method < G_N_ELEMENTS (chip_methods) ? chip_methods[method] : NULL);
-  filter->from = 0;
-  filter->to = 0;
-  if (period == 1)
-    {
-      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-      g_autoptr(GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (now),
-                                                             g_date_time_get_month (now),
-                                                             g_date_time_get_day_of_month (now), 0, 0, 0);
-
-      filter->from = g_date_time_to_unix (midnight) * G_USEC_PER_SEC;
-    }
-  else if (period == 2 || period == 3)
-    filter->from = g_get_real_time () - (period == 2 ? 7 : 30) * G_TIME_SPAN_DAY;
-}
-
-static gboolean
-chip_filter_match (gpointer item,
-                   gpointer user_data)
-{
-  UsdtpayWindow *self = user_data;
-  UsdtpayOrder *order = usdtpay_order_object_get_order (item);
-  UsdtpayCacheFilter filter = { 0, };
-  gboolean match = TRUE;
-
-  chips_to_filter (self, &filter);
-  if (filter.states != 0 && (filter.states & (1u << order->state)) == 0)
-    match = FALSE;
-  else if (filter.method != NULL && g_strcmp0 (order->method, filter.method) != 0)
-    match = FALSE;
-  else if (filter.from != 0 && order->closed_at < filter.from)
-    match = FALSE;
-  g_free (filter.method);
-
-  return match;
-}
-
-static void
-chip_changed_cb (UsdtpayWindow *self)
-{
-  gtk_filter_changed (GTK_FILTER (self->chip_filter), GTK_FILTER_CHANGE_DIFFERENT);
-  schedule_describe (self);
-}
-
-/* CSV export */
-
-static gboolean
-export_tick_cb (gpointer user_data)
-{
-  UsdtpayWindow *self = user_data;
-  gint done = g_atomic_int_get (&self->export_counts->done);
-  gint total = g_atomic_int_get (&self->export_counts->total);
-  g_autofree char *text = NULL;
-
-  if (total > 0)
-    {
-      gtk_progress_bar_set_fraction (self->export_progress, MIN (1.0, (double)done / total));
-      /* Translators: progress of an export: orders read of all orders */
-      text = g_strdup_printf (_("%d of %d orders"), done, total);
-      gtk_progress_bar_set_text (self->export_progress, text);
-    }
-  else
-    gtk_progress_bar_pulse (self->export_progress);
-  schedule_describe (self);
-
-  return G_SOURCE_CONTINUE;
-}
-
-static void
-export_done_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(UsdtpayWindow) self = user_data;
-  g_autoptr(GError) error = NULL;
-  guint64 rows = 0;
-
-  g_clear_handle_id (&self->export_tick, g_source_remove);
-  g_clear_object (&self->export_cancellable);
-  g_clear_pointer (&self->export_counts, g_free);
-  gtk_widget_set_visible (self->export_bar, FALSE);
-  gtk_widget_set_sensitive (self->export_button, TRUE);
-  g_free (self->export_status);
-
-  if (usdtpay_export_csv_finish (result, &rows, &error))
-    {
-      g_autofree char *text = NULL;
-      const char *path = self->export_path;
-
-      self->export_rows = rows;
-      self->export_status = g_strdup ("done");
-      /* Translators: %s is a file name */
-      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u order to %s",
-                                           "Exported %u orders to %s", (gulong)rows),
-                              (guint)rows, path != NULL ? path : "");
-      usdtpay_window_add_toast (self, text);
-    }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    self->export_status = g_strdup ("cancelled");
-  else
-    {
-      g_autofree char *text = g_strdup_printf (_("The export failed: %s"), error->message);
-
-      self->export_status = g_strdup_printf ("failed: %s", error->message);
-      usdtpay_window_add_toast (self, text);
-    }
-  schedule_describe (self);
-}
+/* CSV export: History's current filter. */
 
 gboolean
 usdtpay_window_export_to (UsdtpayWindow *self,
                           const char    *path)
 {
-  g_autofree char *cache_path = NULL;
-  UsdtpayCacheFilter filter = { 0, };
-
   g_return_val_if_fail (USDTPAY_IS_WINDOW (self), FALSE);
   g_return_val_if_fail (path != NULL, FALSE);
 
-  if (self->export_cancellable != NULL || self->platform == NULL || self->username == NULL)
-    return FALSE;
-
-  cache_path = g_strdup (usdtpay_cache_get_path (self->cache));
-  /* What is queued for the cache is in it before the worker reads it. */
-  usdtpay_cache_flush (self->cache);
-
-  filter.platform = self->platform;
-  filter.account = self->username;
-  chips_to_filter (self, &filter);
-
-  self->export_cancellable = g_cancellable_new ();
-  self->export_counts = g_new0 (UsdtpayExportProgress, 1);
-  g_free (self->export_status);
-  self->export_status = g_strdup ("running");
-  self->export_rows = 0;
-  g_free (self->export_path);
-  self->export_path = g_strdup (path);
-  gtk_progress_bar_set_fraction (self->export_progress, 0.0);
-  gtk_progress_bar_set_text (self->export_progress, _("Exporting…"));
-  gtk_widget_set_visible (self->export_bar, TRUE);
-  gtk_widget_set_sensitive (self->export_button, FALSE);
-  self->export_tick = g_timeout_add (100, export_tick_cb, self);
-
-  usdtpay_export_csv_async (cache_path, &filter, path, self->export_counts, self->export_cancellable,
-                            export_done_cb, g_object_ref (self));
-  g_free (filter.method);
-  schedule_describe (self);
-
-  return TRUE;
-}
-
-static void
-export_chooser_response_cb (UsdtpayWindow        *self,
-                            int                   response,
-                            GtkFileChooserNative *chooser)
-{
-  g_autoptr(GFile) file = NULL;
-  g_autofree char *path = NULL;
-
-  if (response == GTK_RESPONSE_ACCEPT &&
-      (file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser))) != NULL &&
-      (path = g_file_get_path (file)) != NULL)
-    {
-      /* The toast names the file. */
-      usdtpay_window_export_to (self, path);
-    }
-
-  g_clear_object (&self->export_chooser);
+  return self->in_session && usdtpay_history_page_export_to (self->history_page, path);
 }
 
 static void
@@ -2927,22 +2835,9 @@ export_csv_action (GSimpleAction *action,
                    gpointer       user_data)
 {
   UsdtpayWindow *self = user_data;
-  g_autoptr(GtkFileFilter) csv = gtk_file_filter_new ();
 
-  if (self->export_cancellable != NULL || self->export_chooser != NULL || self->platform == NULL)
-    return;
-
-  self->export_chooser = gtk_file_chooser_native_new (_("Export History as CSV"), GTK_WINDOW (self),
-                                                      GTK_FILE_CHOOSER_ACTION_SAVE,
-                                                      _("_Export"), _("_Cancel"));
-  gtk_file_filter_set_name (csv, _("CSV files"));
-  gtk_file_filter_add_mime_type (csv, "text/csv");
-  gtk_file_filter_add_pattern (csv, "*.csv");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->export_chooser), csv);
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->export_chooser), "usdtpay-history.csv");
-  g_signal_connect_object (self->export_chooser, "response", G_CALLBACK (export_chooser_response_cb),
-                           self, G_CONNECT_SWAPPED);
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->export_chooser));
+  if (self->in_session)
+    usdtpay_history_page_choose_export (self->history_page);
 }
 
 static void
@@ -2952,8 +2847,22 @@ export_cancel_action (GSimpleAction *action,
 {
   UsdtpayWindow *self = user_data;
 
-  if (self->export_cancellable != NULL)
-    g_cancellable_cancel (self->export_cancellable);
+  usdtpay_history_page_cancel_export (self->history_page);
+}
+
+/* The tests set History's controls as a person would. */
+static void
+test_history_action (GSimpleAction *action,
+                     GVariant      *param,
+                     gpointer       user_data)
+{
+  UsdtpayWindow *self = user_data;
+  const char *control = NULL;
+  const char *value = NULL;
+
+  g_variant_get (param, "(&s&s)", &control, &value);
+  if (!usdtpay_history_page_test_set (self->history_page, control, value))
+    g_warning ("test-history: cannot set %s to %s", control, value);
 }
 
 static void
@@ -2995,7 +2904,7 @@ find_action (GSimpleAction *action,
     return;
 
   adw_view_stack_set_visible_child_name (self->view_stack, "history");
-  gtk_widget_grab_focus (GTK_WIDGET (self->history_search));
+  usdtpay_history_page_focus_search (self->history_page);
 }
 
 static const GActionEntry win_entries[] = {
@@ -3152,16 +3061,6 @@ usdtpay_window_dispose (GObject *object)
 
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
-  if (self->detail_cancellable != NULL)
-    g_cancellable_cancel (self->detail_cancellable);
-  if (self->export_cancellable != NULL)
-    g_cancellable_cancel (self->export_cancellable);
-  g_clear_handle_id (&self->export_tick, g_source_remove);
-  if (self->export_chooser != NULL)
-    {
-      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->export_chooser));
-      g_clear_object (&self->export_chooser);
-    }
   g_clear_handle_id (&self->tick_source, g_source_remove);
   g_clear_handle_id (&self->describe_source, g_source_remove);
   if (self->feed != NULL)
@@ -3172,6 +3071,9 @@ usdtpay_window_dispose (GObject *object)
     }
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
+  /* The page tells of its changes while it goes too. */
+  if (self->history_page != NULL)
+    g_signal_handlers_disconnect_by_data (self->history_page, self);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), USDTPAY_TYPE_WINDOW);
 
@@ -3184,8 +3086,6 @@ usdtpay_window_finalize (GObject *object)
   UsdtpayWindow *self = (UsdtpayWindow *)object;
 
   g_clear_object (&self->cancellable);
-  g_clear_object (&self->history_filter);
-  g_clear_pointer (&self->history_detail_rows, g_ptr_array_unref);
   g_clear_pointer (&self->notified, g_hash_table_unref);
   g_clear_object (&self->client);
   g_clear_object (&self->store);
@@ -3199,18 +3099,10 @@ usdtpay_window_finalize (GObject *object)
   g_clear_pointer (&self->keys_problem, g_free);
   g_clear_pointer (&self->receipts_waiting, g_ptr_array_unref);
   g_clear_pointer (&self->receipts_asked, g_hash_table_unref);
-  g_clear_object (&self->detail_cancellable);
-  g_clear_pointer (&self->detail_id, g_free);
-  g_clear_pointer (&self->receipt_badge, g_free);
-  g_clear_pointer (&self->timeline, g_ptr_array_unref);
   g_clear_object (&self->disputes);
+  g_clear_pointer (&self->appeals, g_hash_table_unref);
   g_clear_object (&self->merchants);
   g_clear_pointer (&self->suspended, g_hash_table_unref);
-  g_clear_object (&self->chip_filter);
-  g_clear_object (&self->export_cancellable);
-  g_clear_pointer (&self->export_counts, g_free);
-  g_clear_pointer (&self->export_status, g_free);
-  g_clear_pointer (&self->export_path, g_free);
 
   G_OBJECT_CLASS (usdtpay_window_parent_class)->finalize (object);
 }
@@ -3229,6 +3121,7 @@ usdtpay_window_class_init (UsdtpayWindowClass *klass)
   g_type_ensure (USDTPAY_TYPE_ORDER_ROW);
   g_type_ensure (USDTPAY_TYPE_WALLET_PAGE);
   g_type_ensure (USDTPAY_TYPE_ORDER_OBJECT);
+  g_type_ensure (USDTPAY_TYPE_HISTORY_PAGE);
 
   gtk_widget_class_set_template_from_resource (widget_class, "/com/example/UsdtPay/usdtpay-window.ui");
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, toast_overlay);
@@ -3258,8 +3151,8 @@ usdtpay_window_class_init (UsdtpayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, confirm_list);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, offers_list);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, awaiting_list);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_view);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, keys_banner);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_page);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, orders_page);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, wallet_page);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, account_page);
@@ -3267,17 +3160,7 @@ usdtpay_window_class_init (UsdtpayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, disputes_page);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, disputes_list);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, merchants_list);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, merchant_column);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, state_chip);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, period_chip);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, method_chip);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, export_button);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, export_bar);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, export_progress);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, keys_banner_label);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_search);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_detail_scroller);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, history_detail);
   gtk_widget_class_bind_template_child_full (widget_class, "method_bank_row", FALSE, G_STRUCT_OFFSET (UsdtpayWindow, method_rows[0]));
   gtk_widget_class_bind_template_child_full (widget_class, "method_alipay_row", FALSE, G_STRUCT_OFFSET (UsdtpayWindow, method_rows[1]));
   gtk_widget_class_bind_template_child_full (widget_class, "method_wechat_row", FALSE, G_STRUCT_OFFSET (UsdtpayWindow, method_rows[2]));
@@ -3299,323 +3182,6 @@ usdtpay_window_class_init (UsdtpayWindowClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, password_activated_cb);
 }
 
-static char *
-format_local_time (gint64 usec)
-{
-  g_autoptr(GDateTime) utc = NULL;
-  g_autoptr(GDateTime) local = NULL;
-
-  if (usec <= 0)
-    return NULL;
-
-  utc = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
-  local = utc != NULL ? g_date_time_to_local (utc) : NULL;
-
-  return local != NULL ? g_date_time_format (local, "%Y-%m-%d %H:%M:%S") : NULL;
-}
-
-static void
-add_detail_row (UsdtpayWindow *self,
-                const char    *title,
-                const char    *value)
-{
-  GtkWidget *row;
-
-  if (value == NULL || *value == '\0')
-    return;
-
-  row = adw_action_row_new ();
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
-  gtk_widget_add_css_class (row, "property");
-  adw_preferences_group_add (self->history_detail, row);
-  g_ptr_array_add (self->history_detail_rows, row);
-}
-
-static void
-update_receipt_row (UsdtpayWindow              *self,
-                    const UsdtpayCachedReceipt *cached)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *badge = NULL;
-  GtkWidget *row = GTK_WIDGET (self->receipt_row);
-
-  g_assert (USDTPAY_IS_WINDOW (self));
-
-  if (row == NULL)
-    return;
-
-  gtk_widget_remove_css_class (row, "success");
-  gtk_widget_remove_css_class (row, "error");
-  if (cached == NULL)
-    badge = g_strdup (_("No receipt yet"));
-  else if (receipt_verifies (self, self->detail_id, cached, &error))
-    {
-      /* Translators: %s is the id of the platform key that signed it */
-      badge = g_strdup_printf (_("Verified ✓ — signed by platform key %s"), cached->key_id);
-      gtk_widget_add_css_class (row, "success");
-    }
-  else
-    {
-      badge = g_strdup_printf (_("⚠ Not verified: %s"), error->message);
-      gtk_widget_add_css_class (row, "error");
-    }
-
-  adw_action_row_set_subtitle (self->receipt_row, badge);
-  g_free (self->receipt_badge);
-  self->receipt_badge = g_steal_pointer (&badge);
-  schedule_describe (self);
-}
-
-static void
-detail_receipt_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(UsdtpayWindow) self = user_data;
-  g_autoptr(UsdtpayCachedReceipt) cached = NULL;
-  g_autoptr(GError) error = NULL;
-
-  cached = usdtpay_cache_lookup_receipt_finish (USDTPAY_CACHE (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-
-  update_receipt_row (self, cached);
-}
-
-/* The order's timeline, from GET /v1/orders/{id}/events (or the cache). */
-
-static const char *
-event_display_name (const char *type)
-{
-  static const struct { const char *type; const char *name; } names[] = {
-    { "order.created", N_("Created") },
-    { "order.offered", N_("Offered to merchants") },
-    { "order.matched", N_("Taken by the merchant") },
-    { "order.paid", N_("Customer paid") },
-    { "order.completed", N_("Merchant confirmed; released") },
-    { "order.cancelled", N_("Cancelled") },
-    { "order.expired", N_("Expired") },
-    { "order.disputed", N_("Appealed") },
-    { "order.resolved", N_("Resolved by support") },
-  };
-
-  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    if (g_strcmp0 (type, names[i].type) == 0)
-      return _(names[i].name);
-
-  return type;
-}
-
-static void
-show_timeline (UsdtpayWindow *self,
-               JsonObject    *answer)
-{
-  JsonArray *items;
-
-  g_assert (USDTPAY_IS_WINDOW (self));
-
-  g_ptr_array_set_size (self->timeline, 0);
-  if (answer == NULL || !json_object_has_member (answer, "items") ||
-      (items = json_object_get_array_member (answer, "items")) == NULL)
-    {
-      add_detail_row (self, _("Timeline"), _("Not available offline yet"));
-      schedule_describe (self);
-      return;
-    }
-
-  for (guint i = 0; i < json_array_get_length (items); i++)
-    {
-      JsonNode *node = json_array_get_element (items, i);
-      JsonObject *event;
-      JsonObject *order = NULL;
-      const char *type = NULL;
-      const char *at = NULL;
-      const char *by = NULL;
-      const char *reason = NULL;
-      gint64 usec = 0;
-      g_autofree char *when = NULL;
-      g_autofree char *title = NULL;
-      g_autofree char *subtitle = NULL;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-      event = json_node_get_object (node);
-      if (!usdtpay_json_get_string (event, "type", FALSE, &type, NULL))
-        continue;
-      usdtpay_json_get_string (event, "at", TRUE, &at, NULL);
-      if (json_object_has_member (event, "order") &&
-          JSON_NODE_HOLDS_OBJECT (json_object_get_member (event, "order")))
-        order = json_object_get_object_member (event, "order");
-      if (order != NULL)
-        {
-          usdtpay_json_get_string (order, "by", TRUE, &by, NULL);
-          usdtpay_json_get_string (order, "reason", TRUE, &reason, NULL);
-        }
-      if (at != NULL && usdtpay_time_parse (at, &usec, NULL))
-        when = format_local_time (usec);
-
-      /* Translators: an event of an order's timeline and its time */
-      title = g_strdup_printf (_("%s · %s"), event_display_name (type), when != NULL ? when : "");
-      if (by != NULL && reason != NULL)
-        /* Translators: who did it and why */
-        subtitle = g_strdup_printf (_("by %s: “%s”"), by, reason);
-      else if (by != NULL)
-        subtitle = g_strdup_printf (_("by %s"), by);
-      else if (reason != NULL)
-        subtitle = g_strdup_printf (_("“%s”"), reason);
-      else
-        subtitle = g_strdup ("—");
-      add_detail_row (self, title, subtitle);
-      g_ptr_array_add (self->timeline, g_strdup (type));
-    }
-  schedule_describe (self);
-}
-
-static void
-cached_events_cb (GObject      *object,
-                  GAsyncResult *result,
-                  gpointer      user_data)
-{
-  g_autoptr(UsdtpayWindow) self = user_data;
-  g_autofree char *json = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) answer = NULL;
-
-  json = usdtpay_cache_lookup_events_finish (USDTPAY_CACHE (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    return;
-  if (json != NULL)
-    answer = usdtpay_json_parse_object (json, strlen (json), NULL);
-  show_timeline (self, answer);
-}
-
-static void
-events_fetched_cb (GObject      *object,
-                   GAsyncResult *result,
-                   gpointer      user_data)
-{
-  g_autoptr(UsdtpayWindow) self = user_data;
-  g_autoptr(JsonObject) answer = NULL;
-  g_autoptr(GError) error = NULL;
-
-  answer = usdtpay_client_get_object_finish (USDTPAY_CLIENT (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->detail_id == NULL)
-    return;
-
-  if (answer == NULL)
-    {
-      /* Offline: what was seen last time. */
-      usdtpay_cache_lookup_events_async (self->cache, self->platform, self->detail_id, self->detail_cancellable,
-                                         cached_events_cb, g_object_ref (self));
-      return;
-    }
-
-  {
-    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), answer);
-    g_autofree char *text = usdtpay_json_to_string (node, NULL);
-
-    usdtpay_cache_store_events (self->cache, self->platform, self->detail_id, text);
-  }
-  show_timeline (self, answer);
-}
-
-/* The selected order's fields, beside the table. */
-static void
-history_selected_cb (UsdtpayWindow      *self,
-                     GParamSpec         *pspec,
-                     GtkSingleSelection *selection)
-{
-  UsdtpayOrderObject *object = gtk_single_selection_get_selected_item (selection);
-  UsdtpayOrder *order;
-  g_autofree char *usdt = NULL;
-  g_autofree char *fee = NULL;
-  g_autofree char *net = NULL;
-  g_autofree char *created = NULL;
-  g_autofree char *matched = NULL;
-  g_autofree char *paid = NULL;
-  g_autofree char *completed = NULL;
-  g_autofree char *closed = NULL;
-
-  g_assert (USDTPAY_IS_WINDOW (self));
-
-  for (guint i = 0; i < self->history_detail_rows->len; i++)
-    adw_preferences_group_remove (self->history_detail, g_ptr_array_index (self->history_detail_rows, i));
-  g_ptr_array_set_size (self->history_detail_rows, 0);
-
-  self->receipt_row = NULL;
-  g_clear_pointer (&self->detail_id, g_free);
-  g_clear_pointer (&self->receipt_badge, g_free);
-  g_cancellable_cancel (self->detail_cancellable);
-  g_clear_object (&self->detail_cancellable);
-
-  gtk_widget_set_visible (self->history_detail_scroller, object != NULL);
-  schedule_describe (self);
-  if (object == NULL)
-    return;
-
-  order = usdtpay_order_object_get_order (object);
-  {
-    g_autofree char *a = usdtpay_usdt_format (order->amount);
-    g_autofree char *f = usdtpay_usdt_format (order->fee);
-    g_autofree char *n = usdtpay_usdt_format (order->net);
-
-    usdt = g_strdup_printf ("%s USDT", a);
-    fee = g_strdup_printf ("%s USDT", f);
-    net = g_strdup_printf ("%s USDT", n);
-  }
-  created = format_local_time (order->created_at);
-  matched = format_local_time (order->matched_at);
-  paid = format_local_time (order->paid_at);
-  completed = format_local_time (order->completed_at);
-  closed = format_local_time (order->closed_at);
-
-  adw_preferences_group_set_title (self->history_detail, usdtpay_order_object_get_fiat_text (object));
-  adw_preferences_group_set_description (self->history_detail,
-                                         usdtpay_order_state_display_name (order->state));
-  add_detail_row (self, _("Order"), order->id);
-  add_detail_row (self, _("USDT"), usdt);
-  add_detail_row (self, _("Fee"), fee);
-  add_detail_row (self, _("Shop receives"), net);
-  add_detail_row (self, _("Method"), usdtpay_method_display_name (order->method));
-  add_detail_row (self, _("Customer"), order->customer_ref);
-  add_detail_row (self, _("Payer"), order->payer_name);
-  add_detail_row (self, _("Shop"), order->shop);
-  add_detail_row (self, _("Created"), created);
-  add_detail_row (self, _("Matched"), matched);
-  add_detail_row (self, _("Paid"), paid);
-  add_detail_row (self, _("Completed"), completed);
-  add_detail_row (self, _("Closed"), closed);
-
-  /* The receipt's badge: from the cache, checked against the pinned keys
-   * each time it is shown. */
-  self->detail_id = g_strdup (order->id);
-  self->detail_cancellable = g_cancellable_new ();
-  if (order->state == USDTPAY_ORDER_COMPLETED || order->state == USDTPAY_ORDER_CANCELLED)
-    {
-      add_detail_row (self, _("Receipt"), _("Checking…"));
-      self->receipt_row = g_ptr_array_index (self->history_detail_rows, self->history_detail_rows->len - 1);
-      if (self->platform != NULL)
-        usdtpay_cache_lookup_receipt_async (self->cache, self->platform, order->id, self->detail_cancellable,
-                                            detail_receipt_cb, g_object_ref (self));
-    }
-
-  /* Then the timeline: who did what, when, and why. */
-  g_ptr_array_set_size (self->timeline, 0);
-  if (self->platform == NULL)
-    return;
-  if (self->client != NULL && self->in_session)
-    {
-      g_autofree char *path = g_strdup_printf ("/v1/orders/%s/events", order->id);
-
-      usdtpay_client_get_object_async (self->client, path, self->detail_cancellable,
-                                       events_fetched_cb, g_object_ref (self));
-    }
-  else
-    usdtpay_cache_lookup_events_async (self->cache, self->platform, order->id, self->detail_cancellable,
-                                       cached_events_cb, g_object_ref (self));
-}
-
 static void
 set_list_model (GtkListView *view,
                 GListModel  *model)
@@ -3629,9 +3195,6 @@ static void
 usdtpay_window_init (UsdtpayWindow *self)
 {
   GtkListView *lists[USDTPAY_N_SECTIONS];
-  g_autoptr(GtkSingleSelection) history = NULL;
-  GtkFilterListModel *filtered;
-  GtkSortListModel *sorted;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -3640,10 +3203,10 @@ usdtpay_window_init (UsdtpayWindow *self)
 
   self->cancellable = g_cancellable_new ();
   self->notified = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->timeline = g_ptr_array_new_with_free_func (g_free);
   self->receipts_asked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->receipts_waiting = g_ptr_array_new_with_free_func ((GDestroyNotify)usdtpay_order_unref);
   self->disputes = g_list_store_new (USDTPAY_TYPE_ORDER_OBJECT);
+  self->appeals = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->merchants = g_list_store_new (GTK_TYPE_STRING_OBJECT);
   self->suspended = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gtk_list_box_bind_model (self->disputes_list, G_LIST_MODEL (self->disputes), create_dispute_row, self, NULL);
@@ -3670,38 +3233,17 @@ usdtpay_window_init (UsdtpayWindow *self)
       g_signal_connect_object (model, "items-changed", G_CALLBACK (store_items_changed_cb),
                                self, G_CONNECT_SWAPPED);
     }
-  /* History: the store's closed orders, filtered by the search entry and
-   * sorted by the clicked column header. */
-  self->history_filter = gtk_string_filter_new (gtk_property_expression_new (USDTPAY_TYPE_ORDER_OBJECT, NULL,
-                                                                             "search-text"));
-  gtk_string_filter_set_match_mode (self->history_filter, GTK_STRING_FILTER_MATCH_MODE_SUBSTRING);
-  gtk_string_filter_set_ignore_case (self->history_filter, TRUE);
-  g_object_bind_property (self->history_search, "text", self->history_filter, "search", G_BINDING_SYNC_CREATE);
-  {
-    GtkEveryFilter *every = gtk_every_filter_new ();
+  g_signal_connect_object (self->history_page, "changed", G_CALLBACK (schedule_describe),
+                           self, G_CONNECT_SWAPPED);
+  usdtpay_history_page_set_merchants (self->history_page, G_LIST_MODEL (self->merchants));
+  if (g_getenv ("USDTPAY_TEST_STATE") != NULL)
+    {
+      static const GActionEntry test_entries[] = {
+        { "test-history", test_history_action, "(ss)" },
+      };
 
-    self->chip_filter = gtk_custom_filter_new (chip_filter_match, self, NULL);
-    gtk_multi_filter_append (GTK_MULTI_FILTER (every), GTK_FILTER (g_object_ref (self->history_filter)));
-    gtk_multi_filter_append (GTK_MULTI_FILTER (every), GTK_FILTER (g_object_ref (self->chip_filter)));
-    filtered = gtk_filter_list_model_new (g_object_ref (usdtpay_order_store_get_history (self->store)),
-                                          GTK_FILTER (every));
-  }
-  g_signal_connect_object (self->state_chip, "notify::selected", G_CALLBACK (chip_changed_cb),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->period_chip, "notify::selected", G_CALLBACK (chip_changed_cb),
-                           self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (self->method_chip, "notify::selected", G_CALLBACK (chip_changed_cb),
-                           self, G_CONNECT_SWAPPED);
-  sorted = gtk_sort_list_model_new (G_LIST_MODEL (filtered),
-                                    g_object_ref (gtk_column_view_get_sorter (self->history_view)));
-  history = gtk_single_selection_new (G_LIST_MODEL (sorted));
-  gtk_single_selection_set_autoselect (history, FALSE);
-  gtk_single_selection_set_can_unselect (history, TRUE);
-  gtk_single_selection_set_selected (history, GTK_INVALID_LIST_POSITION);
-  gtk_column_view_set_model (self->history_view, GTK_SELECTION_MODEL (history));
-  self->history_detail_rows = g_ptr_array_new ();
-  g_signal_connect_object (history, "notify::selected-item", G_CALLBACK (history_selected_cb),
-                           self, G_CONNECT_SWAPPED);
+      g_action_map_add_action_entries (G_ACTION_MAP (self), test_entries, G_N_ELEMENTS (test_entries), self);
+    }
 
   g_signal_connect_object (self->store, "order-arrived", G_CALLBACK (order_arrived_cb),
                            self, G_CONNECT_SWAPPED);
@@ -3794,24 +3336,8 @@ usdtpay_window_show_order (UsdtpayWindow *self,
     }
 
   /* A closed order: its row in History, with its detail. */
-  {
-    GtkSingleSelection *selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (self->history_view));
-    guint n = g_list_model_get_n_items (G_LIST_MODEL (selection));
-
-    for (guint i = 0; i < n; i++)
-      {
-        g_autoptr(UsdtpayOrderObject) item = g_list_model_get_item (G_LIST_MODEL (selection), i);
-
-        if (g_strcmp0 (usdtpay_order_object_get_id (item), id) == 0)
-          {
-            adw_view_stack_set_visible_child_name (self->view_stack, "history");
-            gtk_single_selection_set_selected (selection, i);
-            return;
-          }
-      }
-  }
-
-  adw_view_stack_set_visible_child_name (self->view_stack, "orders");
+  adw_view_stack_set_visible_child_name (self->view_stack, "history");
+  usdtpay_history_page_show_order (self->history_page, id);
 }
 
 UsdtpayOrderStore *
@@ -3928,7 +3454,6 @@ usdtpay_window_describe (UsdtpayWindow *self)
   static const char *section_names[] = { "confirm", "offers", "awaiting" };
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
-  GListModel *history;
 
   g_return_val_if_fail (USDTPAY_IS_WINDOW (self), NULL);
 
@@ -3958,9 +3483,6 @@ usdtpay_window_describe (UsdtpayWindow *self)
   json_builder_set_member_name (builder, "frozen");
   json_builder_add_string_value (builder, adw_action_row_get_subtitle (self->frozen_row) != NULL
                                           ? adw_action_row_get_subtitle (self->frozen_row) : "");
-  json_builder_set_member_name (builder, "history_detail");
-  json_builder_add_string_value (builder, gtk_widget_get_visible (self->history_detail_scroller)
-                                          ? adw_preferences_group_get_title (self->history_detail) : "");
   json_builder_set_member_name (builder, "role");
   json_builder_add_string_value (builder, self->support ? "support" : "merchant");
   json_builder_set_member_name (builder, "visible_page");
@@ -3993,32 +3515,21 @@ usdtpay_window_describe (UsdtpayWindow *self)
       json_builder_add_boolean_value (builder, GPOINTER_TO_INT (g_hash_table_lookup (self->suspended, name)) == 2);
     }
   json_builder_end_object (builder);
-  json_builder_set_member_name (builder, "timeline");
-  json_builder_begin_array (builder);
-  for (guint j = 0; j < self->timeline->len; j++)
-    json_builder_add_string_value (builder, g_ptr_array_index (self->timeline, j));
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "export_status");
-  json_builder_add_string_value (builder, self->export_status != NULL ? self->export_status : "");
-  json_builder_set_member_name (builder, "export_rows");
-  json_builder_add_int_value (builder, (gint64)self->export_rows);
-  json_builder_set_member_name (builder, "export_done");
-  json_builder_add_int_value (builder, self->export_counts != NULL ? g_atomic_int_get (&self->export_counts->done) : 0);
-  json_builder_set_member_name (builder, "history_shown");
-  json_builder_begin_array (builder);
+  json_builder_set_member_name (builder, "appeals");
+  json_builder_begin_object (builder);
   {
-    GListModel *shown = G_LIST_MODEL (gtk_column_view_get_model (self->history_view));
+    GHashTableIter iter;
+    gpointer key, value;
 
-    for (guint j = 0; j < g_list_model_get_n_items (shown); j++)
+    g_hash_table_iter_init (&iter, self->appeals);
+    while (g_hash_table_iter_next (&iter, &key, &value))
       {
-        g_autoptr(UsdtpayOrderObject) object = g_list_model_get_item (shown, j);
-
-        json_builder_add_string_value (builder, usdtpay_order_object_get_id (object));
+        json_builder_set_member_name (builder, key);
+        json_builder_add_string_value (builder, value);
       }
   }
-  json_builder_end_array (builder);
-  json_builder_set_member_name (builder, "receipt_badge");
-  json_builder_add_string_value (builder, self->receipt_badge != NULL ? self->receipt_badge : "");
+  json_builder_end_object (builder);
+  usdtpay_history_page_describe (self->history_page, builder);
   json_builder_set_member_name (builder, "keys_problem");
   json_builder_add_string_value (builder, self->keys_problem != NULL ? self->keys_problem : "");
   json_builder_set_member_name (builder, "keys_checking");
@@ -4062,16 +3573,6 @@ usdtpay_window_describe (UsdtpayWindow *self)
     }
   json_builder_end_object (builder);
 
-  history = usdtpay_order_store_get_history (self->store);
-  json_builder_set_member_name (builder, "history");
-  json_builder_begin_array (builder);
-  for (guint j = 0; j < g_list_model_get_n_items (history); j++)
-    {
-      g_autoptr(UsdtpayOrderObject) object = g_list_model_get_item (history, j);
-
-      json_builder_add_string_value (builder, usdtpay_order_object_get_id (object));
-    }
-  json_builder_end_array (builder);
   json_builder_end_object (builder);
 
   root = json_builder_get_root (builder);

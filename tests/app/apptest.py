@@ -1252,6 +1252,8 @@ def test_support_desk(session):
              'the support desk on its Disputes page')
     check(app.state().get('switches_visible') is False, 'no Online/Auto-match switches for support')
     app.wait(lambda s: s.get('disputes') == [d1['id'], d2['id']], 'both disputes, oldest first')
+    app.wait(lambda s: all('I paid, nothing happened' in s.get('appeals', {}).get(o['id'], '') for o in (d1, d2)),
+             'each dispute with the appeal\'s reason, from its events')
     app.wait(lambda s: s.get('merchants') == {'alice': False, 'bob': False}, 'the merchants, active')
     app.action('show-page', "<'orders'>", window=True)
     time.sleep(0.3)
@@ -1621,6 +1623,328 @@ def test_csv_export(session):
     app.quit()
 
 
+# ----------------------------------------------------------------- History
+
+HISTORY_GEN = os.environ.get('USDTPAY_HISTORY_GEN', '')
+HISTORY_COLUMNS = ('id', 'created_at', 'amount', 'fee', 'fiat_amount', 'fiat_currency', 'state', 'method',
+                   'merchant', 'customer_ref', 'closed_at')
+HISTORY_SORTS = {'time': 'created_at', 'id': 'id', 'state': 'state', 'fiat': 'fiat_amount',
+                 'usdt': 'amount', 'fee': 'fee', 'method': 'method', 'customer': 'customer_ref',
+                 'merchant': 'merchant'}
+
+
+def history_gen(cache, platform_url, account, n, seed=5, merchants=50):
+    check(HISTORY_GEN != '', 'history-gen is built')
+    r = subprocess.run([HISTORY_GEN, cache, platform_url, account, str(n), str(seed), str(merchants)],
+                       capture_output=True, text=True, timeout=3000)
+    check(r.returncode == 0, 'history-gen made the cache', r.stderr)
+    log(r.stderr.strip())
+
+
+def history_rows(cache, platform_url, account):
+    """The cached orders as dicts, read with Python's sqlite3 (plain columns)."""
+    import sqlite3
+    db = sqlite3.connect('file:%s?mode=ro' % cache, uri=True)
+    try:
+        return [dict(zip(HISTORY_COLUMNS, r)) for r in
+                db.execute('SELECT %s FROM orders WHERE platform = ? AND account = ?' % ', '.join(HISTORY_COLUMNS),
+                           (platform_url, account))]
+    finally:
+        db.close()
+
+
+def parse_amount(text, decimals):
+    m = re.fullmatch(r'(0|[1-9][0-9]*)(?:\.([0-9]{1,%d}))?' % decimals, text) if decimals > 0 else \
+        re.fullmatch(r'(0|[1-9][0-9]*)()', text)
+    if m is None:
+        return None
+    return int(m.group(1)) * 10 ** decimals + int((m.group(2) or '').ljust(decimals, '0') or '0')
+
+
+def history_expected(rows, search=None, state=None, method=None, merchant=None, since=None,
+                     sort='time', desc=True):
+    """What History must show, computed here from the rows: the filter's
+    rules (docs of UsdtpayCacheFilter) and the sort, without SQL."""
+    out = []
+    s = (search or '').strip()
+    usdt = parse_amount(s, 6) if s else None
+    fiat = parse_amount(s, 2) if s else None
+    low = s.encode().lower()   # ASCII case only, as SQLite's LIKE
+    for r in rows:
+        if s and not (r['id'].encode().lower().startswith(low)
+                      or (r['customer_ref'] is not None and low in r['customer_ref'].encode().lower())
+                      or (usdt is not None and r['amount'] == usdt)
+                      or (fiat is not None and r['fiat_currency'] == 'CNY' and r['fiat_amount'] == fiat)):
+            continue
+        if state is not None and r['state'] != state:
+            continue
+        if method is not None and r['method'] != method:
+            continue
+        if merchant is not None and r['merchant'] != merchant:
+            continue
+        if since is not None and (r['closed_at'] == 0 or r['closed_at'] < since):
+            continue
+        out.append(r)
+    col = HISTORY_SORTS[sort]
+    # NULLs sort first ascending, as in SQLite; ties by id the same way.
+    out.sort(key=lambda r: ((0,) if r[col] is None else (1, r[col]), r['id']), reverse=desc)
+    return [r['id'] for r in out]
+
+
+def gvariant_string(text):
+    return '"%s"' % text.replace('\\', '\\\\').replace('"', '\\"')
+
+
+def wait_state(app, pred, what, timeout=20):
+    """app.wait, returning the state that satisfied @pred."""
+    box = []
+
+    def held(s):
+        if pred(s):
+            box.append(s)
+            return True
+        return False
+    app.wait(held, what, timeout=timeout)
+    return box[-1]
+
+
+def history_set(app, control, value):
+    app.action('test-history', '<(%s, %s)>' % (gvariant_string(control), gvariant_string(value)), window=True)
+
+
+def history_shows(app, expected, what, timeout=30, **extra):
+    """Waits for the first page (and the count) of @expected."""
+    def ok(s):
+        return (not s.get('history_loading') and s.get('history_counted')
+                and s.get('history_count') == len(expected)
+                and s.get('history', [])[:200] == expected[:200]
+                and all(s.get(k) == v for k, v in extra.items()))
+    try:
+        return wait_state(app, ok, what, timeout=timeout)
+    except Failed:
+        s = app.state()
+        log('expected %d rows, first %s; shown %s of %s' % (len(expected), expected[:3],
+                                                          s.get('history', [])[:3], s.get('history_count')))
+        raise
+
+
+def test_history(session):
+    """History pages over the cache (never all rows), sorts and searches in
+    SQL, filters by state, date, method and (support) merchant, keeps the
+    selection when the cache changes, and exports its filter: offline from
+    the cache, and online."""
+    platform = Platform(session).start()
+    port = platform.port
+    pw = platform.add_merchant('alice', 'alice-password')
+    shop = platform.add_shop('shop')
+    app = logged_in_app(session, platform, 'alice', pw)
+    alice = wait_until(lambda: keyring_lookup(platform.url, 'alice'), 10, 'the token in the keyring')
+    app.quit()
+
+    # Offline: the platform stopped, 1,000 orders in the cache.
+    platform.stop()
+    cache = os.path.join(session.dir, 'data', 'usdtpay', 'cache.db')
+    history_gen(cache, platform.url, 'alice', 1000)
+    rows = history_rows(cache, platform.url, 'alice')
+    check(len(rows) == 1000, 'the generated rows', len(rows))
+    app = App(session)
+    app.wait(lambda s: s.get('page') == 'desk', 'the desk, offline', timeout=60)
+    app.action('show-page', "<'history'>", window=True)
+
+    # Paging: the first page and the count, not the rows.
+    expected = history_expected(rows)
+    history_shows(app, expected, 'the newest 200 of 1,000 orders, counted')
+    time.sleep(0.5)
+    s = app.state()
+    # The pages the view asked for (the rows it has widgets for), not all.
+    check(s['history_pages_held'] <= 2 and len(s['history_loaded']) <= 400,
+          'only the first pages read', s['history_pages_held'], len(s['history_loaded']))
+    app.screenshot('history-paged')
+    history_set(app, 'scroll', '900')
+
+    def page_of_900(s):
+        loaded = s.get('history_loaded', {})
+        first, last = (s.get('history_visible_rows') or [0, 0])
+        return first >= 800 and all(loaded.get(str(i)) == expected[i] for i in range(first, last))
+    s = wait_state(app, page_of_900, 'the rows around 900, read when scrolled to')
+    check(len(s['history_loaded']) < 1000, 'not every page read', s['history_pages_held'])
+    check(all(v == expected[int(k)] for k, v in s['history_loaded'].items()), 'each loaded row in its place')
+    history_set(app, 'scroll', '0')
+
+    # Sorting: each header, both ways, in SQL.
+    for sort, desc in (('usdt', False), ('usdt', True), ('customer', False), ('state', True),
+                       ('fiat', False), ('id', True), ('method', False), ('fee', True), ('time', False)):
+        history_set(app, 'sort', '%s:%s' % (sort, 'desc' if desc else 'asc'))
+        history_shows(app, history_expected(rows, sort=sort, desc=desc), 'sorted by %s %s' % (sort, desc),
+                      history_sort=sort, history_descending=desc)
+    history_set(app, 'sort', 'time:desc')
+    history_shows(app, expected, 'newest first again', history_sort='time', history_descending=True)
+
+    # Searching: a customer reference, a part of one, an id prefix (any
+    # case), an amount in USDT and in CNY, one and two letters, nothing.
+    some = [r for r in rows if r['customer_ref'] is not None][17]
+    other = rows[123]
+    searches = [some['customer_ref'], some['customer_ref'][:8], other['id'][:7].upper(), other['id'][:2],
+                '%d.%02d' % (other['amount'] // 1000000, other['amount'] // 10000 % 100),
+                '%d.%02d' % (other['fiat_amount'] // 100, other['fiat_amount'] % 100),
+                'c', 'zz', 'no-such-order', "it's", '50%']
+    for text in searches:
+        history_set(app, 'search', text)
+        history_shows(app, history_expected(rows, search=text), 'the search %r' % text, history_search=text)
+    app.screenshot('history-search')
+
+    # Typing: each key starts a query and cancels the one before; what is
+    # shown is the last text's rows.
+    for i in range(1, len(some['customer_ref']) + 1):
+        history_set(app, 'search', some['customer_ref'][:i])
+    history_shows(app, history_expected(rows, search=some['customer_ref']), 'the last text typed')
+    history_set(app, 'search', '')
+
+    # The chips, alone and together with a search.
+    history_set(app, 'state', 'expired')
+    history_shows(app, history_expected(rows, state='expired'), 'expired orders')
+    history_set(app, 'method', 'wechat')
+    history_shows(app, history_expected(rows, state='expired', method='wechat'), 'expired, by WeChat Pay')
+    history_set(app, 'search', 'cust-1')
+    history_shows(app, history_expected(rows, search='cust-1', state='expired', method='wechat'),
+                  'expired, by WeChat Pay, searched')
+    history_set(app, 'search', '')
+    history_set(app, 'state', '')
+    history_set(app, 'method', '')
+    history_set(app, 'period', 'week')
+    since = int(time.time() * 1e6) - 7 * 86400 * 1000000
+    week = history_expected(rows, since=since)
+    # The page's "now" is a moment later than ours: allow a row at the edge.
+    s = wait_state(app, lambda s: not s.get('history_loading') and s.get('history_counted')
+                 and abs(s.get('history_count', -1) - len(week)) <= 1, 'the last 7 days')
+    check(s['history'][:50] == [i for i in week if i in s['history']][:50], 'the last 7 days, newest first')
+    history_set(app, 'period', 'all')
+    history_shows(app, expected, 'all time again')
+
+    # Export of the page's filter: the expired orders only.
+    history_set(app, 'state', 'expired')
+    history_shows(app, history_expected(rows, state='expired'), 'expired orders again')
+    out = os.path.join(session.dir, 'expired.csv')
+    app.action('test-export', "<'%s'>" % out)
+    s = wait_state(app, lambda s: s.get('export_status') == 'done', 'the export of the filter', timeout=60)
+    exported = read_export(out)
+    check(sorted(r['id'] for r in exported) == sorted(history_expected(rows, state='expired')),
+          'the export has exactly the filtered orders', s.get('export_rows'))
+    history_set(app, 'state', '')
+
+    # The detail of a selected row, from the cache, offline.
+    history_set(app, 'select', '3')
+    app.wait(lambda s: s.get('history_selected') == expected[3] and s.get('history_detail', '').startswith('CNY'),
+             'the selected order\'s detail')
+    app.quit()
+
+    # Online: an order completed now arrives at the top through the cache;
+    # the selection stays on its order.
+    platform.start(port)
+    app = App(session)
+    app.wait(lambda s: s.get('page') == 'desk' and s.get('connection') == 'Connected', 'the desk, online')
+    go_online(app)
+    app.action('show-page', "<'history'>", window=True)
+    history_shows(app, expected, 'History online')
+    history_set(app, 'select', '5')
+    app.wait(lambda s: s.get('history_selected') == expected[5], 'row 5 selected')
+    o = platform.create_order(shop, 1)
+    app.wait(in_section('offers', o['id']), 'the offer')
+    platform.ok('POST', '/v1/orders/%s/accept' % o['id'], {}, alice)
+    platform.customer_pays(o)
+    platform.ok('POST', '/v1/orders/%s/confirm' % o['id'], {}, alice)
+    s = wait_state(app, lambda s: s.get('history_count') == 1001 and s.get('history', [])[:1] == [o['id']],
+                 'the completed order on top of History', timeout=30)
+    check(s['history'][1:200] == expected[:199], 'the rest moved down by one')
+    app.wait(lambda s: s.get('history_selected') == expected[5], 'the selection kept on its order')
+    app.quit()
+
+    # Support: the merchant filter and column.
+    platform.add_merchant('m00', 'm00-password')
+    platform.add_merchant('m01', 'm01-password')
+    pw_sam = os.path.join(platform.dir, 'pw-sam')
+    with open(pw_sam, 'w') as f:
+        f.write('sam-password\n')
+    platform.admin('add-support', 'sam', '--password-file', pw_sam)
+    history_gen(cache, platform.url, 'sam', 600, seed=9, merchants=2)
+    app = logged_in_app(session, platform, 'sam', pw_sam)
+    app.wait(lambda s: 'm01' in s.get('merchants', {}), 'the merchants listed')
+    # Support's cache also gets the platform's closed order (alice's).
+    wait_until(lambda: len(history_rows(cache, platform.url, 'sam')) == 601, 20, 'alice\'s order cached for sam')
+    sam_rows = history_rows(cache, platform.url, 'sam')
+    app.action('show-page', "<'history'>", window=True)
+    history_shows(app, history_expected(sam_rows), 'support\'s History')
+    history_set(app, 'merchant', 'm01')
+    history_shows(app, history_expected(sam_rows, merchant='m01'), 'merchant m01\'s orders')
+    history_set(app, 'sort', 'merchant:asc')
+    history_set(app, 'merchant', '')
+    history_shows(app, history_expected(sam_rows, sort='merchant', desc=False), 'sorted by merchant')
+    app.screenshot('history-support')
+    app.quit()
+    platform.stop()
+
+
+def bench_history_filter(session):
+    """history-filter: 1,000,000 cached orders; from a changed search text
+    to its first page drawn in the real app, and the app's memory."""
+    platform = Platform(session).start()
+    pw = platform.add_merchant('alice', 'alice-password')
+    app = logged_in_app(session, platform, 'alice', pw)
+    app.quit()
+    platform.stop()
+    n = int(os.environ.get('USDTPAY_BENCH_HISTORY_ROWS', '1000000'))
+    cache = os.path.join(session.dir, 'data', 'usdtpay', 'cache.db')
+    start = time.monotonic()
+    history_gen(cache, platform.url, 'alice', n)
+    gen_s = time.monotonic() - start
+    import sqlite3
+    db = sqlite3.connect('file:%s?mode=ro' % cache, uri=True)
+    ref = db.execute('SELECT customer_ref FROM orders WHERE customer_ref IS NOT NULL LIMIT 1 OFFSET 4321').fetchone()[0]
+    oid, amount = db.execute('SELECT id, amount FROM orders LIMIT 1 OFFSET 98765').fetchone()
+    db.close()
+    searches = [ref, ref[:9], oid[:6], '%d.%02d' % (amount // 1000000, amount // 10000 % 100),
+                'zzzz', 'no-such-customer', 't', 'cust', ref[5:]]
+
+    app = App(session)
+    app.wait(lambda s: s.get('page') == 'desk', 'the desk, offline', timeout=60)
+    app.action('show-page', "<'history'>", window=True)
+    app.wait(lambda s: s.get('history_shown_us', 0) > 0 and s.get('history_count', 0) >= 200, 'the first page',
+             timeout=120)
+    times = {}
+    in_model = {}
+    for rnd in range(3):
+        for text in searches + ['']:
+            before = app.state().get('history_first_pages', 0)
+            history_set(app, 'search', text)
+            s = wait_state(app, lambda s: s.get('history_first_pages', 0) > before and s.get('history_search') == text
+                         and s.get('history_shown_us', 0) > 0, 'the search %r shown' % text, timeout=120)
+            if text:
+                times.setdefault(text, []).append(s['history_shown_us'] / 1000)
+                in_model.setdefault(text, []).append(s['history_query_us'] / 1000)
+    with open('/proc/%d/status' % app.proc.pid) as f:
+        status = {line.split(':')[0]: line.split()[1] for line in f if line.startswith(('VmRSS', 'VmHWM'))}
+    app.quit()
+
+    every = sorted(t for v in times.values() for t in v)
+
+    def pct(p):
+        return every[min(len(every) - 1, int(round(p / 100 * (len(every) - 1))))]
+    # Shown: to the frame painted with the first page; in the table: to the
+    # model's items-changed handled (the query, and the view's rows made).
+    for text, v in times.items():
+        print('history-filter: %-20r shown %s ms; in the table %s ms'
+              % (text, ' '.join('%.1f' % x for x in v), ' '.join('%.1f' % x for x in in_model[text])))
+    print('rows=%d' % n)
+    print('generate_s=%.1f' % gen_s)
+    print('searches=%d' % len(every))
+    print('first_page_p50_ms=%.1f' % pct(50))
+    print('first_page_p99_ms=%.1f' % pct(99))
+    print('first_page_max_ms=%.1f' % every[-1])
+    print('rss_mb=%.1f' % (int(status['VmRSS']) / 1024))
+    print('rss_peak_mb=%.1f' % (int(status['VmHWM']) / 1024))
+    print('target: first_page_p50_ms < 50, rss_mb < 150')
+
+
 # ----------------------------------------------------------------- the wallet
 
 CONFIRMATIONS = 3
@@ -1711,7 +2035,12 @@ def test_wallet(session):
                   for dp, _, fs in os.walk(os.path.join(session.dir, 'home')) for f in fs
                   if os.path.getsize(os.path.join(dp, f)) < 10 ** 7 and 'keyrings' not in dp),
           'the key is in no file but the keyring\'s')
-    app.screenshot('wallet-funded')
+    shot = app.screenshot('wallet-funded')
+    # The QR code as a phone would read it (zbar-tools, build-aux/install-deps).
+    check(shutil.which('zbarimg') is not None, 'zbarimg is installed (zbar-tools)')
+    r = subprocess.run(['zbarimg', '-q', '--raw', shot], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and r.stdout.strip() == address, 'the QR code reads as the EIP-55 address',
+          r.returncode, r.stdout)
 
     # No top-up before the address is registered: it would not be credited.
     page_action(app, 'wallet.top-up')
@@ -1867,6 +2196,17 @@ def test_wallet(session):
     app.wait(lambda s: s.get('page') == 'desk' and wallet(s).get('address') == new_address,
              'the new key after a restart')
     app.quit()
+
+    # One key per platform and account: bob on the same desktop has none,
+    # and alice's stays where it was.
+    pw_bob = platform.add_merchant('bob', 'bob-password')
+    app = logged_in_app(session, platform, 'bob', pw_bob)
+    app.action('show-page', "<'wallet'>", window=True)
+    app.wait(lambda s: wallet(s).get('state') == 'no-key' and wallet(s).get('address') is None,
+             'no wallet key for bob')
+    check(keyring_wallet_key(platform.url, 'bob') is None, 'nothing stored for bob')
+    check(keyring_wallet_key(platform.url, 'alice') == stored, 'alice\'s key untouched')
+    app.quit()
     platform.stop()
 
 
@@ -1885,6 +2225,8 @@ TESTS = {
     'receipts-keys': (test_receipts_keys, False),
     'support-desk': (test_support_desk, False),
     'csv-export': (test_csv_export, False),
+    'history': (test_history, False),
+    'bench-history-filter': (bench_history_filter, False),
     'wallet': (test_wallet, False),
     'bench-alert-latency': (bench_alert_latency, True),
     'bench-app-startup': (bench_app_startup, False),

@@ -1,0 +1,1480 @@
+/* usdtpay-history-page.c
+ *
+ * Copyright 2026 UsdtPay developers
+ *
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+
+#define G_LOG_DOMAIN "usdtpay-history-page"
+
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "usdtpay-export.h"
+#include "usdtpay-history-page.h"
+#include "usdtpay-window.h"
+
+struct _UsdtpayHistoryPage
+{
+  AdwBin                 parent_instance;
+
+  /* The session */
+  UsdtpayCache          *cache;
+  UsdtpayClient         *client;
+  char                  *platform;
+  char                  *account;
+  gboolean               support;
+  UsdtpayKeySet         *keys;
+  char                  *keys_problem;
+
+  UsdtpayHistoryModel   *model;
+  GtkSingleSelection    *selection;
+  GtkSorter             *column_sorters[USDTPAY_N_HISTORY_SORTS];
+  GtkColumnViewColumn   *columns[USDTPAY_N_HISTORY_SORTS];
+  int                    sort_probe;     /* the column whose sorter ran last */
+  GtkStringList         *merchant_all;
+  GListStore            *merchant_parts;
+  char                  *wanted_id;      /* the order to keep selected */
+
+  /* Measured: a new query to its first page in the table, then drawn. */
+  gint64                 query_started;
+  gint64                 query_ms_x1000; /* µs */
+  gint64                 shown_ms_x1000; /* µs */
+  guint                  first_pages;
+  guint                  tick_id;
+
+  /* The detail */
+  GCancellable          *detail_cancellable;
+  GPtrArray             *detail_rows;
+  AdwActionRow          *receipt_row;
+  char                  *detail_id;
+  UsdtpayCachedReceipt  *detail_receipt;
+  gboolean               detail_receipt_known;
+  char                  *receipt_badge;
+  GPtrArray             *timeline;       /* event types shown, for the tests */
+
+  /* The CSV export */
+  GtkFileChooserNative  *export_chooser;
+  GCancellable          *export_cancellable;
+  UsdtpayExportProgress *export_counts;
+  guint                  export_tick;
+  char                  *export_status;
+  char                  *export_path;
+  guint64                export_rows;
+
+  /* Template widgets */
+  GtkSearchEntry        *search_entry;
+  GtkWidget             *export_button;
+  GtkDropDown           *state_chip;
+  GtkDropDown           *period_chip;
+  GtkDropDown           *method_chip;
+  GtkDropDown           *merchant_chip;
+  GtkWidget             *export_bar;
+  GtkProgressBar        *export_progress;
+  GtkScrolledWindow     *scroller;
+  GtkColumnView         *column_view;
+  GtkLabel              *status_label;
+  GtkWidget             *detail_scroller;
+  AdwPreferencesGroup   *detail;
+  GtkColumnViewColumn   *time_column;
+  GtkColumnViewColumn   *id_column;
+  GtkColumnViewColumn   *state_column;
+  GtkColumnViewColumn   *fiat_column;
+  GtkColumnViewColumn   *usdt_column;
+  GtkColumnViewColumn   *fee_column;
+  GtkColumnViewColumn   *method_column;
+  GtkColumnViewColumn   *customer_column;
+  GtkColumnViewColumn   *merchant_column;
+};
+
+G_DEFINE_FINAL_TYPE (UsdtpayHistoryPage, usdtpay_history_page, ADW_TYPE_BIN)
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static const char *sort_names[] = {
+  "time", "id", "state", "fiat", "usdt", "fee", "method", "customer", "merchant",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (sort_names) == USDTPAY_N_HISTORY_SORTS);
+
+static const int chip_states[] = {
+  -1, USDTPAY_ORDER_COMPLETED, USDTPAY_ORDER_CANCELLED, USDTPAY_ORDER_EXPIRED, USDTPAY_ORDER_DISPUTED,
+};
+static const char *chip_methods[] = { NULL, "bank", "alipay", "wechat" };
+static const char *chip_periods[] = { "all", "today", "week", "month" };
+
+static void show_detail (UsdtpayHistoryPage *self,
+                         UsdtpayOrder       *order);
+
+static void
+emit_changed (UsdtpayHistoryPage *self)
+{
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+gboolean
+usdtpay_receipt_check (const UsdtpayKeySet        *keys,
+                       const char                 *problem,
+                       const char                 *order_id,
+                       const UsdtpayCachedReceipt *cached,
+                       GError                    **error)
+{
+  g_autoptr(UsdtpayReceipt) receipt = NULL;
+
+  g_return_val_if_fail (order_id != NULL, FALSE);
+  g_return_val_if_fail (cached != NULL, FALSE);
+
+  if (keys == NULL)
+    {
+      g_set_error_literal (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT,
+                           problem != NULL ? problem : _("the platform's key set is not known yet"));
+      return FALSE;
+    }
+
+  receipt = usdtpay_receipt_verify (keys, cached->receipt, strlen (cached->receipt), cached->signature, error);
+  if (receipt == NULL)
+    return FALSE;
+
+  if (g_strcmp0 (receipt->id, order_id) != 0 || receipt->seq != cached->seq ||
+      g_strcmp0 (receipt->key_id, cached->key_id) != 0)
+    {
+      g_set_error_literal (error, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT,
+                           _("the receipt is for another order or event"));
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* The filter and the sort */
+
+static void
+chips_to_filter (UsdtpayHistoryPage *self,
+                 UsdtpayCacheFilter *filter)
+{
+  guint state = gtk_drop_down_get_selected (self->state_chip);
+  guint period = gtk_drop_down_get_selected (self->period_chip);
+  guint method = gtk_drop_down_get_selected (self->method_chip);
+  guint merchant = gtk_drop_down_get_selected (self->merchant_chip);
+
+  filter->states = state < G_N_ELEMENTS (chip_states) && chip_states[state] >= 0 ? 1u << chip_states[state] : 0;
+  g_free (filter->method);
+  filter->method = g_strdup (method < G_N_ELEMENTS (chip_methods) ? chip_methods[method] : NULL);
+  filter->from = 0;
+  filter->to = 0;
+  if (period == 1)
+    {
+      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+      g_autoptr(GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (now),
+                                                             g_date_time_get_month (now),
+                                                             g_date_time_get_day_of_month (now), 0, 0, 0);
+
+      filter->from = g_date_time_to_unix (midnight) * G_USEC_PER_SEC;
+    }
+  else if (period == 2 || period == 3)
+    filter->from = g_get_real_time () - (period == 2 ? 7 : 30) * G_TIME_SPAN_DAY;
+
+  g_clear_pointer (&filter->merchant, g_free);
+  if (self->support && merchant != GTK_INVALID_LIST_POSITION && merchant > 0)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (gtk_drop_down_get_model (self->merchant_chip),
+                                                               merchant);
+
+      if (item != NULL)
+        filter->merchant = g_strdup (gtk_string_object_get_string (item));
+    }
+}
+
+UsdtpayCacheFilter *
+usdtpay_history_page_dup_filter (UsdtpayHistoryPage *self)
+{
+  UsdtpayCacheFilter *filter;
+  const char *text;
+
+  g_return_val_if_fail (USDTPAY_IS_HISTORY_PAGE (self), NULL);
+
+  if (self->platform == NULL || self->account == NULL)
+    return NULL;
+
+  filter = usdtpay_cache_filter_new (self->platform, self->account);
+  text = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
+  /* Spaces around a pasted id or amount are not part of it. */
+  filter->search = g_strstrip (g_strdup (text));
+  if (filter->search[0] == '\0')
+    g_clear_pointer (&filter->search, g_free);
+  chips_to_filter (self, filter);
+
+  return filter;
+}
+
+static int
+probe_sort_cb (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  GtkColumnViewColumn *column = user_data;
+  UsdtpayHistoryPage *self = g_object_get_data (G_OBJECT (column), "usdtpay-history-page");
+
+  /* Never used to sort rows (SQL does): the page calls the column view's
+   * sorter with two stand-ins to learn which column is primary, and the
+   * sign tells the direction. */
+  for (guint i = 0; i < USDTPAY_N_HISTORY_SORTS; i++)
+    if (self->columns[i] == column)
+      self->sort_probe = i;
+
+  return GTK_ORDERING_SMALLER;
+}
+
+/* Which header the person clicked, and which way: GTK 4.8 cannot say. */
+static void
+read_sort (UsdtpayHistoryPage *self,
+           UsdtpayHistorySort *sort,
+           gboolean           *descending)
+{
+  GtkSorter *sorter = gtk_column_view_get_sorter (self->column_view);
+  GtkOrdering order;
+
+  self->sort_probe = -1;
+  order = gtk_sorter_compare (sorter, self, self->column_view);
+  if (self->sort_probe < 0 || order == GTK_ORDERING_EQUAL)
+    {
+      *sort = USDTPAY_HISTORY_SORT_TIME;
+      *descending = TRUE;
+      return;
+    }
+
+  *sort = self->sort_probe;
+  /* A column's sorter says "smaller"; inverted, it is descending. */
+  *descending = order == GTK_ORDERING_LARGER;
+}
+
+static void
+run_query (UsdtpayHistoryPage *self)
+{
+  g_autoptr(UsdtpayCacheFilter) filter = usdtpay_history_page_dup_filter (self);
+  UsdtpayHistorySort sort;
+  gboolean descending;
+
+  read_sort (self, &sort, &descending);
+  self->query_started = g_get_monotonic_time ();
+  usdtpay_history_model_set_query (self->model, filter, sort, descending);
+  emit_changed (self);
+}
+
+static void
+search_changed_cb (UsdtpayHistoryPage *self)
+{
+  /* Each change starts its query at once; the one in flight is cancelled,
+   * so typing only ever waits for the last text's first page. */
+  run_query (self);
+}
+
+static void
+chip_changed_cb (UsdtpayHistoryPage *self)
+{
+  run_query (self);
+}
+
+static void
+sorter_changed_cb (UsdtpayHistoryPage *self)
+{
+  run_query (self);
+}
+
+/* The table: each cell a label bound to a property of the row's order
+ * (empty while the row's page is on its way). Made in C, not from a
+ * builder template per cell: a search can bring a screenful of new rows. */
+
+static const struct
+{
+  const char *property;
+  gboolean    numeric;
+} cell_properties[] = {
+  [USDTPAY_HISTORY_SORT_TIME] = { "time-text", TRUE },
+  [USDTPAY_HISTORY_SORT_ID] = { "short-id", FALSE },
+  [USDTPAY_HISTORY_SORT_STATE] = { "state-text", FALSE },
+  [USDTPAY_HISTORY_SORT_FIAT] = { "fiat-text", TRUE },
+  [USDTPAY_HISTORY_SORT_USDT] = { "usdt-text", TRUE },
+  [USDTPAY_HISTORY_SORT_FEE] = { "fee-text", TRUE },
+  [USDTPAY_HISTORY_SORT_METHOD] = { "method-name", FALSE },
+  [USDTPAY_HISTORY_SORT_CUSTOMER] = { "customer-ref", FALSE },
+  [USDTPAY_HISTORY_SORT_MERCHANT] = { "merchant", FALSE },
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (cell_properties) == USDTPAY_N_HISTORY_SORTS);
+
+static void
+cell_setup_cb (GtkSignalListItemFactory *factory,
+               GtkListItem              *list_item,
+               gpointer                  user_data)
+{
+  guint column = GPOINTER_TO_UINT (user_data);
+  GtkWidget *label = gtk_label_new (NULL);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
+  if (cell_properties[column].numeric)
+    gtk_widget_add_css_class (label, "numeric");
+  gtk_list_item_set_child (list_item, label);
+}
+
+static void
+cell_bind_cb (GtkSignalListItemFactory *factory,
+              GtkListItem              *list_item,
+              gpointer                  user_data)
+{
+  guint column = GPOINTER_TO_UINT (user_data);
+  GtkExpression *order = gtk_property_expression_new (USDTPAY_TYPE_HISTORY_ITEM, NULL, "order");
+  GtkExpression *text = gtk_property_expression_new (USDTPAY_TYPE_ORDER_OBJECT, order,
+                                                     cell_properties[column].property);
+  GtkExpressionWatch *watch;
+
+  /* Follows the item's order as its page arrives or the row changes. */
+  watch = gtk_expression_bind (text, gtk_list_item_get_child (list_item), "label",
+                               gtk_list_item_get_item (list_item));
+  g_object_set_data_full (G_OBJECT (list_item), "usdtpay-watch", gtk_expression_watch_ref (watch),
+                          (GDestroyNotify)gtk_expression_watch_unref);
+}
+
+static void
+cell_unbind_cb (GtkSignalListItemFactory *factory,
+                GtkListItem              *list_item,
+                gpointer                  user_data)
+{
+  GtkExpressionWatch *watch = g_object_get_data (G_OBJECT (list_item), "usdtpay-watch");
+
+  if (watch != NULL)
+    gtk_expression_watch_unwatch (watch);
+  g_object_set_data (G_OBJECT (list_item), "usdtpay-watch", NULL);
+}
+
+/* The table */
+
+static void
+update_status (UsdtpayHistoryPage *self)
+{
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+  g_autofree char *text = NULL;
+
+  if (usdtpay_history_model_get_loading (self->model))
+    text = g_strdup (_("Searching…"));
+  else if (!usdtpay_history_model_get_counted (self->model))
+    /* Translators: the first rows are shown while the rest are counted */
+    text = g_strdup_printf (_("%u+ orders"), n);
+  else
+    text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u order", "%u orders", n), n);
+  gtk_label_set_text (self->status_label, text);
+}
+
+static void
+first_page_painted_cb (UsdtpayHistoryPage *self,
+                       GdkFrameClock      *clock)
+{
+  g_signal_handlers_disconnect_by_func (clock, first_page_painted_cb, self);
+  self->shown_ms_x1000 = g_get_monotonic_time () - self->query_started;
+  emit_changed (self);
+}
+
+/* The frame after the first page came in: measured when it is painted. */
+static gboolean
+first_page_frame_cb (GtkWidget     *widget,
+                     GdkFrameClock *clock,
+                     gpointer       user_data)
+{
+  UsdtpayHistoryPage *self = USDTPAY_HISTORY_PAGE (widget);
+
+  self->tick_id = 0;
+  g_signal_handlers_disconnect_by_func (clock, first_page_painted_cb, self);
+  g_signal_connect_object (clock, "after-paint", G_CALLBACK (first_page_painted_cb), self, G_CONNECT_SWAPPED);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* New rows: the order wanted selected again if it is among them. The
+ * model reuses its first rows' items for new orders, so a selection the
+ * view kept may now be on another order: then nothing is selected. */
+static void
+restore_selection (UsdtpayHistoryPage *self)
+{
+  UsdtpayHistoryItem *item;
+  guint position;
+
+  if (self->wanted_id != NULL && usdtpay_history_model_find_loaded (self->model, self->wanted_id, &position))
+    gtk_single_selection_set_selected (self->selection, position);
+  else if ((item = gtk_single_selection_get_selected_item (self->selection)) != NULL &&
+           g_strcmp0 (usdtpay_history_item_get_id (item), self->detail_id) != 0)
+    gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+}
+
+static void
+loading_changed_cb (UsdtpayHistoryPage *self)
+{
+  update_status (self);
+  if (!usdtpay_history_model_get_loading (self->model))
+    {
+      /* The first page is in the table: measured here, and again once the
+       * frame showing it has been drawn. */
+      self->first_pages++;
+      self->query_ms_x1000 = g_get_monotonic_time () - self->query_started;
+      self->shown_ms_x1000 = 0;
+      /* (Runs once the page is on screen, if it is not yet.) */
+      if (self->tick_id == 0)
+        self->tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (self), first_page_frame_cb, NULL, NULL);
+      restore_selection (self);
+    }
+  emit_changed (self);
+}
+
+static void
+model_items_changed_cb (UsdtpayHistoryPage *self)
+{
+  update_status (self);
+  emit_changed (self);
+}
+
+static void
+selected_cb (UsdtpayHistoryPage *self)
+{
+  UsdtpayHistoryItem *item = gtk_single_selection_get_selected_item (self->selection);
+  UsdtpayOrderObject *object = item != NULL ? usdtpay_history_item_get_order (item) : NULL;
+
+  if (object != NULL)
+    {
+      g_free (self->wanted_id);
+      self->wanted_id = g_strdup (usdtpay_order_object_get_id (object));
+    }
+  /* Unselected (or the rows replaced): the detail goes; the wanted id
+   * stays, to be selected again when its row is back. */
+  show_detail (self, object != NULL ? usdtpay_order_object_get_order (object) : NULL);
+}
+
+static void refresh_receipt (UsdtpayHistoryPage *self);
+
+static void
+cache_changed_cb (UsdtpayHistoryPage *self)
+{
+  usdtpay_history_model_refresh (self->model);
+
+  /* A receipt may have arrived for the order on display. */
+  if (self->detail_receipt == NULL || !self->detail_receipt->verified)
+    refresh_receipt (self);
+}
+
+/* The detail */
+
+static char *
+format_local_time (gint64 usec)
+{
+  g_autoptr(GDateTime) utc = NULL;
+  g_autoptr(GDateTime) local = NULL;
+
+  if (usec <= 0)
+    return NULL;
+
+  utc = g_date_time_new_from_unix_utc (usec / G_USEC_PER_SEC);
+  local = utc != NULL ? g_date_time_to_local (utc) : NULL;
+
+  return local != NULL ? g_date_time_format (local, "%Y-%m-%d %H:%M:%S") : NULL;
+}
+
+static void
+add_detail_row (UsdtpayHistoryPage *self,
+                const char         *title,
+                const char         *value)
+{
+  GtkWidget *row;
+
+  if (value == NULL || *value == '\0')
+    return;
+
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), value);
+  gtk_widget_add_css_class (row, "property");
+  adw_preferences_group_add (self->detail, row);
+  g_ptr_array_add (self->detail_rows, row);
+}
+
+static void
+update_receipt_row (UsdtpayHistoryPage *self)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *badge = NULL;
+  GtkWidget *row = GTK_WIDGET (self->receipt_row);
+  const UsdtpayCachedReceipt *cached = self->detail_receipt;
+
+  if (row == NULL || !self->detail_receipt_known)
+    return;
+
+  gtk_widget_remove_css_class (row, "success");
+  gtk_widget_remove_css_class (row, "error");
+  if (cached == NULL)
+    badge = g_strdup (_("No receipt yet"));
+  else if (usdtpay_receipt_check (self->keys, self->keys_problem, self->detail_id, cached, &error))
+    {
+      /* Translators: %s is the id of the platform key that signed it */
+      badge = g_strdup_printf (_("Verified ✓ — signed by platform key %s"), cached->key_id);
+      gtk_widget_add_css_class (row, "success");
+    }
+  else
+    {
+      badge = g_strdup_printf (_("⚠ Not verified: %s"), error->message);
+      gtk_widget_add_css_class (row, "error");
+    }
+
+  adw_action_row_set_subtitle (self->receipt_row, badge);
+  g_free (self->receipt_badge);
+  self->receipt_badge = g_steal_pointer (&badge);
+  emit_changed (self);
+}
+
+static void
+detail_receipt_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(UsdtpayHistoryPage) self = user_data;
+  g_autoptr(UsdtpayCachedReceipt) cached = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cached = usdtpay_cache_lookup_receipt_finish (USDTPAY_CACHE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_pointer (&self->detail_receipt, usdtpay_cached_receipt_free);
+  self->detail_receipt = g_steal_pointer (&cached);
+  self->detail_receipt_known = TRUE;
+  update_receipt_row (self);
+}
+
+/* The order on display's receipt, from the cache. */
+static void
+refresh_receipt (UsdtpayHistoryPage *self)
+{
+  if (self->receipt_row == NULL || self->cache == NULL || self->detail_id == NULL)
+    return;
+
+  usdtpay_cache_lookup_receipt_async (self->cache, self->platform, self->detail_id, self->detail_cancellable,
+                                      detail_receipt_cb, g_object_ref (self));
+}
+
+static const char *
+event_display_name (const char *type)
+{
+  static const struct { const char *type; const char *name; } names[] = {
+    { "order.created", N_("Created") },
+    { "order.offered", N_("Offered to merchants") },
+    { "order.matched", N_("Taken by the merchant") },
+    { "order.paid", N_("Customer paid") },
+    { "order.completed", N_("Merchant confirmed; released") },
+    { "order.cancelled", N_("Cancelled") },
+    { "order.expired", N_("Expired") },
+    { "order.disputed", N_("Appealed") },
+    { "order.resolved", N_("Resolved by support") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    if (g_strcmp0 (type, names[i].type) == 0)
+      return _(names[i].name);
+
+  return type;
+}
+
+static void
+show_timeline (UsdtpayHistoryPage *self,
+               JsonObject         *answer)
+{
+  JsonArray *items;
+
+  g_ptr_array_set_size (self->timeline, 0);
+  if (answer == NULL || !json_object_has_member (answer, "items") ||
+      (items = json_object_get_array_member (answer, "items")) == NULL)
+    {
+      add_detail_row (self, _("Timeline"), _("Not available offline yet"));
+      emit_changed (self);
+      return;
+    }
+
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonNode *node = json_array_get_element (items, i);
+      JsonObject *event;
+      JsonObject *order = NULL;
+      const char *type = NULL;
+      const char *at = NULL;
+      const char *by = NULL;
+      const char *reason = NULL;
+      gint64 usec = 0;
+      g_autofree char *when = NULL;
+      g_autofree char *title = NULL;
+      g_autofree char *subtitle = NULL;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      event = json_node_get_object (node);
+      if (!usdtpay_json_get_string (event, "type", FALSE, &type, NULL))
+        continue;
+      usdtpay_json_get_string (event, "at", TRUE, &at, NULL);
+      if (json_object_has_member (event, "order") &&
+          JSON_NODE_HOLDS_OBJECT (json_object_get_member (event, "order")))
+        order = json_object_get_object_member (event, "order");
+      if (order != NULL)
+        {
+          usdtpay_json_get_string (order, "by", TRUE, &by, NULL);
+          usdtpay_json_get_string (order, "reason", TRUE, &reason, NULL);
+        }
+      if (at != NULL && usdtpay_time_parse (at, &usec, NULL))
+        when = format_local_time (usec);
+
+      /* Translators: an event of an order's timeline and its time */
+      title = g_strdup_printf (_("%s · %s"), event_display_name (type), when != NULL ? when : "");
+      if (by != NULL && reason != NULL)
+        /* Translators: who did it and why */
+        subtitle = g_strdup_printf (_("by %s: “%s”"), by, reason);
+      else if (by != NULL)
+        subtitle = g_strdup_printf (_("by %s"), by);
+      else if (reason != NULL)
+        subtitle = g_strdup_printf (_("“%s”"), reason);
+      else
+        subtitle = g_strdup ("—");
+      add_detail_row (self, title, subtitle);
+      g_ptr_array_add (self->timeline, g_strdup (type));
+    }
+  emit_changed (self);
+}
+
+static void
+cached_events_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(UsdtpayHistoryPage) self = user_data;
+  g_autofree char *json = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+
+  json = usdtpay_cache_lookup_events_finish (USDTPAY_CACHE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  if (json != NULL)
+    answer = usdtpay_json_parse_object (json, strlen (json), NULL);
+  show_timeline (self, answer);
+}
+
+static void
+events_fetched_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(UsdtpayHistoryPage) self = user_data;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  answer = usdtpay_client_get_object_finish (USDTPAY_CLIENT (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->detail_id == NULL ||
+      self->cache == NULL)
+    return;
+
+  if (answer == NULL)
+    {
+      /* Offline: what was seen last time. */
+      usdtpay_cache_lookup_events_async (self->cache, self->platform, self->detail_id, self->detail_cancellable,
+                                         cached_events_cb, g_object_ref (self));
+      return;
+    }
+
+  {
+    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), answer);
+    g_autofree char *text = usdtpay_json_to_string (node, NULL);
+
+    usdtpay_cache_store_events (self->cache, self->platform, self->detail_id, text);
+  }
+  show_timeline (self, answer);
+}
+
+static void
+clear_detail (UsdtpayHistoryPage *self)
+{
+  for (guint i = 0; i < self->detail_rows->len; i++)
+    adw_preferences_group_remove (self->detail, g_ptr_array_index (self->detail_rows, i));
+  g_ptr_array_set_size (self->detail_rows, 0);
+  g_ptr_array_set_size (self->timeline, 0);
+
+  self->receipt_row = NULL;
+  g_clear_pointer (&self->detail_id, g_free);
+  g_clear_pointer (&self->receipt_badge, g_free);
+  g_clear_pointer (&self->detail_receipt, usdtpay_cached_receipt_free);
+  self->detail_receipt_known = FALSE;
+  g_cancellable_cancel (self->detail_cancellable);
+  g_clear_object (&self->detail_cancellable);
+}
+
+/* The order's fields, beside the table; then its receipt and timeline. */
+static void
+show_detail (UsdtpayHistoryPage *self,
+             UsdtpayOrder       *order)
+{
+  g_autofree char *usdt = NULL;
+  g_autofree char *fee = NULL;
+  g_autofree char *net = NULL;
+  g_autofree char *fiat = NULL;
+  g_autofree char *created = NULL;
+  g_autofree char *matched = NULL;
+  g_autofree char *paid = NULL;
+  g_autofree char *completed = NULL;
+  g_autofree char *closed = NULL;
+
+  clear_detail (self);
+  gtk_widget_set_visible (self->detail_scroller, order != NULL);
+  emit_changed (self);
+  if (order == NULL)
+    return;
+
+  {
+    g_autofree char *a = usdtpay_usdt_format (order->amount);
+    g_autofree char *f = usdtpay_usdt_format (order->fee);
+    g_autofree char *n = usdtpay_usdt_format (order->net);
+
+    usdt = g_strdup_printf ("%s USDT", a);
+    fee = g_strdup_printf ("%s USDT", f);
+    net = g_strdup_printf ("%s USDT", n);
+  }
+  fiat = usdtpay_order_format_fiat (order);
+  created = format_local_time (order->created_at);
+  matched = format_local_time (order->matched_at);
+  paid = format_local_time (order->paid_at);
+  completed = format_local_time (order->completed_at);
+  closed = format_local_time (order->closed_at);
+
+  adw_preferences_group_set_title (self->detail, fiat);
+  adw_preferences_group_set_description (self->detail, usdtpay_order_state_display_name (order->state));
+  add_detail_row (self, _("Order"), order->id);
+  add_detail_row (self, _("USDT"), usdt);
+  add_detail_row (self, _("Fee"), fee);
+  add_detail_row (self, _("Shop receives"), net);
+  add_detail_row (self, _("Method"), usdtpay_method_display_name (order->method));
+  add_detail_row (self, _("Customer"), order->customer_ref);
+  add_detail_row (self, _("Payer"), order->payer_name);
+  add_detail_row (self, _("Shop"), order->shop);
+  add_detail_row (self, _("Merchant"), order->merchant);
+  add_detail_row (self, _("Created"), created);
+  add_detail_row (self, _("Matched"), matched);
+  add_detail_row (self, _("Paid"), paid);
+  add_detail_row (self, _("Completed"), completed);
+  add_detail_row (self, _("Closed"), closed);
+
+  /* The receipt's badge: from the cache, checked against the pinned keys
+   * each time it is shown. */
+  self->detail_id = g_strdup (order->id);
+  self->detail_cancellable = g_cancellable_new ();
+  if (order->state == USDTPAY_ORDER_COMPLETED || order->state == USDTPAY_ORDER_CANCELLED)
+    {
+      add_detail_row (self, _("Receipt"), _("Checking…"));
+      self->receipt_row = g_ptr_array_index (self->detail_rows, self->detail_rows->len - 1);
+      refresh_receipt (self);
+    }
+
+  /* Then the timeline: who did what, when, and why. */
+  if (self->cache == NULL)
+    return;
+  if (self->client != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("/v1/orders/%s/events", order->id);
+
+      usdtpay_client_get_object_async (self->client, path, self->detail_cancellable,
+                                       events_fetched_cb, g_object_ref (self));
+    }
+  else
+    usdtpay_cache_lookup_events_async (self->cache, self->platform, order->id, self->detail_cancellable,
+                                       cached_events_cb, g_object_ref (self));
+}
+
+static void
+looked_up_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(UsdtpayHistoryPage) self = user_data;
+  g_autoptr(UsdtpayOrder) order = NULL;
+  g_autoptr(GError) error = NULL;
+
+  order = usdtpay_history_model_lookup_finish (USDTPAY_HISTORY_MODEL (object), result, &error);
+  if (order == NULL)
+    {
+      if (error != NULL)
+        g_debug ("Could not look the order up: %s", error->message);
+      return;
+    }
+
+  /* Its row may have loaded meanwhile. */
+  restore_selection (self);
+  if (gtk_single_selection_get_selected_item (self->selection) == NULL)
+    show_detail (self, order);
+}
+
+void
+usdtpay_history_page_show_order (UsdtpayHistoryPage *self,
+                                 const char         *id)
+{
+  guint position;
+
+  g_return_if_fail (USDTPAY_IS_HISTORY_PAGE (self));
+  g_return_if_fail (id != NULL);
+
+  g_free (self->wanted_id);
+  self->wanted_id = g_strdup (id);
+  if (usdtpay_history_model_find_loaded (self->model, id, &position))
+    {
+      gtk_single_selection_set_selected (self->selection, position);
+      return;
+    }
+
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  usdtpay_history_model_lookup_async (self->model, id, NULL, looked_up_cb, g_object_ref (self));
+}
+
+/* The session */
+
+void
+usdtpay_history_page_set_session (UsdtpayHistoryPage *self,
+                                  UsdtpayCache       *cache,
+                                  UsdtpayClient      *client,
+                                  const char         *platform,
+                                  const char         *account,
+                                  gboolean            support)
+{
+  g_return_if_fail (USDTPAY_IS_HISTORY_PAGE (self));
+  g_return_if_fail (cache == NULL || USDTPAY_IS_CACHE (cache));
+  g_return_if_fail (client == NULL || USDTPAY_IS_CLIENT (client));
+  g_return_if_fail (cache == NULL || (platform != NULL && account != NULL));
+
+  if (self->cache != cache)
+    {
+      if (self->cache != NULL)
+        g_signal_handlers_disconnect_by_func (self->cache, cache_changed_cb, self);
+      g_set_object (&self->cache, cache);
+      if (cache != NULL)
+        g_signal_connect_object (cache, "changed", G_CALLBACK (cache_changed_cb), self, G_CONNECT_SWAPPED);
+    }
+  g_set_object (&self->client, client);
+  g_free (self->platform);
+  self->platform = cache != NULL ? g_strdup (platform) : NULL;
+  g_free (self->account);
+  self->account = cache != NULL ? g_strdup (account) : NULL;
+  self->support = support;
+  g_clear_pointer (&self->wanted_id, g_free);
+
+  gtk_column_view_column_set_visible (self->merchant_column, support);
+  gtk_widget_set_visible (GTK_WIDGET (self->merchant_chip), support);
+  gtk_drop_down_set_selected (self->merchant_chip, 0);
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  show_detail (self, NULL);
+
+  usdtpay_history_model_set_cache_path (self->model, cache != NULL ? usdtpay_cache_get_path (cache) : NULL);
+  run_query (self);
+}
+
+void
+usdtpay_history_page_set_merchants (UsdtpayHistoryPage *self,
+                                    GListModel         *merchants)
+{
+  g_return_if_fail (USDTPAY_IS_HISTORY_PAGE (self));
+  g_return_if_fail (G_IS_LIST_MODEL (merchants));
+
+  g_list_store_remove_all (self->merchant_parts);
+  g_list_store_append (self->merchant_parts, self->merchant_all);
+  g_list_store_append (self->merchant_parts, merchants);
+}
+
+void
+usdtpay_history_page_set_keys (UsdtpayHistoryPage  *self,
+                               const UsdtpayKeySet *keys,
+                               const char          *problem)
+{
+  g_return_if_fail (USDTPAY_IS_HISTORY_PAGE (self));
+
+  g_clear_pointer (&self->keys, usdtpay_key_set_free);
+  self->keys = keys != NULL ? usdtpay_key_set_copy (keys) : NULL;
+  g_free (self->keys_problem);
+  self->keys_problem = g_strdup (problem);
+
+  /* The badge of the order on display may change. */
+  update_receipt_row (self);
+}
+
+void
+usdtpay_history_page_focus_search (UsdtpayHistoryPage *self)
+{
+  g_return_if_fail (USDTPAY_IS_HISTORY_PAGE (self));
+
+  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
+}
+
+/* The CSV export */
+
+static gboolean
+export_tick_cb (gpointer user_data)
+{
+  UsdtpayHistoryPage *self = user_data;
+  gint done = g_atomic_int_get (&self->export_counts->done);
+  gint total = g_atomic_int_get (&self->export_counts->total);
+  g_autofree char *text = NULL;
+
+  if (total > 0)
+    {
+      gtk_progress_bar_set_fraction (self->export_progress, MIN (1.0, (double)done / total));
+      /* Translators: progress of an export: orders read of all orders */
+      text = g_strdup_printf (_("%d of %d orders"), done, total);
+      gtk_progress_bar_set_text (self->export_progress, text);
+    }
+  else
+    gtk_progress_bar_pulse (self->export_progress);
+  emit_changed (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+toast (UsdtpayHistoryPage *self,
+       const char         *text)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (USDTPAY_IS_WINDOW (root))
+    usdtpay_window_add_toast (USDTPAY_WINDOW (root), text);
+}
+
+static void
+export_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(UsdtpayHistoryPage) self = user_data;
+  g_autoptr(GError) error = NULL;
+  guint64 rows = 0;
+
+  g_clear_handle_id (&self->export_tick, g_source_remove);
+  g_clear_object (&self->export_cancellable);
+  g_clear_pointer (&self->export_counts, g_free);
+  gtk_widget_set_visible (self->export_bar, FALSE);
+  gtk_widget_set_sensitive (self->export_button, TRUE);
+  g_free (self->export_status);
+
+  if (usdtpay_export_csv_finish (result, &rows, &error))
+    {
+      g_autofree char *text = NULL;
+      const char *path = self->export_path;
+
+      self->export_rows = rows;
+      self->export_status = g_strdup ("done");
+      /* Translators: %s is a file name */
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Exported %u order to %s",
+                                           "Exported %u orders to %s", (gulong)rows),
+                              (guint)rows, path != NULL ? path : "");
+      toast (self, text);
+    }
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    self->export_status = g_strdup ("cancelled");
+  else
+    {
+      g_autofree char *text = g_strdup_printf (_("The export failed: %s"), error->message);
+
+      self->export_status = g_strdup_printf ("failed: %s", error->message);
+      toast (self, text);
+    }
+  emit_changed (self);
+}
+
+gboolean
+usdtpay_history_page_export_to (UsdtpayHistoryPage *self,
+                                const char         *path)
+{
+  g_autoptr(UsdtpayCacheFilter) filter = NULL;
+
+  g_return_val_if_fail (USDTPAY_IS_HISTORY_PAGE (self), FALSE);
+  g_return_val_if_fail (path != NULL, FALSE);
+
+  if (self->export_cancellable != NULL || self->cache == NULL ||
+      (filter = usdtpay_history_page_dup_filter (self)) == NULL)
+    return FALSE;
+
+  /* What is queued for the cache is in it before the worker reads it. */
+  usdtpay_cache_flush (self->cache);
+
+  self->export_cancellable = g_cancellable_new ();
+  self->export_counts = g_new0 (UsdtpayExportProgress, 1);
+  g_free (self->export_status);
+  self->export_status = g_strdup ("running");
+  self->export_rows = 0;
+  g_free (self->export_path);
+  self->export_path = g_strdup (path);
+  gtk_progress_bar_set_fraction (self->export_progress, 0.0);
+  gtk_progress_bar_set_text (self->export_progress, _("Exporting…"));
+  gtk_widget_set_visible (self->export_bar, TRUE);
+  gtk_widget_set_sensitive (self->export_button, FALSE);
+  self->export_tick = g_timeout_add (100, export_tick_cb, self);
+
+  usdtpay_export_csv_async (usdtpay_cache_get_path (self->cache), filter, path, self->export_counts,
+                            self->export_cancellable, export_done_cb, g_object_ref (self));
+  emit_changed (self);
+
+  return TRUE;
+}
+
+static void
+export_chooser_response_cb (UsdtpayHistoryPage   *self,
+                            int                   response,
+                            GtkFileChooserNative *chooser)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autofree char *path = NULL;
+
+  if (response == GTK_RESPONSE_ACCEPT &&
+      (file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (chooser))) != NULL &&
+      (path = g_file_get_path (file)) != NULL)
+    {
+      /* The toast names the file. */
+      usdtpay_history_page_export_to (self, path);
+    }
+
+  g_clear_object (&self->export_chooser);
+}
+
+void
+usdtpay_history_page_choose_export (UsdtpayHistoryPage *self)
+{
+  g_autoptr(GtkFileFilter) csv = gtk_file_filter_new ();
+  GtkRoot *root;
+
+  g_return_if_fail (USDTPAY_IS_HISTORY_PAGE (self));
+
+  if (self->export_cancellable != NULL || self->export_chooser != NULL || self->cache == NULL)
+    return;
+
+  root = gtk_widget_get_root (GTK_WIDGET (self));
+  self->export_chooser = gtk_file_chooser_native_new (_("Export History as CSV"),
+                                                      GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                      GTK_FILE_CHOOSER_ACTION_SAVE,
+                                                      _("_Export"), _("_Cancel"));
+  gtk_file_filter_set_name (csv, _("CSV files"));
+  gtk_file_filter_add_mime_type (csv, "text/csv");
+  gtk_file_filter_add_pattern (csv, "*.csv");
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (self->export_chooser), csv);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (self->export_chooser), "usdtpay-history.csv");
+  g_signal_connect_object (self->export_chooser, "response", G_CALLBACK (export_chooser_response_cb),
+                           self, G_CONNECT_SWAPPED);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (self->export_chooser));
+}
+
+void
+usdtpay_history_page_cancel_export (UsdtpayHistoryPage *self)
+{
+  g_return_if_fail (USDTPAY_IS_HISTORY_PAGE (self));
+
+  if (self->export_cancellable != NULL)
+    g_cancellable_cancel (self->export_cancellable);
+}
+
+/* Tests */
+
+static gboolean
+select_by_name (GtkDropDown  *chip,
+                const char  **names,
+                guint         n_names,
+                const char   *value)
+{
+  for (guint i = 0; i < n_names; i++)
+    if (g_strcmp0 (names[i] != NULL ? names[i] : "", value) == 0)
+      {
+        gtk_drop_down_set_selected (chip, i);
+        return TRUE;
+      }
+
+  return FALSE;
+}
+
+gboolean
+usdtpay_history_page_test_set (UsdtpayHistoryPage *self,
+                               const char         *control,
+                               const char         *value)
+{
+  g_return_val_if_fail (USDTPAY_IS_HISTORY_PAGE (self), FALSE);
+  g_return_val_if_fail (control != NULL && value != NULL, FALSE);
+
+  if (g_strcmp0 (control, "search") == 0)
+    {
+      gtk_editable_set_text (GTK_EDITABLE (self->search_entry), value);
+      return TRUE;
+    }
+  if (g_strcmp0 (control, "state") == 0)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (chip_states); i++)
+        if ((chip_states[i] < 0 && value[0] == '\0') ||
+            (chip_states[i] >= 0 && g_strcmp0 (usdtpay_order_state_to_string (chip_states[i]), value) == 0))
+          {
+            gtk_drop_down_set_selected (self->state_chip, i);
+            return TRUE;
+          }
+      return FALSE;
+    }
+  if (g_strcmp0 (control, "period") == 0)
+    return select_by_name (self->period_chip, chip_periods, G_N_ELEMENTS (chip_periods), value);
+  if (g_strcmp0 (control, "method") == 0)
+    return select_by_name (self->method_chip, chip_methods, G_N_ELEMENTS (chip_methods), value);
+  if (g_strcmp0 (control, "merchant") == 0)
+    {
+      GListModel *names = gtk_drop_down_get_model (self->merchant_chip);
+
+      if (value[0] == '\0')
+        {
+          gtk_drop_down_set_selected (self->merchant_chip, 0);
+          return TRUE;
+        }
+      for (guint i = 1; names != NULL && i < g_list_model_get_n_items (names); i++)
+        {
+          g_autoptr(GtkStringObject) item = g_list_model_get_item (names, i);
+
+          if (g_strcmp0 (gtk_string_object_get_string (item), value) == 0)
+            {
+              gtk_drop_down_set_selected (self->merchant_chip, i);
+              return TRUE;
+            }
+        }
+      return FALSE;
+    }
+  if (g_strcmp0 (control, "sort") == 0)
+    {
+      g_auto(GStrv) parts = g_strsplit (value, ":", 2);
+
+      for (guint i = 0; i < USDTPAY_N_HISTORY_SORTS; i++)
+        if (g_strcmp0 (parts[0], sort_names[i]) == 0 && parts[1] != NULL)
+          {
+            /* What a click on the header does. */
+            gtk_column_view_sort_by_column (self->column_view, self->columns[i],
+                                            g_strcmp0 (parts[1], "desc") == 0 ? GTK_SORT_DESCENDING
+                                                                              : GTK_SORT_ASCENDING);
+            return TRUE;
+          }
+      return FALSE;
+    }
+  if (g_strcmp0 (control, "scroll") == 0)
+    {
+      /* Where the scrollbar would take the view: a row's share of the
+       * whole height. */
+      GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+      guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+      guint64 row = g_ascii_strtoull (value, NULL, 10);
+      double upper = gtk_adjustment_get_upper (adjustment);
+
+      if (n == 0)
+        return FALSE;
+      gtk_adjustment_set_value (adjustment, upper * MIN (row, n) / n);
+      return TRUE;
+    }
+  if (g_strcmp0 (control, "select") == 0)
+    {
+      guint64 row = g_ascii_strtoull (value, NULL, 10);
+
+      gtk_single_selection_set_selected (self->selection, (guint)MIN (row, G_MAXUINT));
+      return TRUE;
+    }
+
+  return FALSE;
+}
+
+void
+usdtpay_history_page_describe (UsdtpayHistoryPage *self,
+                               JsonBuilder        *builder)
+{
+  GListModel *model;
+  UsdtpayHistorySort sort;
+  guint n;
+
+  g_return_if_fail (USDTPAY_IS_HISTORY_PAGE (self));
+  g_return_if_fail (JSON_IS_BUILDER (builder));
+
+  model = G_LIST_MODEL (self->model);
+  n = g_list_model_get_n_items (model);
+  sort = usdtpay_history_model_get_sort (self->model);
+
+  json_builder_set_member_name (builder, "history_detail");
+  json_builder_add_string_value (builder, gtk_widget_get_visible (self->detail_scroller)
+                                          ? adw_preferences_group_get_title (self->detail) : "");
+  json_builder_set_member_name (builder, "history_selected");
+  json_builder_add_string_value (builder, self->detail_id != NULL ? self->detail_id : "");
+  json_builder_set_member_name (builder, "timeline");
+  json_builder_begin_array (builder);
+  for (guint j = 0; j < self->timeline->len; j++)
+    json_builder_add_string_value (builder, g_ptr_array_index (self->timeline, j));
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "receipt_badge");
+  json_builder_add_string_value (builder, self->receipt_badge != NULL ? self->receipt_badge : "");
+  json_builder_set_member_name (builder, "export_status");
+  json_builder_add_string_value (builder, self->export_status != NULL ? self->export_status : "");
+  json_builder_set_member_name (builder, "export_rows");
+  json_builder_add_int_value (builder, (gint64)self->export_rows);
+  json_builder_set_member_name (builder, "export_done");
+  json_builder_add_int_value (builder, self->export_counts != NULL ? g_atomic_int_get (&self->export_counts->done) : 0);
+
+  /* The rows loaded from the start, in the table's order, up to the first
+   * one not loaded: what the tests compare with their own query. */
+  json_builder_set_member_name (builder, "history");
+  json_builder_begin_array (builder);
+  for (guint j = 0; j < n && j < 2000; j++)
+    {
+      UsdtpayHistoryItem *item = usdtpay_history_model_peek_item (self->model, j);
+
+      if (item == NULL || usdtpay_history_item_get_id (item) == NULL)
+        break;
+      json_builder_add_string_value (builder, usdtpay_history_item_get_id (item));
+    }
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "history_count");
+  json_builder_add_int_value (builder, n);
+  json_builder_set_member_name (builder, "history_counted");
+  json_builder_add_boolean_value (builder, usdtpay_history_model_get_counted (self->model));
+  json_builder_set_member_name (builder, "history_loading");
+  json_builder_add_boolean_value (builder, usdtpay_history_model_get_loading (self->model));
+  json_builder_set_member_name (builder, "history_sort");
+  json_builder_add_string_value (builder, sort_names[sort]);
+  json_builder_set_member_name (builder, "history_descending");
+  json_builder_add_boolean_value (builder, usdtpay_history_model_get_descending (self->model));
+  json_builder_set_member_name (builder, "history_search");
+  json_builder_add_string_value (builder, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
+  json_builder_set_member_name (builder, "history_first_pages");
+  json_builder_add_int_value (builder, self->first_pages);
+  json_builder_set_member_name (builder, "history_query_us");
+  json_builder_add_int_value (builder, self->query_ms_x1000);
+  json_builder_set_member_name (builder, "history_shown_us");
+  json_builder_add_int_value (builder, self->shown_ms_x1000);
+  json_builder_set_member_name (builder, "history_pages_read");
+  json_builder_add_int_value (builder, usdtpay_history_model_get_pages_read (self->model));
+  json_builder_set_member_name (builder, "history_pages_held");
+  json_builder_add_int_value (builder, usdtpay_history_model_get_pages_held (self->model));
+  json_builder_set_member_name (builder, "history_status");
+  json_builder_add_string_value (builder, gtk_label_get_text (self->status_label));
+  json_builder_set_member_name (builder, "history_visible_rows");
+  json_builder_begin_array (builder);
+  {
+    /* The rows on screen now, loaded or not: where the view is. */
+    GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+    double upper = gtk_adjustment_get_upper (adjustment);
+
+    if (n > 0 && upper > 0)
+      {
+        guint first = (guint)(gtk_adjustment_get_value (adjustment) / upper * n);
+        guint count = (guint)(gtk_adjustment_get_page_size (adjustment) / upper * n);
+
+        json_builder_add_int_value (builder, first);
+        json_builder_add_int_value (builder, MIN (n, first + count));
+      }
+  }
+  json_builder_end_array (builder);
+  /* Every loaded row by position (only the pages held). */
+  json_builder_set_member_name (builder, "history_loaded");
+  json_builder_begin_object (builder);
+  for (guint j = 0; j < n; j += USDTPAY_HISTORY_PAGE_SIZE)
+    {
+      if (usdtpay_history_model_peek_item (self->model, j) == NULL)
+        continue;
+      for (guint k = j; k < n && k < j + USDTPAY_HISTORY_PAGE_SIZE; k++)
+        {
+          UsdtpayHistoryItem *item = usdtpay_history_model_peek_item (self->model, k);
+          g_autofree char *key = g_strdup_printf ("%u", k);
+
+          if (item != NULL && usdtpay_history_item_get_id (item) != NULL)
+            {
+              json_builder_set_member_name (builder, key);
+              json_builder_add_string_value (builder, usdtpay_history_item_get_id (item));
+            }
+        }
+    }
+  json_builder_end_object (builder);
+}
+
+/* Lifecycle */
+
+static void
+usdtpay_history_page_dispose (GObject *object)
+{
+  UsdtpayHistoryPage *self = (UsdtpayHistoryPage *)object;
+
+  if (self->export_cancellable != NULL)
+    g_cancellable_cancel (self->export_cancellable);
+  g_clear_handle_id (&self->export_tick, g_source_remove);
+  if (self->export_chooser != NULL)
+    {
+      gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->export_chooser));
+      g_clear_object (&self->export_chooser);
+    }
+  if (self->tick_id != 0)
+    {
+      gtk_widget_remove_tick_callback (GTK_WIDGET (self), self->tick_id);
+      self->tick_id = 0;
+    }
+  if (self->cache != NULL)
+    g_signal_handlers_disconnect_by_func (self->cache, cache_changed_cb, self);
+  g_cancellable_cancel (self->detail_cancellable);
+  if (self->selection != NULL)
+    g_signal_handlers_disconnect_by_data (self->selection, self);
+  if (self->model != NULL)
+    g_signal_handlers_disconnect_by_data (self->model, self);
+  if (self->column_view != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (gtk_column_view_get_sorter (self->column_view), self);
+      gtk_column_view_set_model (self->column_view, NULL);
+    }
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), USDTPAY_TYPE_HISTORY_PAGE);
+
+  g_clear_object (&self->selection);
+  g_clear_object (&self->model);
+  g_clear_object (&self->cache);
+  g_clear_object (&self->client);
+  for (guint i = 0; i < USDTPAY_N_HISTORY_SORTS; i++)
+    g_clear_object (&self->column_sorters[i]);
+
+  G_OBJECT_CLASS (usdtpay_history_page_parent_class)->dispose (object);
+}
+
+static void
+usdtpay_history_page_finalize (GObject *object)
+{
+  UsdtpayHistoryPage *self = (UsdtpayHistoryPage *)object;
+
+  g_clear_object (&self->detail_cancellable);
+  g_clear_pointer (&self->detail_rows, g_ptr_array_unref);
+  g_clear_pointer (&self->timeline, g_ptr_array_unref);
+  g_clear_pointer (&self->detail_id, g_free);
+  g_clear_pointer (&self->detail_receipt, usdtpay_cached_receipt_free);
+  g_clear_pointer (&self->receipt_badge, g_free);
+  g_clear_pointer (&self->wanted_id, g_free);
+  g_clear_pointer (&self->platform, g_free);
+  g_clear_pointer (&self->account, g_free);
+  g_clear_pointer (&self->keys, usdtpay_key_set_free);
+  g_clear_pointer (&self->keys_problem, g_free);
+  g_clear_object (&self->merchant_all);
+  g_clear_object (&self->merchant_parts);
+  g_clear_object (&self->export_cancellable);
+  g_clear_pointer (&self->export_counts, g_free);
+  g_clear_pointer (&self->export_status, g_free);
+  g_clear_pointer (&self->export_path, g_free);
+
+  G_OBJECT_CLASS (usdtpay_history_page_parent_class)->finalize (object);
+}
+
+static void
+usdtpay_history_page_class_init (UsdtpayHistoryPageClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = usdtpay_history_page_dispose;
+  object_class->finalize = usdtpay_history_page_finalize;
+
+  /* What the page shows changed (rows, detail, export progress). */
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                   NULL, NULL, NULL, G_TYPE_NONE, 0);
+
+  g_type_ensure (USDTPAY_TYPE_HISTORY_ITEM);
+  g_type_ensure (USDTPAY_TYPE_ORDER_OBJECT);
+
+  gtk_widget_class_set_template_from_resource (widget_class, "/com/example/UsdtPay/usdtpay-history-page.ui");
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, export_button);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, state_chip);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, period_chip);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, method_chip);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, merchant_chip);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, export_bar);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, export_progress);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, scroller);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, column_view);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, status_label);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, detail_scroller);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, detail);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, time_column);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, id_column);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, state_column);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, fiat_column);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, usdt_column);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, fee_column);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, method_column);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, customer_column);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, merchant_column);
+  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, chip_changed_cb);
+}
+
+static void
+usdtpay_history_page_init (UsdtpayHistoryPage *self)
+{
+  g_autoptr(GtkFlattenListModel) merchants = NULL;
+
+  self->detail_rows = g_ptr_array_new ();
+  self->timeline = g_ptr_array_new_with_free_func (g_free);
+  self->model = usdtpay_history_model_new ();
+  /* Before the template: its chips' signals may run a query. */
+  self->merchant_all = gtk_string_list_new ((const char *[]) { _("All merchants"), NULL });
+  self->merchant_parts = g_list_store_new (G_TYPE_LIST_MODEL);
+  g_list_store_append (self->merchant_parts, self->merchant_all);
+
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  merchants = gtk_flatten_list_model_new (G_LIST_MODEL (g_object_ref (self->merchant_parts)));
+  gtk_drop_down_set_model (self->merchant_chip, G_LIST_MODEL (merchants));
+
+  self->columns[USDTPAY_HISTORY_SORT_TIME] = self->time_column;
+  self->columns[USDTPAY_HISTORY_SORT_ID] = self->id_column;
+  self->columns[USDTPAY_HISTORY_SORT_STATE] = self->state_column;
+  self->columns[USDTPAY_HISTORY_SORT_FIAT] = self->fiat_column;
+  self->columns[USDTPAY_HISTORY_SORT_USDT] = self->usdt_column;
+  self->columns[USDTPAY_HISTORY_SORT_FEE] = self->fee_column;
+  self->columns[USDTPAY_HISTORY_SORT_METHOD] = self->method_column;
+  self->columns[USDTPAY_HISTORY_SORT_CUSTOMER] = self->customer_column;
+  self->columns[USDTPAY_HISTORY_SORT_MERCHANT] = self->merchant_column;
+  for (guint i = 0; i < USDTPAY_N_HISTORY_SORTS; i++)
+    {
+      /* One sorter per column, told apart by identity (read_sort()). */
+      g_object_set_data (G_OBJECT (self->columns[i]), "usdtpay-history-page", self);
+      self->column_sorters[i] = GTK_SORTER (gtk_custom_sorter_new (probe_sort_cb, self->columns[i], NULL));
+      gtk_column_view_column_set_sorter (self->columns[i], self->column_sorters[i]);
+
+      {
+        g_autoptr(GtkListItemFactory) factory = gtk_signal_list_item_factory_new ();
+
+        g_signal_connect (factory, "setup", G_CALLBACK (cell_setup_cb), GUINT_TO_POINTER (i));
+        g_signal_connect (factory, "bind", G_CALLBACK (cell_bind_cb), GUINT_TO_POINTER (i));
+        g_signal_connect (factory, "unbind", G_CALLBACK (cell_unbind_cb), GUINT_TO_POINTER (i));
+        gtk_column_view_column_set_factory (self->columns[i], factory);
+      }
+    }
+
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
+  gtk_single_selection_set_autoselect (self->selection, FALSE);
+  gtk_single_selection_set_can_unselect (self->selection, TRUE);
+  gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
+  gtk_column_view_set_model (self->column_view, GTK_SELECTION_MODEL (self->selection));
+  g_signal_connect_object (self->selection, "notify::selected-item", G_CALLBACK (selected_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->model, "notify::loading", G_CALLBACK (loading_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->model, "notify::counted", G_CALLBACK (model_items_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->model, "items-changed", G_CALLBACK (model_items_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->model, "refreshed", G_CALLBACK (restore_selection),
+                           self, G_CONNECT_SWAPPED);
+
+  /* Newest first, as the header shows it. */
+  gtk_column_view_sort_by_column (self->column_view, self->time_column, GTK_SORT_DESCENDING);
+  g_signal_connect_object (gtk_column_view_get_sorter (self->column_view), "changed",
+                           G_CALLBACK (sorter_changed_cb), self, G_CONNECT_SWAPPED);
+  update_status (self);
+}
