@@ -46,9 +46,11 @@ const char      *usdtpay_http_pool_get_origin          (UsdtpayHttpPool         
 guint            usdtpay_http_pool_get_max_connections (UsdtpayHttpPool          *self);
 void             usdtpay_http_pool_set_max_connections (UsdtpayHttpPool          *self,
                                                         guint                     max_connections);
-/* Seconds a request may wait for its connection or for the next byte of
- * its answer before it fails with G_IO_ERROR_TIMED_OUT; 0 (the default)
- * waits forever. */
+/* Seconds a connection may go without progress while it connects, sends
+ * its request or waits for the next bytes of the answer; the connection is
+ * then closed and its request fails with G_IO_ERROR_TIMED_OUT (checked once
+ * a second). 0, the default, waits forever. A request waiting in the queue
+ * waits for a connection to free up. */
 guint            usdtpay_http_pool_get_timeout         (UsdtpayHttpPool          *self);
 void             usdtpay_http_pool_set_timeout         (UsdtpayHttpPool          *self,
                                                         guint                     seconds);

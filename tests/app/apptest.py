@@ -2192,10 +2192,20 @@ def test_wallet(session):
           'the page says why', wallet(st), st['last_toast'])
     check(anvil.rpc('eth_getTransactionCount', new_address, 'pending') == nonce, 'nothing was sent')
     app.quit()
+    # Restarted 360 px wide: the page still shows a QR a phone can read.
+    session.gsettings('window-width', '360')
     app = App(session)
     app.wait(lambda s: s.get('page') == 'desk' and wallet(s).get('address') == new_address,
              'the new key after a restart')
+    app.action('show-page', "<'wallet'>", window=True)
+    app.wait(lambda s: s.get('visible_page') == 'wallet' and (s.get('width') or 999) <= 360, 'the narrow Wallet page')
+    time.sleep(0.5)
+    shot = app.screenshot('wallet-narrow')
+    r = subprocess.run(['zbarimg', '-q', '--raw', shot], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and r.stdout.strip() == new_address, 'the narrow page\'s QR reads as the address',
+          r.returncode, r.stdout)
     app.quit()
+    session.gsettings('window-width', '960')
 
     # One key per platform and account: bob on the same desktop has none,
     # and alice's stays where it was.
