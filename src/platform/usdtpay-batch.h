@@ -97,6 +97,7 @@ typedef enum
   USDTPAY_PURGE_IDEMPOTENCY,   /* idempotency answers created before @before */
   USDTPAY_PURGE_DELIVERIES,    /* finished webhook deliveries last changed
                                 * before @before, with their attempts */
+  USDTPAY_PURGE_SESSIONS,      /* sessions that expired before @before */
 } UsdtpayPurgeKind;
 
 /* Written by the store's writer before the batch's done callback runs. */

@@ -23,30 +23,36 @@
  * - Webhook deliveries finished (delivered or given up) more than
  *   --webhook-retention days ago, with their attempts. Pending deliveries
  *   stay whatever their age.
+ * - Sessions that have expired (they can no longer authenticate anyone).
  *
  * Orders, the ledger, the event log, receipts and the chain's records are
  * never touched. Each pass deletes in chunks: one batch with one purge
  * operation, at most chunk_rows rows, through the store's writer like every
  * other write (so it is ordered with them and commits in their groups), the
  * next chunk only once the last one is durable and a short pause has
- * passed. The store finds the rows by index (migration 5).
+ * passed. The store finds the rows by index (migrations 5 and 6). Memory
+ * forgets what a phase deleted once the phase is done, so the API shows
+ * what a restart would load.
  */
 
 typedef enum
 {
   PHASE_IDEMPOTENCY,
   PHASE_DELIVERIES,
+  PHASE_SESSIONS,
   N_PHASES
 } Phase;
 
 static const UsdtpayPurgeKind phase_kinds[N_PHASES] = {
   [PHASE_IDEMPOTENCY] = USDTPAY_PURGE_IDEMPOTENCY,
   [PHASE_DELIVERIES] = USDTPAY_PURGE_DELIVERIES,
+  [PHASE_SESSIONS] = USDTPAY_PURGE_SESSIONS,
 };
 
 static const char * const phase_names[N_PHASES] = {
   [PHASE_IDEMPOTENCY] = "idempotency answers",
   [PHASE_DELIVERIES] = "webhook deliveries",
+  [PHASE_SESSIONS] = "expired sessions",
 };
 
 struct _UsdtpayRetention
@@ -86,13 +92,14 @@ schedule (UsdtpayRetention *self,
 static void
 pass_end (UsdtpayRetention *self)
 {
-  if (self->rows[PHASE_IDEMPOTENCY] + self->rows[PHASE_DELIVERIES] > 0)
-    g_info ("Deleted %u idempotency answers and %u finished webhook deliveries "
-            "(%u rows with their attempts) in %u batches",
+  if (self->rows[PHASE_IDEMPOTENCY] + self->rows[PHASE_DELIVERIES] + self->rows[PHASE_SESSIONS] > 0)
+    g_info ("Deleted %u idempotency answers, %u finished webhook deliveries "
+            "(%u rows with their attempts) and %u expired sessions in %u batches",
             self->items[PHASE_IDEMPOTENCY], self->items[PHASE_DELIVERIES],
-            self->rows[PHASE_DELIVERIES], self->chunks);
-  g_debug ("Retention pass done: %u idempotency rows, %u webhook rows, %u batches",
-           self->rows[PHASE_IDEMPOTENCY], self->rows[PHASE_DELIVERIES], self->chunks);
+            self->rows[PHASE_DELIVERIES], self->items[PHASE_SESSIONS], self->chunks);
+  g_debug ("Retention pass done: %u idempotency rows, %u webhook rows, %u session rows, %u batches",
+           self->rows[PHASE_IDEMPOTENCY], self->rows[PHASE_DELIVERIES], self->rows[PHASE_SESSIONS],
+           self->chunks);
 
   schedule (self, self->config.interval_ms, pass_cb);
 }
@@ -128,11 +135,15 @@ chunk_done_cb (const GError *error,
       return;
     }
 
+  /* Memory follows the store. */
   if (phase == PHASE_DELIVERIES)
+    usdtpay_webhooks_forget_finished (usdtpay_engine_get_webhooks (self->engine),
+                                      self->cutoff[PHASE_DELIVERIES]);
+  else if (phase == PHASE_SESSIONS)
+    usdtpay_engine_forget_expired_sessions (self->engine, self->cutoff[PHASE_SESSIONS]);
+
+  if (phase == N_PHASES - 1)
     {
-      /* Memory follows the store: the API lists what a restart would load. */
-      usdtpay_webhooks_forget_finished (usdtpay_engine_get_webhooks (self->engine),
-                                        self->cutoff[PHASE_DELIVERIES]);
       pass_end (self);
       return;
     }
@@ -170,6 +181,7 @@ pass_cb (gpointer user_data)
   self->phase = PHASE_IDEMPOTENCY;
   self->cutoff[PHASE_IDEMPOTENCY] = now - self->config.idempotency_keep_usec;
   self->cutoff[PHASE_DELIVERIES] = now - self->config.webhook_keep_usec;
+  self->cutoff[PHASE_SESSIONS] = now;
   memset (self->items, 0, sizeof self->items);
   memset (self->rows, 0, sizeof self->rows);
   self->chunks = 0;

@@ -44,6 +44,7 @@ typedef enum
   STMT_PURGE_ATTEMPTS,
   STMT_PURGE_DELIVERY,
   STMT_LAST_DELIVERY_ID_KEEP,
+  STMT_PURGE_SESSIONS,
   N_STMTS
 } StmtId;
 
@@ -111,6 +112,9 @@ static const char *stmt_sql[N_STMTS] = {
   [STMT_LAST_DELIVERY_ID_KEEP] =
     "INSERT OR REPLACE INTO meta (key, value) SELECT 'webhooks.last_delivery_id',"
     " max(?1, coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'webhooks.last_delivery_id'), 0))",
+  [STMT_PURGE_SESSIONS] =
+    "DELETE FROM sessions WHERE rowid IN"
+    " (SELECT rowid FROM sessions WHERE expires_at < ?1 ORDER BY expires_at LIMIT ?2)",
 };
 
 /* Each entry migrates from version i to i + 1. */
@@ -176,6 +180,8 @@ static const char *migrations[] = {
   "CREATE INDEX idempotency_by_created ON idempotency (created_at);"
   "CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (updated_at)"
   "  WHERE state != 'pending';",
+  /* Retention deletes expired sessions too. */
+  "CREATE INDEX sessions_by_expiry ON sessions (expires_at);",
 };
 
 typedef struct
@@ -555,6 +561,16 @@ apply_purge (UsdtpaySqliteStore  *self,
     case USDTPAY_PURGE_DELIVERIES:
       if (!apply_purge_deliveries (self, op, error))
         return FALSE;
+      break;
+
+    case USDTPAY_PURGE_SESSIONS:
+      stmt = self->stmts[STMT_PURGE_SESSIONS];
+      sqlite3_bind_int64 (stmt, 1, op->purge.before);
+      sqlite3_bind_int64 (stmt, 2, op->purge.limit);
+      if (!step_reset (self, STMT_PURGE_SESSIONS, error))
+        return FALSE;
+      result->rows = result->items = sqlite3_changes (self->db);
+      result->more = result->rows >= op->purge.limit;
       break;
 
     default:

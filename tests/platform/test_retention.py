@@ -1,11 +1,13 @@
 # Retention against the real daemon: idempotency answers leave the database
 # 25 h after they were made (the key is honoured for 24 h), finished webhook
 # deliveries and their attempts after --webhook-retention days, pending ones
-# never, and a large purge goes through the writer in small batches. Time is
+# never, expired sessions once expired, and a large purge goes through the
+# writer in small batches. Time is
 # the dev clock; the database is read with sqlite3, read-only, between passes.
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+import hashlib
 import json
 import os
 import re
@@ -28,7 +30,7 @@ DAY = 24 * HOUR
 CHUNK_ROWS = 1000
 CHUNK_PAUSE_MS = 100
 
-PASS_RE = re.compile(r'Retention pass done: (\d+) idempotency rows, (\d+) webhook rows, (\d+) batches')
+PASS_RE = re.compile(r'Retention pass done: ')
 CHUNK_RE = re.compile(r'usdtpay-retention-DEBUG: (\d\d):(\d\d):(\d\d)\.(\d{3}): '
                       r'Purged (\d+) (idempotency answers|webhook deliveries) \((\d+) rows\) in ([0-9.]+) ms')
 
@@ -354,9 +356,39 @@ def test_options(d):
     d.start()
     d.stop()
     names = {n for (n,) in query(d, "SELECT name FROM sqlite_master WHERE type = 'index'")}
-    check({'idempotency_by_created', 'webhook_deliveries_finished'} <= names, 'the retention indexes', names)
+    check({'idempotency_by_created', 'webhook_deliveries_finished', 'sessions_by_expiry'} <= names,
+          'the retention indexes', names)
+
+
+def session_rows(d, *tokens):
+    hashes = [hashlib.sha256(t.encode()).hexdigest() for t in tokens]
+    rows = {h for (h,) in query(d, 'SELECT hash FROM sessions')}
+    return [h in rows for h in hashes]
+
+
+def test_expired_sessions_leave(d):
+    d.serve_args = ['--retention-interval-ms', str(INTERVAL_MS)]
+    d.add_merchant('alice')
+    d.start()
+    first = d.login('alice')
+    d.advance_clock(6 * DAY)
+    second = d.login('alice')
+    wait_passes(d)
+    eq(session_rows(d, first, second), [True, True], 'both sessions stored on day 6')
+
+    # Day 7 and a minute: the first session has expired and is gone; the
+    # second (a day old) stays and still works.
+    d.advance_clock(DAY + 60)
+    wait_passes(d)
+    eq(session_rows(d, first, second), [False, True], 'sessions stored on day 7')
+    expect_error(d.get('/v1/merchants/me', first), 401, None, 'the expired session')
+    expect_ok(d.get('/v1/merchants/me', second), 200, 'the live session')
+    d.restart()
+    expect_ok(d.get('/v1/merchants/me', second), 200, 'the live session after a restart')
+    d.stop()
+    d.assert_check_clean()
 
 
 if __name__ == '__main__':
     run([test_idempotency_keys_expire_and_leave, test_finished_webhook_deliveries_leave,
-         test_large_purge_in_small_batches, test_options])
+         test_large_purge_in_small_batches, test_options, test_expired_sessions_leave])
