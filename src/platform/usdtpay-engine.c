@@ -2800,3 +2800,20 @@ usdtpay_engine_emit (UsdtpayEngine      *self,
 
   emit_event (self, change, type, NULL, object, audience);
 }
+
+/* Retention (usdtpay-retention.c): forgets the sessions that expired
+ * before @before, as the store deletes them. */
+void
+usdtpay_engine_forget_expired_sessions (UsdtpayEngine *self,
+                                        gint64         before)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (USDTPAY_IS_ENGINE (self));
+
+  g_hash_table_iter_init (&iter, self->sessions);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (((Session *)value)->expires_at < before)
+      g_hash_table_iter_remove (&iter);
+}
