@@ -47,11 +47,11 @@ static const GOptionEntry main_entries[] = {
   { "export-csv", 0, 0, G_OPTION_ARG_FILENAME, NULL,
     N_("Export the local history to this CSV file and exit (no display needed)"), N_("FILE") },
   { "state", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("With --export-csv: only orders in this state"), N_("STATE") },
+    N_("With --export-csv: only orders in these states (comma-separated)"), N_("STATE") },
   { "from", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("With --export-csv: only orders created at or after this date"), N_("DATE") },
+    N_("With --export-csv: only orders closed at or after this date"), N_("DATE") },
   { "to", 0, 0, G_OPTION_ARG_STRING, NULL,
-    N_("With --export-csv: only orders created before this time, or up to the end of this date"), N_("DATE") },
+    N_("With --export-csv: only orders closed before this time, or up to the end of this date"), N_("DATE") },
   { NULL }
 };
 
@@ -105,13 +105,18 @@ export_csv_command (GVariantDict *options)
 
   if (state != NULL)
     {
-      if (!usdtpay_order_state_from_string (state, &parsed_state))
+      g_auto(GStrv) names = g_strsplit (state, ",", -1);
+
+      for (guint i = 0; names[i] != NULL; i++)
         {
-          g_printerr (_("Unknown order state “%s”\n"), state);
-          ok = FALSE;
-          goto out;
+          if (!usdtpay_order_state_from_string (names[i], &parsed_state))
+            {
+              g_printerr (_("Unknown order state “%s”\n"), names[i]);
+              ok = FALSE;
+              goto out;
+            }
+          filter.states |= 1u << parsed_state;
         }
-      filter.states = 1u << parsed_state;
     }
   if ((from != NULL && !usdtpay_export_parse_bound (from, FALSE, &filter.from, &error)) ||
       (to != NULL && !usdtpay_export_parse_bound (to, TRUE, &filter.to, &error)))

@@ -26,6 +26,7 @@ struct _UsdtpayCache
   guint        pending;
   sqlite3     *db;        /* only touched by the pool's thread */
   gboolean     broken;
+  sqlite3_stmt *store_stmt;  /* the pool's thread: prepared once */
   gboolean     in_txn;    /* the pool's thread: writes not yet committed */
   guint        txn_writes;
   GMainContext *context;  /* where `changed` is emitted */
@@ -491,68 +492,83 @@ run_store (UsdtpayCache *self,
     "merchant = excluded.merchant, shop = excluded.shop, external_id = excluded.external_id, "
     "customer_ref = excluded.customer_ref, payer_name = excluded.payer_name, json = excluded.json "
     "WHERE excluded.version > orders.version";
-  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *stmt;
 
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+  if (self->store_stmt == NULL &&
+      sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &self->store_stmt, NULL) != SQLITE_OK)
     {
       g_warning ("cache: %s", sqlite3_errmsg (self->db));
       return;
     }
+  stmt = self->store_stmt;
 
   sqlite3_bind_text (stmt, 1, job->platform, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, job->merchant, -1, SQLITE_STATIC);
   bind_order (stmt, job->order->id, job->order->version, job->order, job->json);
   if (sqlite3_step (stmt) != SQLITE_DONE)
     g_warning ("cache: could not store %s: %s", job->order->id, sqlite3_errmsg (self->db));
-  sqlite3_finalize (stmt);
+  /* Nothing of the job's stays bound. */
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
 }
 
 static void
 run_load (UsdtpayCache *self,
           Job          *job)
 {
-  static const char sql[] =
-    "SELECT json FROM orders WHERE platform = ?1 AND account = ?2 "
-    "ORDER BY closed_at DESC, id LIMIT ?3";
+  /* The open ones (a dispute: closed_at 0), few, then the newest closed;
+   * each through the (platform, account, closed_at DESC, id) index. */
+  static const char * const sql[] = {
+    "SELECT json FROM orders WHERE platform = ?1 AND account = ?2 AND closed_at = 0 ORDER BY id",
+    "SELECT json FROM orders WHERE platform = ?1 AND account = ?2 AND closed_at > 0 "
+    "ORDER BY closed_at DESC, id LIMIT ?3",
+  };
   g_autoptr(GPtrArray) orders = g_ptr_array_new_with_free_func ((GDestroyNotify)usdtpay_order_unref);
-  sqlite3_stmt *stmt = NULL;
-  int rc;
 
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+  for (guint i = 0; i < G_N_ELEMENTS (sql); i++)
     {
-      g_task_return_new_error (job->task, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s",
-                               sqlite3_errmsg (self->db));
-      return;
-    }
+      sqlite3_stmt *stmt = NULL;
+      int rc;
 
-  sqlite3_bind_text (stmt, 1, job->platform, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, job->merchant, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 3, job->limit);
-
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      const char *json = (const char *)sqlite3_column_text (stmt, 0);
-      g_autoptr(GError) error = NULL;
-      UsdtpayOrder *order;
-
-      /* What the cache holds went through the strict parser on the way in;
-       * it goes through it again, as anything read from disk. */
-      order = parse_order (json, sqlite3_column_bytes (stmt, 0), &error);
-      if (order == NULL)
+      if (sqlite3_prepare_v2 (self->db, sql[i], -1, &stmt, NULL) != SQLITE_OK)
         {
-          g_warning ("cache: skipping an unreadable order: %s", error->message);
-          continue;
+          g_task_return_new_error (job->task, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s",
+                                   sqlite3_errmsg (self->db));
+          return;
         }
-      g_ptr_array_add (orders, order);
+
+      sqlite3_bind_text (stmt, 1, job->platform, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, job->merchant, -1, SQLITE_STATIC);
+      if (i == 1)
+        sqlite3_bind_int64 (stmt, 3, job->limit);
+
+      while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+        {
+          const char *json = (const char *)sqlite3_column_text (stmt, 0);
+          g_autoptr(GError) error = NULL;
+          UsdtpayOrder *order;
+
+          /* What the cache holds went through the strict parser on the way
+           * in; it goes through it again, as anything read from disk. */
+          order = parse_order (json, sqlite3_column_bytes (stmt, 0), &error);
+          if (order == NULL)
+            {
+              g_warning ("cache: skipping an unreadable order: %s", error->message);
+              continue;
+            }
+          g_ptr_array_add (orders, order);
+        }
+      sqlite3_finalize (stmt);
+
+      if (rc != SQLITE_DONE)
+        {
+          g_task_return_new_error (job->task, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s",
+                                   sqlite3_errmsg (self->db));
+          return;
+        }
     }
 
-  if (rc != SQLITE_DONE)
-    g_task_return_new_error (job->task, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s",
-                             sqlite3_errmsg (self->db));
-  else
-    g_task_return_pointer (job->task, g_steal_pointer (&orders), (GDestroyNotify)g_ptr_array_unref);
-
-  sqlite3_finalize (stmt);
+  g_task_return_pointer (job->task, g_steal_pointer (&orders), (GDestroyNotify)g_ptr_array_unref);
 }
 
 static void
@@ -801,6 +817,7 @@ usdtpay_cache_finalize (GObject *object)
 
   /* Finish what was queued: those are the merchant's records. */
   g_thread_pool_free (self->pool, FALSE, TRUE);
+  g_clear_pointer (&self->store_stmt, sqlite3_finalize);
   g_clear_pointer (&self->db, sqlite3_close);
   if (self->changed_source != NULL)
     g_source_destroy (self->changed_source);

@@ -42,8 +42,8 @@ void          usdtpay_cache_store        (UsdtpayCache         *self,
                                           const char           *platform,
                                           const char           *account,
                                           const UsdtpayOrder   *order);
-/* The newest @limit orders, newest first (closed_at DESC, id; orders not
- * closed last), as a GPtrArray of UsdtpayOrder. */
+/* The orders not closed (disputes), then the newest @limit closed ones,
+ * newest first (closed_at DESC, id), as a GPtrArray of UsdtpayOrder. */
 void          usdtpay_cache_load_async   (UsdtpayCache         *self,
                                           const char           *platform,
                                           const char           *account,

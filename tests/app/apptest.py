@@ -1575,19 +1575,24 @@ def test_csv_export(session):
                        env=env, capture_output=True, text=True, timeout=60)
     check(r.returncode == 0 and [x['id'] for x in read_export(path5)] == [cancelled],
           '--state cancelled exports the cancelled order alone', r.stderr)
+    path6 = os.path.join(out, 'both.csv')
+    r = subprocess.run([APP, '--export-csv', path6, '--state', 'cancelled,completed'],
+                       env=env, capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and [x['id'] for x in read_export(path6)] == [x['id'] for x in rows],
+          '--state cancelled,completed exports both, in the same order', r.stderr)
     path3 = os.path.join(out, 'none.csv')
     r = subprocess.run([APP, '--export-csv', path3, '--to', '2000-01-01'], env=env,
                        capture_output=True, text=True, timeout=60)
     check(r.returncode == 0 and read_export(path3) == [], 'an empty range exports the header alone')
-    for args in (['--state', 'bogus'], ['--from', 'yesterday']):
+    for args in (['--state', 'bogus'], ['--state', 'completed,bogus'], ['--from', 'yesterday']):
         bad = os.path.join(out, 'bad.csv')
         r = subprocess.run([APP, '--export-csv', bad] + args, env=env, capture_output=True, text=True, timeout=60)
         check(r.returncode == 1 and not os.path.exists(bad), 'refused %s: exit 1, no file' % args, r.returncode)
     r = subprocess.run([APP, '--export-csv', os.path.join(out, 'missing-dir', 'x.csv')], env=env,
                        capture_output=True, text=True, timeout=60)
     check(r.returncode == 1, 'an unwritable destination exits 1', r.returncode)
-    check(sorted(os.listdir(out)) == ['all.csv', 'cancelled.csv', 'completed.csv', 'none.csv', 'range.csv',
-                                      'tampered.csv'],
+    check(sorted(os.listdir(out)) == ['all.csv', 'both.csv', 'cancelled.csv', 'completed.csv', 'none.csv',
+                                      'range.csv', 'tampered.csv'],
           'no temporary or partial files left', os.listdir(out))
 
     # In the window, with the platform stopped: cancel leaves no file; then

@@ -265,6 +265,32 @@ main (int   argc,
       theirs_bytes = st.st_size;
     }
 
+  /* Both wrote the same records (no cell here holds a line break). */
+  {
+    const char *paths[] = { ours_path, theirs_path };
+
+    for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+      {
+        FILE *f = fopen (paths[i], "rb");
+        static char chunk[1 << 20];
+        guint64 lines = 0;
+        gsize n;
+
+        if (f == NULL)
+          return 1;
+        while ((n = fread (chunk, 1, sizeof chunk, f)) > 0)
+          for (const char *p = chunk; (p = memchr (p, '\n', n - (p - chunk))) != NULL; p++)
+            lines++;
+        fclose (f);
+        if (lines != rows + 1)
+          {
+            g_printerr ("%s holds %" G_GUINT64_FORMAT " lines, not %" G_GUINT64_FORMAT "\n", paths[i],
+                        lines, rows + 1);
+            return 1;
+          }
+      }
+  }
+
   g_print ("rows=%" G_GUINT64_FORMAT "\n", rows);
   g_print ("ours_s=%.3f\n", ours_s);
   g_print ("ours_cpu_s=%.3f\n", ours_cpu_s);

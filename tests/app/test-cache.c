@@ -101,6 +101,7 @@ test_store_load (void)
     g_autoptr(UsdtpayOrder) b = make_order ("ord_b", 3, USDTPAY_ORDER_EXPIRED, t + 5, NULL);
     g_autoptr(UsdtpayOrder) c = make_order ("ord_c", 4, USDTPAY_ORDER_CANCELLED, t + 20, "王五");
     g_autoptr(UsdtpayOrder) other = make_order ("ord_d", 4, USDTPAY_ORDER_COMPLETED, t, NULL);
+    g_autoptr(UsdtpayOrder) open = make_order ("ord_open", 4, USDTPAY_ORDER_DISPUTED, t - 1000, NULL);
     g_autoptr(GPtrArray) empty = NULL;
 
     empty = load (cache, url, "alice", 10);
@@ -112,6 +113,9 @@ test_store_load (void)
     usdtpay_cache_store (cache, url, "alice", a_old);
     usdtpay_cache_store (cache, url, "alice", b);
     usdtpay_cache_store (cache, url, "alice", c);
+    /* A dispute: not closed (closed_at 0), and oldest. */
+    open->closed_at = 0;
+    usdtpay_cache_store (cache, url, "alice", open);
     /* Kept apart by platform and merchant. */
     usdtpay_cache_store (cache, url, "bob", other);
     usdtpay_cache_store (cache, "https://pay.example.com", "alice", other);
@@ -129,8 +133,11 @@ test_store_load (void)
     g_autoptr(GPtrArray) two = load (cache, url, "alice", 2);
     UsdtpayOrder *o;
 
-    g_assert_cmpuint (orders->len, ==, 3);
-    /* Newest first. */
+    g_assert_cmpuint (orders->len, ==, 4);
+    /* The open one whatever the limit, then the closed ones newest first. */
+    o = g_ptr_array_index (orders, 0);
+    g_assert_cmpstr (o->id, ==, "ord_open");
+    g_ptr_array_remove_index (orders, 0);
     o = g_ptr_array_index (orders, 0);
     g_assert_cmpstr (o->id, ==, "ord_c");
     g_assert_cmpstr (o->payer_name, ==, "王五");
@@ -145,7 +152,9 @@ test_store_load (void)
     g_assert_cmpstr (o->id, ==, "ord_b");
     g_assert_null (o->payer_name);
 
-    g_assert_cmpuint (two->len, ==, 2);
+    g_assert_cmpuint (two->len, ==, 3);
+    g_assert_cmpstr (((UsdtpayOrder *)g_ptr_array_index (two, 0))->id, ==, "ord_open");
+    g_assert_cmpstr (((UsdtpayOrder *)g_ptr_array_index (two, 1))->id, ==, "ord_c");
   }
 
   {
@@ -678,10 +687,15 @@ test_filter (void)
   g_rmdir (dir);
 }
 
+static GThread *main_thread;
+
 static void
 changed_cb (UsdtpayCache *cache,
             guint        *count)
 {
+  /* On the main context's thread, never the cache's worker. */
+  g_assert_true (g_thread_self () == main_thread);
+  g_assert_true (g_main_context_is_owner (g_main_context_default ()));
   (*count)++;
 }
 
@@ -954,6 +968,7 @@ main (int   argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
+  main_thread = g_thread_self ();
 
   g_test_add_func ("/app/cache/store-load", test_store_load);
   g_test_add_func ("/app/cache/receipts", test_receipts);
