@@ -467,13 +467,20 @@ lookup_order (Worker   *worker,
 
 static gboolean deliver_cb (gpointer data);
 
-/* Results go to the model's thread; the worker never holds the model. */
+/* Results go to the model's thread; the worker never holds the model.
+ * Always through a source: g_main_context_invoke() would run the callback
+ * in this thread whenever the main context happens to be free. */
 static void
 post (Worker *worker,
       Job    *job)
 {
-  g_main_context_invoke_full (worker->context, G_PRIORITY_DEFAULT, deliver_cb, job,
-                              (GDestroyNotify)job_free);
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_callback (source, deliver_cb, job, (GDestroyNotify)job_free);
+  g_source_set_static_name (source, "[usdtpay] history results");
+  g_source_attach (source, worker->context);
+  g_source_unref (source);
 }
 
 static Job *

@@ -1831,6 +1831,7 @@ def test_history(session):
     check(sorted(r['id'] for r in exported) == sorted(history_expected(rows, state='expired')),
           'the export has exactly the filtered orders', s.get('export_rows'))
     history_set(app, 'state', '')
+    history_shows(app, expected, 'every state again')
 
     # The detail of a selected row, from the cache, offline.
     history_set(app, 'select', '3')
