@@ -19,6 +19,8 @@
  * rows is answered from the candidates (read by rowid, sorted in memory);
  * with more, walking the sort order finds a page of matches sooner. */
 #define MAX_CANDIDATES 2000
+/* How many of a long search text's last characters are looked up first. */
+#define SUFFIX_CHARS 6
 
 typedef enum
 {
@@ -279,6 +281,41 @@ searching (const UsdtpayCacheFilter *filter)
   return filter->search != NULL && filter->search[0] != '\0';
 }
 
+/* Runs one arm of choose_plan() with @phrase as the trigram phrase: the
+ * rows it added to the candidates, or -1. */
+static int
+add_candidates (Worker      *worker,
+                Job         *job,
+                const char  *sql,
+                const char  *phrase,
+                int          limit,
+                GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int added;
+
+  if (sqlite3_prepare_v2 (worker->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (worker, job->cancellable, error);
+      return -1;
+    }
+  sqlite3_bind_text (stmt, 1, job->filter->platform, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, job->filter->account, -1, SQLITE_STATIC);
+  bind_candidates (stmt, 3, job->filter->search);
+  sqlite3_bind_text (stmt, 3, search_phrase (phrase), -1, g_free);
+  sqlite3_bind_int (stmt, 12, limit);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      sqlite3_finalize (stmt);
+      set_sqlite_error (worker, job->cancellable, error);
+      return -1;
+    }
+  added = sqlite3_changes (worker->db);
+  sqlite3_finalize (stmt);
+
+  return added;
+}
+
 /* Collects the rows the indexes propose for the search into the
  * connection's temp.history_candidates, up to MAX_CANDIDATES + 1: a
  * superset of the rows the filter's search accepts (which the filter's own
@@ -299,6 +336,7 @@ choose_plan (Worker   *worker,
     "SELECT rowid FROM orders WHERE platform = ?1 AND account = ?2 AND fiat_amount IN (?7, ?8, ?9, ?10, ?11) LIMIT ?12",
   };
   int found = 0;
+  guint first_arm = 0;
 
   /* Trigrams: a shorter text cannot be looked up in the index. */
   if (!worker->has_search_index || !searching (job->filter) || g_utf8_strlen (job->filter->search, -1) < 3)
@@ -310,27 +348,39 @@ choose_plan (Worker   *worker,
       return PLAN_PLAIN;
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (arms) && found <= MAX_CANDIDATES; i++)
+  /* Texts that share their start with many others ("cust-0043532" among a
+   * million "cust-…") are told apart by their end: a long text's last
+   * characters are looked up first, and its rows (a superset of the
+   * text's) taken when they are few; trigrams common to every row make
+   * the whole phrase slow to match. */
+  if (g_utf8_strlen (job->filter->search, -1) > SUFFIX_CHARS)
     {
-      sqlite3_stmt *stmt = NULL;
+      const char *suffix = g_utf8_offset_to_pointer (job->filter->search,
+                                                     g_utf8_strlen (job->filter->search, -1) - SUFFIX_CHARS);
 
-      if (sqlite3_prepare_v2 (worker->db, arms[i], -1, &stmt, NULL) != SQLITE_OK)
+      found = add_candidates (worker, job, arms[0], suffix, MAX_CANDIDATES + 1, error);
+      if (found < 0)
+        return PLAN_PLAIN;
+      if (found > MAX_CANDIDATES)
         {
-          set_sqlite_error (worker, job->cancellable, error);
-          return PLAN_PLAIN;
+          found = 0;
+          if (sqlite3_exec (worker->db, "DELETE FROM temp.history_candidates", NULL, NULL, NULL) != SQLITE_OK)
+            {
+              set_sqlite_error (worker, job->cancellable, error);
+              return PLAN_PLAIN;
+            }
         }
-      sqlite3_bind_text (stmt, 1, job->filter->platform, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, job->filter->account, -1, SQLITE_STATIC);
-      bind_candidates (stmt, 3, job->filter->search);
-      sqlite3_bind_int (stmt, 12, MAX_CANDIDATES + 1 - found);
-      if (sqlite3_step (stmt) != SQLITE_DONE)
-        {
-          sqlite3_finalize (stmt);
-          set_sqlite_error (worker, job->cancellable, error);
-          return PLAN_PLAIN;
-        }
-      found += sqlite3_changes (worker->db);
-      sqlite3_finalize (stmt);
+      else
+        first_arm = 1;
+    }
+
+  for (guint i = first_arm; i < G_N_ELEMENTS (arms) && found <= MAX_CANDIDATES; i++)
+    {
+      int added = add_candidates (worker, job, arms[i], job->filter->search, MAX_CANDIDATES + 1 - found, error);
+
+      if (added < 0)
+        return PLAN_PLAIN;
+      found += added;
     }
 
   return found <= MAX_CANDIDATES ? PLAN_DRIVEN : PLAN_PLAIN;
