@@ -96,6 +96,7 @@ struct _UsdtpayHistoryModel
   GHashTable         *pages;         /* index → Page */
   guint64             use_clock;
   guint               pages_read;
+  gint64              answered_at;   /* monotonic µs: the last query's first page back */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -849,6 +850,7 @@ deliver_cb (gpointer data)
   switch (job->kind)
     {
     case JOB_QUERY:
+      self->answered_at = g_get_monotonic_time ();
       self->plan = job->plan;
       self->pages_read++;
       if (job->refresh)
@@ -1201,6 +1203,14 @@ usdtpay_history_model_get_pages_read (UsdtpayHistoryModel *self)
   g_return_val_if_fail (USDTPAY_IS_HISTORY_MODEL (self), 0);
 
   return self->pages_read;
+}
+
+gint64
+usdtpay_history_model_get_answered_at (UsdtpayHistoryModel *self)
+{
+  g_return_val_if_fail (USDTPAY_IS_HISTORY_MODEL (self), 0);
+
+  return self->answered_at;
 }
 
 guint
