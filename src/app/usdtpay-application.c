@@ -562,6 +562,7 @@ usdtpay_application_startup (GApplication *app)
   static const char *orders_accels[] = { "<Alt>1", NULL };
   static const char *history_accels[] = { "<Alt>2", NULL };
   static const char *wallet_accels[] = { "<Alt>3", NULL };
+  static const char *account_accels[] = { "<Alt>4", NULL };
   static const char *find_accels[] = { "<Control>f", NULL };
 
   G_APPLICATION_CLASS (usdtpay_application_parent_class)->startup (app);
@@ -583,6 +584,7 @@ usdtpay_application_startup (GApplication *app)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-page::orders", orders_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-page::history", history_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-page::wallet", wallet_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.show-page::account", account_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "win.find", find_accels);
 }
 

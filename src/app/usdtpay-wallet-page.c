@@ -74,7 +74,7 @@ struct _UsdtpayWalletPage
 
   /* Template widgets */
   GtkStack         *stack;
-  GtkPicture       *qr_picture;
+  GtkImage         *qr_picture;
   GtkLabel         *address_label;
   AdwActionRow     *problem_row;
   AdwActionRow     *usdt_row;
@@ -220,14 +220,15 @@ draw_qr (UsdtpayWalletPage *self,
 
   if (address == NULL || (code = QRcode_encodeString (address, 0, QR_ECLEVEL_M, QR_MODE_8, 1)) == NULL)
     {
-      gtk_picture_set_paintable (self->qr_picture, NULL);
+      gtk_image_clear (self->qr_picture);
       gtk_widget_set_visible (GTK_WIDGET (self->qr_picture), FALSE);
       self->qr_modules = 0;
       return;
     }
 
   /* Whole device pixels per module, drawn at the window's scale and shown
-   * at exactly its logical size: crisp edges, no filtering. */
+   * at exactly its logical size (an image's pixel size, unlike a picture's
+   * natural size, is logical): one texel per device pixel, crisp edges. */
   scale = MAX (1, gtk_widget_get_scale_factor (GTK_WIDGET (self)));
   module = QR_MODULE_PIXELS * scale;
   size = (code->width + 2 * QR_QUIET_MODULES) * module;
@@ -249,8 +250,8 @@ draw_qr (UsdtpayWalletPage *self,
 
   bytes = g_bytes_new_take (pixels, stride * size);
   texture = gdk_memory_texture_new (size, size, GDK_MEMORY_R8G8B8, bytes, stride);
-  gtk_picture_set_paintable (self->qr_picture, GDK_PAINTABLE (texture));
-  gtk_widget_set_size_request (GTK_WIDGET (self->qr_picture), size / scale, size / scale);
+  gtk_image_set_from_paintable (self->qr_picture, GDK_PAINTABLE (texture));
+  gtk_image_set_pixel_size (self->qr_picture, size / scale);
   gtk_widget_set_visible (GTK_WIDGET (self->qr_picture), TRUE);
 }
 
@@ -287,6 +288,17 @@ update_page (UsdtpayWalletPage *self)
 
   gtk_stack_set_visible_child_name (self->stack, self->support ? "support" : "merchant");
 
+  /* Monospace for the address only; the messages in its place are words. */
+  if (address != NULL)
+    {
+      gtk_widget_add_css_class (GTK_WIDGET (self->address_label), "monospace");
+      gtk_widget_remove_css_class (GTK_WIDGET (self->address_label), "dim-label");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (GTK_WIDGET (self->address_label), "monospace");
+      gtk_widget_add_css_class (GTK_WIDGET (self->address_label), "dim-label");
+    }
   if (address != NULL)
     gtk_label_set_label (self->address_label, address);
   else if (self->wallet != NULL && !self->key_loaded)

@@ -389,45 +389,73 @@ usdtpay_wallet_save_key_finish (UsdtpayWallet  *self,
 
 /* GET /v1/chain */
 
-static gboolean
-parse_chain (UsdtpayWallet  *self,
-             JsonObject     *info,
-             GError        **error)
+gboolean
+usdtpay_wallet_set_chain (UsdtpayWallet  *self,
+                          JsonObject     *info,
+                          GError        **error)
 {
   const char *rpc_url = NULL;
   const char *token = NULL;
   const char *escrow = NULL;
   gint64 confirmations = 0;
   gint64 chain_id = 0;
+  gint64 decimals = USDTPAY_USDT_DECIMALS;
+  gboolean has_chain_id;
+  UsdtpayAddress token_address;
+  UsdtpayAddress escrow_address;
   JsonNode *node;
   g_autoptr(GError) local_error = NULL;
+
+  g_return_val_if_fail (USDTPAY_IS_WALLET (self), FALSE);
+  g_return_val_if_fail (info != NULL, FALSE);
 
   if (!usdtpay_json_get_string (info, "rpc_url", FALSE, &rpc_url, &local_error) ||
       !usdtpay_json_get_string (info, "token", FALSE, &token, &local_error) ||
       !usdtpay_json_get_string (info, "escrow_address", FALSE, &escrow, &local_error) ||
       !usdtpay_json_get_int (info, "confirmations", FALSE, &confirmations, &local_error) ||
-      !usdtpay_address_parse (&self->token, token, &local_error) ||
-      !usdtpay_address_parse (&self->escrow, escrow, &local_error))
+      !usdtpay_address_parse (&token_address, token, &local_error) ||
+      !usdtpay_address_parse (&escrow_address, escrow, &local_error))
     {
       g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_PROTOCOL,
                    _("The platform described its chain wrongly: %s"), local_error->message);
       return FALSE;
     }
 
-  node = json_object_get_member (info, "chain_id");
-  self->has_chain_id = node != NULL && !JSON_NODE_HOLDS_NULL (node);
-  if (self->has_chain_id)
+  /* The same rule as for the platform: balances, nonces and fees read over
+   * plain HTTP from another machine could be anyone's. */
+  if (!usdtpay_client_check_url (rpc_url, NULL))
     {
-      if (!usdtpay_json_get_int (info, "chain_id", FALSE, &chain_id, &local_error) || chain_id <= 0)
-        {
-          g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_PROTOCOL,
-                       _("The platform described its chain wrongly: %s"),
-                       local_error != NULL ? local_error->message : "chain_id");
-          return FALSE;
-        }
-      self->chain_id = (guint64)chain_id;
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_PROTOCOL,
+                   _("The platform names its chain node at %s: the app talks to a node only over https:// "
+                     "or on this machine."), rpc_url);
+      return FALSE;
     }
 
+  /* Amounts are micro-USDT: a token with other decimals would be misread. */
+  if (!usdtpay_json_get_int (info, "decimals", TRUE, &decimals, &local_error) ||
+      (json_object_has_member (info, "decimals") && decimals != USDTPAY_USDT_DECIMALS))
+    {
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_PROTOCOL,
+                   _("The platform's token has %d decimals; this app handles USDT with 6."), (int)decimals);
+      return FALSE;
+    }
+
+  node = json_object_get_member (info, "chain_id");
+  has_chain_id = node != NULL && !JSON_NODE_HOLDS_NULL (node);
+  if (has_chain_id &&
+      (!usdtpay_json_get_int (info, "chain_id", FALSE, &chain_id, &local_error) || chain_id <= 0))
+    {
+      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_PROTOCOL,
+                   _("The platform described its chain wrongly: %s"),
+                   local_error != NULL ? local_error->message : "chain_id");
+      return FALSE;
+    }
+
+  /* All checked: nothing above changed what the wallet knew. */
+  self->has_chain_id = has_chain_id;
+  self->chain_id = has_chain_id ? (guint64)chain_id : 0;
+  self->token = token_address;
+  self->escrow = escrow_address;
   self->confirmations = (guint)CLAMP (confirmations, 1, G_MAXUINT);
   if (self->rpc == NULL || g_strcmp0 (self->rpc_url, rpc_url) != 0)
     {
@@ -453,7 +481,7 @@ chain_loaded_cb (GObject      *object,
   g_autoptr(GError) error = NULL;
 
   info = usdtpay_client_get_object_finish (USDTPAY_CLIENT (object), result, &error);
-  if (info == NULL || !parse_chain (self, info, &error))
+  if (info == NULL || !usdtpay_wallet_set_chain (self, info, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;

@@ -58,7 +58,12 @@ gboolean          usdtpay_wallet_save_key_finish       (UsdtpayWallet        *se
                                                         GAsyncResult         *result,
                                                         GError              **error);
 
-/* GET /v1/chain. */
+/* Takes GET /v1/chain's answer: refuses a malformed one, a token whose
+ * decimals are not 6, and a node over plain HTTP that is not on loopback. */
+gboolean          usdtpay_wallet_set_chain             (UsdtpayWallet        *self,
+                                                        JsonObject           *info,
+                                                        GError              **error);
+/* GET /v1/chain, then usdtpay_wallet_set_chain(). */
 void              usdtpay_wallet_load_chain_async      (UsdtpayWallet        *self,
                                                         GCancellable         *cancellable,
                                                         GAsyncReadyCallback   callback,

@@ -99,6 +99,8 @@ usdtpay_op_clear (UsdtpayOp *op)
     case USDTPAY_OP_CHAIN_PUT:
       usdtpay_chain_op_clear (op);
       break;
+    case USDTPAY_OP_PURGE:
+      break;
     default:
       g_assert_not_reached ();
     }
@@ -442,4 +444,24 @@ usdtpay_batch_put_chain (UsdtpayBatch *batch,
   op->chain.log_index = log_index;
   op->chain.amount = amount;
   op->chain.data = g_strdup (data);
+}
+
+void
+usdtpay_batch_purge (UsdtpayBatch       *batch,
+                     UsdtpayPurgeKind    what,
+                     gint64              before,
+                     guint               limit,
+                     UsdtpayPurgeResult *result)
+{
+  UsdtpayOp *op;
+
+  g_return_if_fail (batch != NULL);
+  g_return_if_fail (limit > 0);
+  g_return_if_fail (result != NULL);
+
+  op = batch_push (batch, USDTPAY_OP_PURGE);
+  op->purge.what = what;
+  op->purge.before = before;
+  op->purge.limit = limit;
+  op->purge.result = result;
 }

@@ -33,6 +33,7 @@ typedef enum
   USDTPAY_OP_DELIVERY_ATTEMPT,
   USDTPAY_OP_RECEIPT_PUT,
   USDTPAY_OP_CHAIN_PUT,
+  USDTPAY_OP_PURGE,
 } UsdtpayOpKind;
 
 typedef struct
@@ -88,6 +89,25 @@ typedef struct
   gint64  duration_ms;
   char   *error;             /* nullable */
 } UsdtpayAttemptRecord;
+
+/* Retention (usdtpay-retention.c): what a purge deletes. Nothing that
+ * holds money or the event log is ever purged. */
+typedef enum
+{
+  USDTPAY_PURGE_IDEMPOTENCY,   /* idempotency answers created before @before */
+  USDTPAY_PURGE_DELIVERIES,    /* finished webhook deliveries last changed
+                                * before @before, with their attempts */
+  USDTPAY_PURGE_SESSIONS,      /* sessions that expired before @before */
+} UsdtpayPurgeKind;
+
+/* Written by the store's writer before the batch's done callback runs. */
+typedef struct
+{
+  guint    rows;               /* rows deleted, attempts included */
+  guint    items;              /* answers or deliveries deleted */
+  gboolean more;               /* the limit stopped it: older rows remain */
+  gint64   usec;               /* time it took in the writer */
+} UsdtpayPurgeResult;
 
 typedef struct
 {
@@ -158,6 +178,12 @@ typedef struct
       gint64  amount;
       char   *data;             /* the whole record as JSON text */
     } chain;
+    struct {
+      UsdtpayPurgeKind    what;
+      gint64              before;
+      guint               limit;    /* at most this many rows */
+      UsdtpayPurgeResult *result;   /* the submitter's, alive until done */
+    } purge;
   };
 } UsdtpayOp;
 
@@ -237,6 +263,14 @@ void          usdtpay_batch_put_chain          (UsdtpayBatch        *batch,
                                                 gint64               log_index,
                                                 gint64               amount,
                                                 const char          *data);
+
+/* Deletes at most @limit rows of what @what names, oldest first, and
+ * reports in @result (which must outlive the batch's done callback). */
+void          usdtpay_batch_purge              (UsdtpayBatch        *batch,
+                                                UsdtpayPurgeKind     what,
+                                                gint64               before,
+                                                guint                limit,
+                                                UsdtpayPurgeResult  *result);
 
 GArray       *usdtpay_entries_new              (void);
 void          usdtpay_entries_add              (GArray              *entries,

@@ -301,4 +301,8 @@ void              usdtpay_engine_emit              (UsdtpayEngine      *self,
 guint             usdtpay_scopes_parse             (const char        *text);
 char             *usdtpay_scopes_to_string         (guint              scopes);
 
+/* Retention: forgets the sessions that expired before @before. */
+void              usdtpay_engine_forget_expired_sessions (UsdtpayEngine *self,
+                                                          gint64         before);
+
 G_END_DECLS

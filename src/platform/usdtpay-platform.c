@@ -27,6 +27,7 @@
 #include "usdtpay-withdrawals.h"
 #include "usdtpay-engine.h"
 #include "usdtpay-openapi.h"
+#include "usdtpay-retention.h"
 #include "usdtpay-server.h"
 #include "usdtpay-sqlite-store.h"
 #include "usdtpay-webhooks.h"
@@ -37,7 +38,7 @@ static const char usage_text[] =
   "Usage:\n"
   "  usdtpay-platform serve --db FILE --listen ADDR:PORT [--dev] [--tls-cert F --tls-key F]\n"
   "                         [--offer-seconds N] [--payment-minutes N] [--confirm-minutes N]\n"
-  "                         [--rate-limit N] [--webhook-retry-base-ms N]\n"
+  "                         [--rate-limit N] [--webhook-retry-base-ms N] [--webhook-retention DAYS]\n"
   "                         [--rpc URL --token ADDRESS --wallet-key FILE [--confirmations N]]\n"
   "  usdtpay-platform admin --db FILE [--dev] add-shop NAME\n"
   "  usdtpay-platform admin --db FILE [--dev] add-merchant USER --password-file F\n"
@@ -144,6 +145,8 @@ command_serve (int    argc,
   gboolean dev = FALSE;
   int offer_seconds = 300, payment_minutes = 15, confirm_minutes = 30, fee_bps = USDTPAY_DEFAULT_FEE_BPS;
   int webhook_retry_base_ms = 0, rate_limit = 0;
+  int webhook_retention_days = USDTPAY_RETENTION_WEBHOOK_DAYS, retention_interval_ms = 0;
+  UsdtpayRetentionConfig retention_config;
   UsdtpayWebhooksConfig webhooks_config;
   g_autofree char *rpc = NULL;
   g_autofree char *token = NULL;
@@ -163,6 +166,11 @@ command_serve (int    argc,
       "Requests per second per API key, session or customer token (off)", "N" },
     { "webhook-retry-base-ms", 0, 0, G_OPTION_ARG_INT, &webhook_retry_base_ms,
       "First webhook retry delay, dev databases only (30000)", "N" },
+    { "webhook-retention", 0, 0, G_OPTION_ARG_INT, &webhook_retention_days,
+      "Delete webhook deliveries DAYS days after they were delivered or given up, with their attempts (30)",
+      "DAYS" },
+    { "retention-interval-ms", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_INT, &retention_interval_ms,
+      "Run the retention pass this often and first, dev databases only (60000, first after 5000)", "N" },
     { "rpc", 0, 0, G_OPTION_ARG_STRING, &rpc, "The chain's JSON-RPC URL", "URL" },
     { "token", 0, 0, G_OPTION_ARG_STRING, &token, "The USDT token contract", "ADDRESS" },
     { "confirmations", 0, 0, G_OPTION_ARG_INT, &confirmations, "Credit deposits after N blocks (12)", "N" },
@@ -180,6 +188,7 @@ command_serve (int    argc,
   g_autoptr(UsdtpayEngine) engine = NULL;
   g_autoptr(UsdtpayServer) server = NULL;
   g_autoptr(UsdtpayAdminService) admin = NULL;
+  g_autoptr(UsdtpayRetention) retention = NULL;
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *base_url = NULL;
@@ -292,6 +301,20 @@ command_serve (int    argc,
       g_printerr ("usdtpay-platform: --webhook-retry-base-ms is for dev databases only\n");
       return EXIT_USAGE;
     }
+  if (webhook_retention_days < 1 || webhook_retention_days > USDTPAY_RETENTION_WEBHOOK_DAYS_MAX)
+    {
+      g_printerr ("usdtpay-platform: --webhook-retention must be from 1 to %d days\n",
+                  USDTPAY_RETENTION_WEBHOOK_DAYS_MAX);
+      return EXIT_USAGE;
+    }
+  if (retention_interval_ms < 0 || (retention_interval_ms > 0 && !usdtpay_engine_is_dev (engine)))
+    {
+      g_printerr ("usdtpay-platform: --retention-interval-ms is for dev databases only\n");
+      return EXIT_USAGE;
+    }
+  usdtpay_retention_config_init (&retention_config, webhook_retention_days);
+  if (retention_interval_ms > 0)
+    retention_config.interval_ms = retention_config.first_ms = retention_interval_ms;
   webhooks_config = (UsdtpayWebhooksConfig) {
     .retry_base_ms = webhook_retry_base_ms > 0 ? (guint)webhook_retry_base_ms : USDTPAY_WEBHOOK_RETRY_BASE_MS,
     .max_attempts = USDTPAY_WEBHOOK_MAX_ATTEMPTS,
@@ -322,6 +345,8 @@ command_serve (int    argc,
     }
   g_message ("Serving %s on %s%s", db, base_url, usdtpay_engine_is_dev (engine) ? " (dev database)" : "");
   usdtpay_webhooks_start (usdtpay_engine_get_webhooks (engine), &webhooks_config);
+  retention = usdtpay_retention_new (engine, &retention_config);
+  usdtpay_retention_start (retention);
 
   g_print ("listening on %s\n", base_url);
   fflush (stdout);
@@ -333,6 +358,7 @@ command_serve (int    argc,
       usdtpay_chain_watcher_stop (watcher);
       usdtpay_withdrawals_stop (withdrawals);
     }
+  usdtpay_retention_stop (retention);
   g_clear_object (&server);
   usdtpay_webhooks_stop (usdtpay_engine_get_webhooks (engine));
   g_clear_object (&admin);

@@ -718,6 +718,14 @@ handle_create_order (UsdtpayServer     *self,
   body_hash = body_sha256_hex (msg);
   map_key = idempotency_map_key (req->caller.principal->name, key);
   idem = g_hash_table_lookup (self->idempotency, map_key);
+  /* Kept 24 h to the microsecond, not to the next sweep: an older key is
+   * forgotten, and its row goes from the store an hour later
+   * (usdtpay-retention.c). */
+  if (idem != NULL && idem->durable && idem->created_at < usdtpay_engine_now (self->engine) - IDEMPOTENCY_KEEP)
+    {
+      g_hash_table_remove (self->idempotency, map_key);
+      idem = NULL;
+    }
 
   if (idem != NULL && !g_str_equal (idem->body_hash, body_hash))
     {

@@ -39,6 +39,12 @@ typedef enum
   STMT_ATTEMPT_ADD,
   STMT_RECEIPT_PUT,
   STMT_CHAIN_PUT,
+  STMT_PURGE_IDEMPOTENCY,
+  STMT_PURGE_DELIVERIES_FIND,
+  STMT_PURGE_ATTEMPTS,
+  STMT_PURGE_DELIVERY,
+  STMT_LAST_DELIVERY_ID_KEEP,
+  STMT_PURGE_SESSIONS,
   N_STMTS
 } StmtId;
 
@@ -91,6 +97,24 @@ static const char *stmt_sql[N_STMTS] = {
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
     " ON CONFLICT (kind, id) DO UPDATE SET owner = ?3, state = ?4, tx_hash = ?5, log_index = ?6,"
     " amount = ?7, data = ?8",
+  /* Retention (usdtpay-retention.c), each through an index. */
+  [STMT_PURGE_IDEMPOTENCY] =
+    "DELETE FROM idempotency WHERE rowid IN"
+    " (SELECT rowid FROM idempotency WHERE created_at < ?1 ORDER BY created_at LIMIT ?2)",
+  [STMT_PURGE_DELIVERIES_FIND] =
+    "SELECT id, attempts, (SELECT max(id) FROM webhook_deliveries) FROM webhook_deliveries"
+    " WHERE state != 'pending' AND updated_at < ?1 ORDER BY updated_at LIMIT ?2",
+  [STMT_PURGE_ATTEMPTS] =
+    "DELETE FROM webhook_attempts WHERE delivery_id = ?1",
+  [STMT_PURGE_DELIVERY] =
+    "DELETE FROM webhook_deliveries WHERE id = ?1",
+  /* Delivery ids are never reused, even once the newest one is purged. */
+  [STMT_LAST_DELIVERY_ID_KEEP] =
+    "INSERT OR REPLACE INTO meta (key, value) SELECT 'webhooks.last_delivery_id',"
+    " max(?1, coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'webhooks.last_delivery_id'), 0))",
+  [STMT_PURGE_SESSIONS] =
+    "DELETE FROM sessions WHERE rowid IN"
+    " (SELECT rowid FROM sessions WHERE expires_at < ?1 ORDER BY expires_at LIMIT ?2)",
 };
 
 /* Each entry migrates from version i to i + 1. */
@@ -151,6 +175,13 @@ static const char *migrations[] = {
   "  PRIMARY KEY (kind, id));"
   "CREATE UNIQUE INDEX chain_deposit_log ON chain_records (tx_hash, log_index) WHERE kind = 'deposit';"
   "CREATE INDEX chain_records_by_owner ON chain_records (owner, kind);",
+  /* Retention (usdtpay-retention.c) finds the oldest idempotency answers
+   * and finished deliveries by these. */
+  "CREATE INDEX idempotency_by_created ON idempotency (created_at);"
+  "CREATE INDEX webhook_deliveries_finished ON webhook_deliveries (updated_at)"
+  "  WHERE state != 'pending';",
+  /* Retention deletes expired sessions too. */
+  "CREATE INDEX sessions_by_expiry ON sessions (expires_at);",
 };
 
 typedef struct
@@ -441,6 +472,115 @@ apply_transfer (UsdtpaySqliteStore  *self,
   return TRUE;
 }
 
+/* At most op->purge.limit rows: whole deliveries with their attempts, the
+ * first one even if it alone has more. */
+static gboolean
+apply_purge_deliveries (UsdtpaySqliteStore  *self,
+                        const UsdtpayOp     *op,
+                        GError             **error)
+{
+  sqlite3_stmt *stmt = self->stmts[STMT_PURGE_DELIVERIES_FIND];
+  UsdtpayPurgeResult *result = op->purge.result;
+  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  gint64 last_id = 0;
+  guint planned = 0;
+  int rc;
+
+  sqlite3_bind_int64 (stmt, 1, op->purge.before);
+  sqlite3_bind_int64 (stmt, 2, (gint64)op->purge.limit + 1);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 id = sqlite3_column_int64 (stmt, 0);
+      gint64 rows = 1 + MAX (sqlite3_column_int64 (stmt, 1), 0);
+
+      if (ids->len > 0 && planned + rows > op->purge.limit)
+        {
+          result->more = TRUE;
+          break;
+        }
+      g_array_append_val (ids, id);
+      planned += rows;
+      last_id = sqlite3_column_int64 (stmt, 2);
+    }
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_sqlite_error (error, self->db, stmt_sql[STMT_PURGE_DELIVERIES_FIND]);
+  if (ids->len == 0)
+    return TRUE;
+
+  stmt = self->stmts[STMT_LAST_DELIVERY_ID_KEEP];
+  sqlite3_bind_int64 (stmt, 1, last_id);
+  if (!step_reset (self, STMT_LAST_DELIVERY_ID_KEEP, error))
+    return FALSE;
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      gint64 id = g_array_index (ids, gint64, i);
+
+      stmt = self->stmts[STMT_PURGE_ATTEMPTS];
+      sqlite3_bind_int64 (stmt, 1, id);
+      if (!step_reset (self, STMT_PURGE_ATTEMPTS, error))
+        return FALSE;
+      result->rows += sqlite3_changes (self->db);
+
+      stmt = self->stmts[STMT_PURGE_DELIVERY];
+      sqlite3_bind_int64 (stmt, 1, id);
+      if (!step_reset (self, STMT_PURGE_DELIVERY, error))
+        return FALSE;
+      result->rows += sqlite3_changes (self->db);
+      result->items++;
+    }
+
+  return TRUE;
+}
+
+static gboolean
+apply_purge (UsdtpaySqliteStore  *self,
+             const UsdtpayOp     *op,
+             GError             **error)
+{
+  UsdtpayPurgeResult *result = op->purge.result;
+  gint64 started = g_get_monotonic_time ();
+  sqlite3_stmt *stmt;
+
+  *result = (UsdtpayPurgeResult) { 0 };
+
+  switch (op->purge.what)
+    {
+    case USDTPAY_PURGE_IDEMPOTENCY:
+      stmt = self->stmts[STMT_PURGE_IDEMPOTENCY];
+      sqlite3_bind_int64 (stmt, 1, op->purge.before);
+      sqlite3_bind_int64 (stmt, 2, op->purge.limit);
+      if (!step_reset (self, STMT_PURGE_IDEMPOTENCY, error))
+        return FALSE;
+      result->rows = result->items = sqlite3_changes (self->db);
+      result->more = result->rows >= op->purge.limit;
+      break;
+
+    case USDTPAY_PURGE_DELIVERIES:
+      if (!apply_purge_deliveries (self, op, error))
+        return FALSE;
+      break;
+
+    case USDTPAY_PURGE_SESSIONS:
+      stmt = self->stmts[STMT_PURGE_SESSIONS];
+      sqlite3_bind_int64 (stmt, 1, op->purge.before);
+      sqlite3_bind_int64 (stmt, 2, op->purge.limit);
+      if (!step_reset (self, STMT_PURGE_SESSIONS, error))
+        return FALSE;
+      result->rows = result->items = sqlite3_changes (self->db);
+      result->more = result->rows >= op->purge.limit;
+      break;
+
+    default:
+      g_assert_not_reached ();
+    }
+  result->usec = g_get_monotonic_time () - started;
+
+  return TRUE;
+}
+
 static gboolean
 apply_op (UsdtpaySqliteStore  *self,
           const UsdtpayOp     *op,
@@ -570,6 +710,8 @@ apply_op (UsdtpaySqliteStore  *self,
       sqlite3_bind_int64 (stmt, 7, op->chain.amount);
       sqlite3_bind_text (stmt, 8, op->chain.data, -1, SQLITE_STATIC);
       return step_reset (self, STMT_CHAIN_PUT, error);
+    case USDTPAY_OP_PURGE:
+      return apply_purge (self, op, error);
 
     default:
       g_assert_not_reached ();
@@ -1034,7 +1176,11 @@ load_webhooks (UsdtpaySqliteStore    *self,
                   G_MININT64, attempt_row, snapshot->attempts, error))
     return FALSE;
 
-  snapshot->last_delivery_id = query_int (self->db, "SELECT coalesce(max(id), 0) FROM webhook_deliveries");
+  /* The newest delivery may have been purged (usdtpay-retention.c). */
+  snapshot->last_delivery_id = query_int (self->db,
+                                          "SELECT max(coalesce((SELECT max(id) FROM webhook_deliveries), 0),"
+                                          " coalesce((SELECT CAST(value AS INTEGER) FROM meta"
+                                          " WHERE key = 'webhooks.last_delivery_id'), 0))");
 
   return TRUE;
 }
@@ -1255,6 +1401,9 @@ static const Check checks[] = {
     "SELECT 'withdrawals:pending', coalesce((SELECT balance FROM accounts WHERE name = 'withdrawals:pending'), 0) AS b,"
     " coalesce((SELECT sum(amount) FROM chain_records WHERE kind = 'withdrawal'"
     " AND state IN ('requested', 'sent')), 0) AS w WHERE b != w" },
+  { "webhook attempts without their delivery (delivery, attempts, 0)",
+    "SELECT delivery_id, count(*), 0 FROM webhook_attempts"
+    " WHERE delivery_id NOT IN (SELECT id FROM webhook_deliveries) GROUP BY delivery_id" },
 };
 
 static gboolean

@@ -364,7 +364,7 @@ attempt_finish (Attempt    *attempt,
   Shop *shop = attempt->shop;
   UsdtpayAttemptRecord *record;
   UsdtpayDeliveryRecord delivery_record;
-  gint64 now = g_get_real_time ();
+  gint64 now = usdtpay_engine_now (self->engine);
   guint status = attempt->status;
 
   g_hash_table_remove (self->attempts, attempt);
@@ -539,7 +539,7 @@ attempt_start (UsdtpayWebhooks *self,
   attempt->shop = shop;
   attempt->delivery = delivery_ref (d);
   attempt->cancellable = g_cancellable_new ();
-  attempt->at = g_get_real_time ();
+  attempt->at = usdtpay_engine_now (self->engine);
   attempt->started = g_get_monotonic_time ();
 
   d->in_flight = TRUE;
@@ -559,7 +559,9 @@ attempt_start (UsdtpayWebhooks *self,
   soup_message_add_flags (attempt->msg, SOUP_MESSAGE_NO_REDIRECT | SOUP_MESSAGE_IDEMPOTENT);
   soup_message_set_request_body_from_bytes (attempt->msg, "application/json", d->body);
   headers = soup_message_get_request_headers (attempt->msg);
-  signature = sign (shop->secret, attempt->at / G_USEC_PER_SEC, d->body);
+  /* Signed with the wall clock, which the receiver checks it against; the
+   * records follow the engine's clock. */
+  signature = sign (shop->secret, g_get_real_time () / G_USEC_PER_SEC, d->body);
   delivery_id = g_strdup_printf ("%" G_GINT64_FORMAT, d->id);
   soup_message_headers_replace (headers, "UsdtPay-Signature", signature);
   soup_message_headers_replace (headers, "UsdtPay-Event-Id", d->event_id);
@@ -576,7 +578,7 @@ attempt_start (UsdtpayWebhooks *self,
 static void
 pump (UsdtpayWebhooks *self)
 {
-  gint64 now = g_get_real_time ();
+  gint64 now = usdtpay_engine_now (self->engine);
   GHashTableIter iter;
   gpointer value;
 
@@ -700,7 +702,7 @@ delivery_for_event (UsdtpayWebhooks *self,
   d->order_id = g_strdup (order_id);
   d->body = g_bytes_ref (body);
   d->state = DELIVERY_PENDING;
-  d->created_at = d->updated_at = g_get_real_time ();
+  d->created_at = d->updated_at = usdtpay_engine_now (self->engine);
 
   return d;
 }
@@ -1509,4 +1511,37 @@ usdtpay_webhooks_init (UsdtpayWebhooks *self)
     .max_attempts = USDTPAY_WEBHOOK_MAX_ATTEMPTS,
     .timeout_ms = USDTPAY_WEBHOOK_TIMEOUT_MS,
   };
+}
+
+/* Retention (usdtpay-retention.c): forgets the finished deliveries last
+ * changed before @before, as the store purges them, so the API lists what
+ * a restart would load. */
+void
+usdtpay_webhooks_forget_finished (UsdtpayWebhooks *self,
+                                  gint64           before)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (USDTPAY_IS_WEBHOOKS (self));
+
+  g_hash_table_iter_init (&iter, self->shops);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    {
+      Shop *shop = value;
+      GList *l = shop->recent.head;
+
+      while (l != NULL)
+        {
+          GList *next = l->next;
+          Delivery *d = l->data;
+
+          if (d->state != DELIVERY_PENDING && d->updated_at < before)
+            {
+              g_queue_delete_link (&shop->recent, l);
+              delivery_unref (d);
+            }
+          l = next;
+        }
+    }
 }

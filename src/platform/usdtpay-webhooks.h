@@ -75,4 +75,9 @@ gboolean         usdtpay_webhooks_route        (UsdtpayWebhooks             *sel
                                                 guint                        n_parts,
                                                 GHashTable                  *query);
 
+/* Retention: forgets the finished deliveries last changed before @before
+ * (engine clock), as the store purges them. */
+void             usdtpay_webhooks_forget_finished (UsdtpayWebhooks          *self,
+                                                   gint64                    before);
+
 G_END_DECLS

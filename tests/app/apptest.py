@@ -2044,7 +2044,12 @@ def test_wallet(session):
                   for dp, _, fs in os.walk(os.path.join(session.dir, 'home')) for f in fs
                   if os.path.getsize(os.path.join(dp, f)) < 10 ** 7 and 'keyrings' not in dp),
           'the key is in no file but the keyring\'s')
-    app.screenshot('wallet-funded')
+    shot = app.screenshot('wallet-funded')
+    # The QR code as a phone would read it (zbar-tools, build-aux/install-deps).
+    check(shutil.which('zbarimg') is not None, 'zbarimg is installed (zbar-tools)')
+    r = subprocess.run(['zbarimg', '-q', '--raw', shot], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and r.stdout.strip() == address, 'the QR code reads as the EIP-55 address',
+          r.returncode, r.stdout)
 
     # No top-up before the address is registered: it would not be credited.
     page_action(app, 'wallet.top-up')
@@ -2196,9 +2201,30 @@ def test_wallet(session):
           'the page says why', wallet(st), st['last_toast'])
     check(anvil.rpc('eth_getTransactionCount', new_address, 'pending') == nonce, 'nothing was sent')
     app.quit()
+    # Restarted 360 px wide: the page still shows a QR a phone can read.
+    session.gsettings('window-width', '360')
     app = App(session)
     app.wait(lambda s: s.get('page') == 'desk' and wallet(s).get('address') == new_address,
              'the new key after a restart')
+    app.action('show-page', "<'wallet'>", window=True)
+    app.wait(lambda s: s.get('visible_page') == 'wallet' and (s.get('width') or 999) <= 360, 'the narrow Wallet page')
+    time.sleep(0.5)
+    shot = app.screenshot('wallet-narrow')
+    r = subprocess.run(['zbarimg', '-q', '--raw', shot], capture_output=True, text=True, timeout=60)
+    check(r.returncode == 0 and r.stdout.strip() == new_address, 'the narrow page\'s QR reads as the address',
+          r.returncode, r.stdout)
+    app.quit()
+    session.gsettings('window-width', '960')
+
+    # One key per platform and account: bob on the same desktop has none,
+    # and alice's stays where it was.
+    pw_bob = platform.add_merchant('bob', 'bob-password')
+    app = logged_in_app(session, platform, 'bob', pw_bob)
+    app.action('show-page', "<'wallet'>", window=True)
+    app.wait(lambda s: wallet(s).get('state') == 'no-key' and wallet(s).get('address') is None,
+             'no wallet key for bob')
+    check(keyring_wallet_key(platform.url, 'bob') is None, 'nothing stored for bob')
+    check(keyring_wallet_key(platform.url, 'alice') == stored, 'alice\'s key untouched')
     app.quit()
     platform.stop()
 

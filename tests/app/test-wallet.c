@@ -85,6 +85,74 @@ test_schema (void)
   g_assert_null (schema->attributes[2].name);
 }
 
+static JsonObject *
+chain_info (const char *json)
+{
+  g_autoptr(JsonNode) node = json_from_string (json, NULL);
+
+  g_assert_nonnull (node);
+  return json_object_ref (json_node_get_object (node));
+}
+
+static void
+test_set_chain (void)
+{
+  static const char *bad[] = {
+    /* Another token's decimals. */
+    "{\"chain_id\":1,\"rpc_url\":\"http://127.0.0.1:8545\",\"token\":\"0x5FbDB2315678afecb367f032d93F642f64180aa3\","
+    "\"decimals\":18,\"escrow_address\":\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\",\"confirmations\":12}",
+    /* Plain HTTP to another machine. */
+    "{\"chain_id\":1,\"rpc_url\":\"http://node.example.com:8545\",\"token\":\"0x5FbDB2315678afecb367f032d93F642f64180aa3\","
+    "\"decimals\":6,\"escrow_address\":\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\",\"confirmations\":12}",
+    /* A wrong EIP-55 checksum (one letter's case changed). */
+    "{\"chain_id\":1,\"rpc_url\":\"http://127.0.0.1:8545\",\"token\":\"0x5FbDB2315678afecb367f032d93F642f64180aA3\","
+    "\"decimals\":6,\"escrow_address\":\"0x70997970C51812dc3A010C7d01b50e0d17dc79C8\",\"confirmations\":12}",
+    /* No escrow address. */
+    "{\"chain_id\":1,\"rpc_url\":\"http://127.0.0.1:8545\",\"token\":\"0x5FbDB2315678afecb367f032d93F642f64180aa3\","
+    "\"decimals\":6,\"confirmations\":12}",
+  };
+  g_autoptr(UsdtpayClient) client = usdtpay_client_new ("http://127.0.0.1:1", NULL);
+  g_autoptr(UsdtpayWallet) wallet = usdtpay_wallet_new (client, "http://127.0.0.1:1", "alice");
+  g_autoptr(JsonObject) good = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *escrow = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(JsonObject) info = chain_info (bad[i]);
+      g_autoptr(GError) local_error = NULL;
+
+      g_assert_false (usdtpay_wallet_set_chain (wallet, info, &local_error));
+      g_assert_error (local_error, USDTPAY_ERROR, USDTPAY_ERROR_PROTOCOL);
+      g_assert_false (usdtpay_wallet_has_chain (wallet));
+    }
+
+  /* The chain id is null until the platform's node answered once. */
+  good = chain_info ("{\"chain_id\":null,\"rpc_url\":\"https://node.example.com\","
+                     "\"token\":\"0x5FbDB2315678afecb367f032d93F642f64180aa3\",\"decimals\":6,"
+                     "\"escrow_address\":\"0x70997970c51812dc3a010c7d01b50e0d17dc79c8\",\"confirmations\":3}");
+  g_assert_true (usdtpay_wallet_set_chain (wallet, good, &error));
+  g_assert_no_error (error);
+  g_assert_true (usdtpay_wallet_has_chain (wallet));
+  g_assert_cmpstr (usdtpay_wallet_get_rpc_url (wallet), ==, "https://node.example.com");
+  g_assert_cmpuint (usdtpay_wallet_get_confirmations (wallet), ==, 3);
+  escrow = usdtpay_address_to_string (usdtpay_wallet_get_escrow (wallet));
+  g_assert_cmpstr (escrow, ==, "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+
+  /* A bad answer later changes nothing the wallet knew. */
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(JsonObject) info = chain_info (bad[i]);
+      g_autofree char *still = NULL;
+
+      g_assert_false (usdtpay_wallet_set_chain (wallet, info, NULL));
+      g_assert_true (usdtpay_wallet_has_chain (wallet));
+      g_assert_cmpstr (usdtpay_wallet_get_rpc_url (wallet), ==, "https://node.example.com");
+      still = usdtpay_address_to_string (usdtpay_wallet_get_escrow (wallet));
+      g_assert_cmpstr (still, ==, escrow);
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -94,6 +162,7 @@ main (int   argc,
   g_test_add_func ("/app/wallet/parse-amount", test_parse_amount);
   g_test_add_func ("/app/wallet/format-eth", test_format_eth);
   g_test_add_func ("/app/wallet/schema", test_schema);
+  g_test_add_func ("/app/wallet/set-chain", test_set_chain);
 
   return g_test_run ();
 }

@@ -39,6 +39,7 @@ def main():
                     best, concurrency = rate, level
                 else:
                     break  # no longer rising: saturated
+        probes_cpu = cpu_seconds(d.proc.pid)
         r = run_customer(common + ['--concurrency', str(concurrency), '--duration', str(DURATION),
                                    '--drain', '10', '--run-id', 'bench'], timeout=DURATION + 300)
         daemon_cpu = cpu_seconds(d.proc.pid)
@@ -60,6 +61,13 @@ def main():
     # Both share the machine's cores: how much of them each took.
     emit('daemon_cpu_s', daemon_cpu)
     emit('customer_cpu_s', float(r['cpu_s']))
+    # Per lifecycle of the measured run (the probes left out; every started
+    # lifecycle, those finished in the drain included): what the load
+    # generator takes from the cores the daemon is measured with.
+    done = int(r['orders_started'])
+    if done > 0:
+        emit('daemon_cpu_ms_per_lifecycle', 1000.0 * (daemon_cpu - probes_cpu) / done)
+        emit('customer_cpu_ms_per_lifecycle', 1000.0 * float(r['cpu_s']) / done)
 
     note('anchor 1: pgbench TPC-B scale 10, 8 clients, 10 s')
     tps = pgbench_tps(10, 8, 10)

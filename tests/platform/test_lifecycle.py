@@ -4,6 +4,7 @@
 #
 # SPDX-License-Identifier: GPL-3.0-or-later
 
+import re
 import time
 
 from harness import (CheckFailed, World, check, customer_token, eq, expect_error,
@@ -170,7 +171,13 @@ def test_cancel_unfreezes(d):
     expect_error(d.action(o1['id'], 'paid', customer_token(o1), {'payer_name': 'x'}, expect=None),
                  409, 'illegal_transition', 'paid after cancel')
     # Cancel after paid is refused too.
+    time.sleep(0.002)  # a later millisecond than o1 and o2
     o3 = d.create_order(w.shop_key, amount='5.000000', external_id='c-3')
+    # Ids begin with their creation time, so later orders sort later (the
+    # store's indexes keyed by order id grow at their right edge).
+    for o in (o1, o2, o3):
+        check(re.fullmatch(r'ord_[0-9a-hjkmnp-tv-z]{20}', o['id']), 'ord_ + 20 Crockford base32 characters', o['id'])
+    check(max(o1['id'], o2['id']) < o3['id'], 'a later order has a later id', o1['id'], o2['id'], o3['id'])
     wait_state(d, o3['id'], w.shop_key, ('matched',))
     d.action(o3['id'], 'paid', customer_token(o3), {'payer_name': 'Wang Wu'})
     err = expect_error(d.action(o3['id'], 'cancel', w.shop_key, expect=None), 409, 'illegal_transition',
