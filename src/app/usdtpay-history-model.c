@@ -19,6 +19,8 @@
  * rows is answered from the candidates (read by rowid, sorted in memory);
  * with more, walking the sort order finds a page of matches sooner. */
 #define MAX_CANDIDATES 2000
+/* How many of a long search text's last characters are looked up first. */
+#define SUFFIX_CHARS 6
 
 typedef enum
 {
@@ -94,6 +96,7 @@ struct _UsdtpayHistoryModel
   GHashTable         *pages;         /* index → Page */
   guint64             use_clock;
   guint               pages_read;
+  gint64              answered_at;   /* monotonic µs: the last query's first page back */
 };
 
 static void list_model_iface_init (GListModelInterface *iface);
@@ -279,6 +282,41 @@ searching (const UsdtpayCacheFilter *filter)
   return filter->search != NULL && filter->search[0] != '\0';
 }
 
+/* Runs one arm of choose_plan() with @phrase as the trigram phrase: the
+ * rows it added to the candidates, or -1. */
+static int
+add_candidates (Worker      *worker,
+                Job         *job,
+                const char  *sql,
+                const char  *phrase,
+                int          limit,
+                GError     **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int added;
+
+  if (sqlite3_prepare_v2 (worker->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (worker, job->cancellable, error);
+      return -1;
+    }
+  sqlite3_bind_text (stmt, 1, job->filter->platform, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, job->filter->account, -1, SQLITE_STATIC);
+  bind_candidates (stmt, 3, job->filter->search);
+  sqlite3_bind_text (stmt, 3, search_phrase (phrase), -1, g_free);
+  sqlite3_bind_int (stmt, 12, limit);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    {
+      sqlite3_finalize (stmt);
+      set_sqlite_error (worker, job->cancellable, error);
+      return -1;
+    }
+  added = sqlite3_changes (worker->db);
+  sqlite3_finalize (stmt);
+
+  return added;
+}
+
 /* Collects the rows the indexes propose for the search into the
  * connection's temp.history_candidates, up to MAX_CANDIDATES + 1: a
  * superset of the rows the filter's search accepts (which the filter's own
@@ -299,6 +337,7 @@ choose_plan (Worker   *worker,
     "SELECT rowid FROM orders WHERE platform = ?1 AND account = ?2 AND fiat_amount IN (?7, ?8, ?9, ?10, ?11) LIMIT ?12",
   };
   int found = 0;
+  guint first_arm = 0;
 
   /* Trigrams: a shorter text cannot be looked up in the index. */
   if (!worker->has_search_index || !searching (job->filter) || g_utf8_strlen (job->filter->search, -1) < 3)
@@ -310,27 +349,39 @@ choose_plan (Worker   *worker,
       return PLAN_PLAIN;
     }
 
-  for (guint i = 0; i < G_N_ELEMENTS (arms) && found <= MAX_CANDIDATES; i++)
+  /* Texts that share their start with many others ("cust-0043532" among a
+   * million "cust-…") are told apart by their end: a long text's last
+   * characters are looked up first, and its rows (a superset of the
+   * text's) taken when they are few; trigrams common to every row make
+   * the whole phrase slow to match. */
+  if (g_utf8_strlen (job->filter->search, -1) > SUFFIX_CHARS)
     {
-      sqlite3_stmt *stmt = NULL;
+      const char *suffix = g_utf8_offset_to_pointer (job->filter->search,
+                                                     g_utf8_strlen (job->filter->search, -1) - SUFFIX_CHARS);
 
-      if (sqlite3_prepare_v2 (worker->db, arms[i], -1, &stmt, NULL) != SQLITE_OK)
+      found = add_candidates (worker, job, arms[0], suffix, MAX_CANDIDATES + 1, error);
+      if (found < 0)
+        return PLAN_PLAIN;
+      if (found > MAX_CANDIDATES)
         {
-          set_sqlite_error (worker, job->cancellable, error);
-          return PLAN_PLAIN;
+          found = 0;
+          if (sqlite3_exec (worker->db, "DELETE FROM temp.history_candidates", NULL, NULL, NULL) != SQLITE_OK)
+            {
+              set_sqlite_error (worker, job->cancellable, error);
+              return PLAN_PLAIN;
+            }
         }
-      sqlite3_bind_text (stmt, 1, job->filter->platform, -1, SQLITE_STATIC);
-      sqlite3_bind_text (stmt, 2, job->filter->account, -1, SQLITE_STATIC);
-      bind_candidates (stmt, 3, job->filter->search);
-      sqlite3_bind_int (stmt, 12, MAX_CANDIDATES + 1 - found);
-      if (sqlite3_step (stmt) != SQLITE_DONE)
-        {
-          sqlite3_finalize (stmt);
-          set_sqlite_error (worker, job->cancellable, error);
-          return PLAN_PLAIN;
-        }
-      found += sqlite3_changes (worker->db);
-      sqlite3_finalize (stmt);
+      else
+        first_arm = 1;
+    }
+
+  for (guint i = first_arm; i < G_N_ELEMENTS (arms) && found <= MAX_CANDIDATES; i++)
+    {
+      int added = add_candidates (worker, job, arms[i], job->filter->search, MAX_CANDIDATES + 1 - found, error);
+
+      if (added < 0)
+        return PLAN_PLAIN;
+      found += added;
     }
 
   return found <= MAX_CANDIDATES ? PLAN_DRIVEN : PLAN_PLAIN;
@@ -668,7 +719,13 @@ set_counted (UsdtpayHistoryModel *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_COUNTED]);
 }
 
-/* New contents: @orders as the first page of @n_items rows. */
+/* New contents: @orders as the first page of @n_items rows.
+ *
+ * GTK 4.8's list views pay for every row a change spans from the start of
+ * the list (adding a million rows at position 0 takes over half a second)
+ * but little for rows added or removed at its end. So the rows past the
+ * first page leave, and come, in items-changed of their own at the end;
+ * the rows on screen change in one, with nothing drawn in between. */
 static void
 replace (UsdtpayHistoryModel *self,
          GPtrArray           *orders,
@@ -676,15 +733,30 @@ replace (UsdtpayHistoryModel *self,
          gboolean             counted)
 {
   guint old = self->n_items;
+  guint head = MIN (n_items, USDTPAY_HISTORY_PAGE_SIZE);
   Page *first = NULL;
+
+  g_object_freeze_notify (G_OBJECT (self));
+
+  /* The old rows past the first page go first, from the end. */
+  g_hash_table_steal_extended (self->pages, GUINT_TO_POINTER (0), NULL, (gpointer *)&first);
+  g_hash_table_remove_all (self->pages);
+  if (first != NULL)
+    g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), g_steal_pointer (&first));
+  if (old > USDTPAY_HISTORY_PAGE_SIZE)
+    {
+      self->n_items = USDTPAY_HISTORY_PAGE_SIZE;
+      g_list_model_items_changed (G_LIST_MODEL (self), USDTPAY_HISTORY_PAGE_SIZE,
+                                  old - USDTPAY_HISTORY_PAGE_SIZE, 0);
+      old = USDTPAY_HISTORY_PAGE_SIZE;
+    }
 
   /* The first page's items are used again for the new rows: the view
    * finds the same items after the items-changed and keeps their widgets,
    * which only rebind (a table's row widgets are costly to make). */
   g_hash_table_steal_extended (self->pages, GUINT_TO_POINTER (0), NULL, (gpointer *)&first);
-  g_hash_table_remove_all (self->pages);
-  self->n_items = n_items;
-  if (orders != NULL && n_items > 0)
+  self->n_items = head;
+  if (orders != NULL && head > 0)
     {
       Page *page = page_new (self, 0);
 
@@ -701,11 +773,17 @@ replace (UsdtpayHistoryModel *self,
     }
   g_clear_pointer (&first, page_free);
 
-  g_object_freeze_notify (G_OBJECT (self));
   set_loading (self, FALSE);
   set_counted (self, counted);
-  if (old > 0 || n_items > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, old, n_items);
+  if (old > 0 || head > 0)
+    g_list_model_items_changed (G_LIST_MODEL (self), 0, old, head);
+
+  /* Then the rest, at the end. */
+  if (n_items > head)
+    {
+      self->n_items = n_items;
+      g_list_model_items_changed (G_LIST_MODEL (self), head, 0, n_items - head);
+    }
   g_object_thaw_notify (G_OBJECT (self));
 }
 
@@ -772,6 +850,7 @@ deliver_cb (gpointer data)
   switch (job->kind)
     {
     case JOB_QUERY:
+      self->answered_at = g_get_monotonic_time ();
       self->plan = job->plan;
       self->pages_read++;
       if (job->refresh)
@@ -1124,6 +1203,14 @@ usdtpay_history_model_get_pages_read (UsdtpayHistoryModel *self)
   g_return_val_if_fail (USDTPAY_IS_HISTORY_MODEL (self), 0);
 
   return self->pages_read;
+}
+
+gint64
+usdtpay_history_model_get_answered_at (UsdtpayHistoryModel *self)
+{
+  g_return_val_if_fail (USDTPAY_IS_HISTORY_MODEL (self), 0);
+
+  return self->answered_at;
 }
 
 guint

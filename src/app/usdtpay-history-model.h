@@ -74,6 +74,9 @@ gboolean             usdtpay_history_model_find_loaded    (UsdtpayHistoryModel  
                                                            guint                     *position);
 /* Pages read from the cache since the model was made (for the tests). */
 guint                usdtpay_history_model_get_pages_read (UsdtpayHistoryModel       *self);
+/* When the last query's first page came back from the worker, before the
+ * model changed (g_get_monotonic_time(); for the benchmark). */
+gint64               usdtpay_history_model_get_answered_at (UsdtpayHistoryModel  *self);
 /* Pages held in memory now. */
 guint                usdtpay_history_model_get_pages_held (UsdtpayHistoryModel       *self);
 

@@ -1251,6 +1251,8 @@ usdtpay_history_page_describe (UsdtpayHistoryPage *self,
   json_builder_add_int_value (builder, self->first_pages);
   json_builder_set_member_name (builder, "history_query_us");
   json_builder_add_int_value (builder, self->query_ms_x1000);
+  json_builder_set_member_name (builder, "history_answered_us");
+  json_builder_add_int_value (builder, MAX (0, usdtpay_history_model_get_answered_at (self->model) - self->query_started));
   json_builder_set_member_name (builder, "history_shown_us");
   json_builder_add_int_value (builder, self->shown_ms_x1000);
   json_builder_set_member_name (builder, "history_pages_read");
