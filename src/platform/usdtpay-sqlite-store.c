@@ -782,6 +782,24 @@ commit_group (UsdtpaySqliteStore  *self,
   return exec_sql (self->db, "COMMIT", error);
 }
 
+/* Always through a source attached to the submitter's context: while no
+ * thread owns that context, g_main_context_invoke() would run the report
+ * here, in the writer, and a submitter about to block in
+ * g_main_context_iteration() (the admin command, the store's close) would
+ * never be woken for it. Attaching wakes the context. */
+static void
+attach_group_report (GMainContext *context,
+                     Group        *group)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_priority (source, G_PRIORITY_HIGH);
+  g_source_set_callback (source, group_report_cb, group, group_free);
+  g_source_set_static_name (source, "[usdtpay] commit group report");
+  g_source_attach (source, context);
+  g_source_unref (source);
+}
+
 static void
 report_group (GPtrArray    *jobs,
               const GError *error)
@@ -804,7 +822,7 @@ report_group (GPtrArray    *jobs,
           end++;
         }
       group->error = error ? g_error_copy (error) : NULL;
-      g_main_context_invoke_full (first->context, G_PRIORITY_HIGH, group_report_cb, group, group_free);
+      attach_group_report (first->context, group);
       start = end;
     }
 }
