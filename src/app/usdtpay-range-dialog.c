@@ -53,16 +53,17 @@ usdtpay_format_day_range (GDateTime *from,
   if (g_date_time_get_year (from) == g_date_time_get_year (to))
     {
       /* TRANSLATORS: the first day of a date range within one year, as
-       * g_date_time_format() takes it: "1 Nov" */
-      first = g_date_time_format (from, C_("day range", "%-d %b"));
+       * g_date_time_format() takes it: "1 Nov" (the year may go on
+       * either day) */
+      first = g_date_time_format (from, C_("first day of a range in one year", "%-d %b"));
       /* TRANSLATORS: the last day of a date range within one year: "26 Nov 2026" */
-      last = g_date_time_format (to, C_("day range", "%-d %b %Y"));
+      last = g_date_time_format (to, C_("last day of a range in one year", "%-d %b %Y"));
     }
   else
     {
       /* TRANSLATORS: a day of a date range over two years: "28 Dec 2025" */
-      first = g_date_time_format (from, C_("day range", "%-d %b %Y"));
-      last = g_date_time_format (to, C_("day range", "%-d %b %Y"));
+      first = g_date_time_format (from, C_("day of a range over years", "%-d %b %Y"));
+      last = g_date_time_format (to, C_("day of a range over years", "%-d %b %Y"));
     }
 
   /* TRANSLATORS: a date range, both days included: "1 Nov – 26 Nov 2026" */
