@@ -413,6 +413,20 @@ test_screenshot_action (GSimpleAction *action,
     widget = GTK_WIDGET (usdtpay_window_get_dialog (self->window));
   else if (self->preferences != NULL)
     widget = GTK_WIDGET (self->preferences);
+  else
+    {
+      /* A page's own modal dialog (History's date range). */
+      GListModel *toplevels = gtk_window_get_toplevels ();
+
+      for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+        {
+          g_autoptr(GtkWindow) toplevel = g_list_model_get_item (toplevels, i);
+
+          if (gtk_window_get_transient_for (toplevel) == GTK_WINDOW (self->window) &&
+              gtk_window_get_modal (toplevel) && gtk_widget_get_visible (GTK_WIDGET (toplevel)))
+            widget = GTK_WIDGET (toplevel);
+        }
+    }
 
   /* After the next frame, so what is saved is what was just drawn. */
   clock = gtk_widget_get_frame_clock (widget);

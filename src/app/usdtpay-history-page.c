@@ -13,6 +13,7 @@
 
 #include "usdtpay-export.h"
 #include "usdtpay-history-page.h"
+#include "usdtpay-range-dialog.h"
 #include "usdtpay-window.h"
 
 struct _UsdtpayHistoryPage
@@ -36,6 +37,15 @@ struct _UsdtpayHistoryPage
   GtkStringList         *merchant_all;
   GListStore            *merchant_parts;
   char                  *wanted_id;      /* the order to keep selected */
+
+  /* The date chip: the period in force (a chip_periods index, or
+   * PERIOD_CUSTOM for the days below), and the custom range's days at
+   * 00:00 local time, To included. */
+  guint                  period;
+  GDateTime             *range_from;
+  GDateTime             *range_to;
+  gboolean               period_restoring;
+  UsdtpayRangeDialog    *range_dialog;
 
   /* Measured: a new query to its first page in the table, then drawn. */
   gint64                 query_started;
@@ -109,6 +119,10 @@ static const int chip_states[] = {
 static const char *chip_methods[] = { NULL, "bank", "alipay", "wechat" };
 static const char *chip_periods[] = { "all", "today", "week", "month" };
 
+/* The period chip's items: the presets above, then (once one was chosen)
+ * the custom range's days at PERIOD_CUSTOM, then "Custom range…" last. */
+#define PERIOD_CUSTOM G_N_ELEMENTS (chip_periods)
+
 static void show_detail (UsdtpayHistoryPage *self,
                          UsdtpayOrder       *order);
 
@@ -159,7 +173,7 @@ chips_to_filter (UsdtpayHistoryPage *self,
                  UsdtpayCacheFilter *filter)
 {
   guint state = gtk_drop_down_get_selected (self->state_chip);
-  guint period = gtk_drop_down_get_selected (self->period_chip);
+  guint period = self->period;
   guint method = gtk_drop_down_get_selected (self->method_chip);
   guint merchant = gtk_drop_down_get_selected (self->merchant_chip);
 
@@ -179,6 +193,15 @@ chips_to_filter (UsdtpayHistoryPage *self,
     }
   else if (period == 2 || period == 3)
     filter->from = g_get_real_time () - (period == 2 ? 7 : 30) * G_TIME_SPAN_DAY;
+  else if (period == PERIOD_CUSTOM && self->range_from != NULL)
+    {
+      /* From 00:00 local on the first day to 00:00 local after the last:
+       * a calendar day later, whatever length DST gives that day. */
+      g_autoptr(GDateTime) end = g_date_time_add_days (self->range_to, 1);
+
+      filter->from = g_date_time_to_unix (self->range_from) * G_USEC_PER_SEC;
+      filter->to = g_date_time_to_unix (end) * G_USEC_PER_SEC;
+    }
 
   g_clear_pointer (&filter->merchant, g_free);
   if (self->support && merchant != GTK_INVALID_LIST_POSITION && merchant > 0)
@@ -285,6 +308,105 @@ static void
 sorter_changed_cb (UsdtpayHistoryPage *self)
 {
   run_query (self);
+}
+
+/* The date chip and its custom range */
+
+static void
+period_select (UsdtpayHistoryPage *self,
+               guint               position)
+{
+  self->period_restoring = TRUE;
+  gtk_drop_down_set_selected (self->period_chip, position);
+  self->period_restoring = FALSE;
+}
+
+static void
+set_period (UsdtpayHistoryPage *self,
+            guint               period)
+{
+  gboolean changed = period != self->period;
+
+  self->period = period;
+  /* A custom range changed while in force is a change too. */
+  if (changed || period == PERIOD_CUSTOM)
+    run_query (self);
+}
+
+static void
+range_response_cb (UsdtpayHistoryPage *self,
+                   const char         *response,
+                   UsdtpayRangeDialog *dialog)
+{
+  GtkStringList *items = GTK_STRING_LIST (gtk_drop_down_get_model (self->period_chip));
+
+  if (g_strcmp0 (response, "apply") == 0 && usdtpay_range_dialog_get_problem (dialog) == NULL)
+    {
+      g_autofree char *text = NULL;
+      gboolean had_range = self->range_from != NULL;
+
+      g_clear_pointer (&self->range_from, g_date_time_unref);
+      g_clear_pointer (&self->range_to, g_date_time_unref);
+      usdtpay_range_dialog_get_days (dialog, &self->range_from, &self->range_to);
+      text = usdtpay_format_day_range (self->range_from, self->range_to);
+      /* The days take their own item, so the chip shows them. */
+      period_select (self, GTK_INVALID_LIST_POSITION);
+      self->period_restoring = TRUE;
+      gtk_string_list_splice (items, PERIOD_CUSTOM, had_range ? 1 : 0, (const char *[]) { text, NULL });
+      self->period_restoring = FALSE;
+      period_select (self, PERIOD_CUSTOM);
+      set_period (self, PERIOD_CUSTOM);
+    }
+  else if (g_strcmp0 (response, "clear") == 0)
+    {
+      if (self->range_from != NULL)
+        {
+          period_select (self, 0);
+          self->period_restoring = TRUE;
+          gtk_string_list_splice (items, PERIOD_CUSTOM, 1, NULL);
+          self->period_restoring = FALSE;
+          g_clear_pointer (&self->range_from, g_date_time_unref);
+          g_clear_pointer (&self->range_to, g_date_time_unref);
+        }
+      period_select (self, 0);
+      set_period (self, 0);
+    }
+  else
+    period_select (self, self->period);
+}
+
+static void
+open_range_dialog (UsdtpayHistoryPage *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+
+  if (self->range_dialog == NULL)
+    {
+      self->range_dialog = usdtpay_range_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                                     self->range_from, self->range_to);
+      g_object_add_weak_pointer (G_OBJECT (self->range_dialog), (gpointer *)&self->range_dialog);
+      g_signal_connect_object (self->range_dialog, "response", G_CALLBACK (range_response_cb),
+                               self, G_CONNECT_SWAPPED);
+    }
+  gtk_window_present (GTK_WINDOW (self->range_dialog));
+}
+
+static void
+period_changed_cb (UsdtpayHistoryPage *self)
+{
+  guint selected = gtk_drop_down_get_selected (self->period_chip);
+  guint n = g_list_model_get_n_items (gtk_drop_down_get_model (self->period_chip));
+
+  if (self->period_restoring || selected == GTK_INVALID_LIST_POSITION)
+    return;
+  if (selected == n - 1)
+    {
+      /* "Custom range…": the filter stays as it is until the days are
+       * applied. */
+      open_range_dialog (self);
+      return;
+    }
+  set_period (self, selected < PERIOD_CUSTOM ? selected : PERIOD_CUSTOM);
 }
 
 /* The table: each cell a label bound to a property of the row's order
@@ -1125,6 +1247,47 @@ usdtpay_history_page_test_set (UsdtpayHistoryPage *self,
     }
   if (g_strcmp0 (control, "period") == 0)
     return select_by_name (self->period_chip, chip_periods, G_N_ELEMENTS (chip_periods), value);
+  if (g_strcmp0 (control, "range") == 0)
+    {
+      /* "YYYY-MM-DD:YYYY-MM-DD": "Custom range…" chosen, then the two
+       * days picked on the dialog's calendars. */
+      g_auto(GStrv) days = g_strsplit (value, ":", 2);
+      GListModel *items = gtk_drop_down_get_model (self->period_chip);
+      int y[2], m[2], d[2];
+      g_autoptr(GDateTime) from = NULL;
+      g_autoptr(GDateTime) to = NULL;
+
+      if (g_strv_length (days) != 2 || sscanf (days[0], "%d-%d-%d", &y[0], &m[0], &d[0]) != 3 ||
+          sscanf (days[1], "%d-%d-%d", &y[1], &m[1], &d[1]) != 3)
+        return FALSE;
+      from = g_date_time_new_local (y[0], m[0], d[0], 0, 0, 0);
+      to = g_date_time_new_local (y[1], m[1], d[1], 0, 0, 0);
+      if (from == NULL || to == NULL)
+        return FALSE;
+      gtk_drop_down_set_selected (self->period_chip, g_list_model_get_n_items (items) - 1);
+      if (self->range_dialog == NULL)
+        return FALSE;
+      usdtpay_range_dialog_select_days (self->range_dialog, from, to);
+      return TRUE;
+    }
+  if (g_strcmp0 (control, "range-response") == 0)
+    {
+      /* A click on one of the dialog's buttons: a disabled one does
+       * nothing. */
+      if (self->range_dialog == NULL ||
+          !adw_message_dialog_has_response (ADW_MESSAGE_DIALOG (self->range_dialog), value))
+        return FALSE;
+      if (!adw_message_dialog_get_response_enabled (ADW_MESSAGE_DIALOG (self->range_dialog), value))
+        return TRUE;
+      {
+        g_autoptr(UsdtpayRangeDialog) dialog = g_object_ref (self->range_dialog);
+
+        adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), value);
+        if (gtk_widget_get_visible (GTK_WIDGET (dialog)))
+          gtk_window_close (GTK_WINDOW (dialog));
+      }
+      return TRUE;
+    }
   if (g_strcmp0 (control, "method") == 0)
     return select_by_name (self->method_chip, chip_methods, G_N_ELEMENTS (chip_methods), value);
   if (g_strcmp0 (control, "merchant") == 0)
@@ -1245,6 +1408,19 @@ usdtpay_history_page_describe (UsdtpayHistoryPage *self,
   json_builder_add_string_value (builder, sort_names[sort]);
   json_builder_set_member_name (builder, "history_descending");
   json_builder_add_boolean_value (builder, usdtpay_history_model_get_descending (self->model));
+  json_builder_set_member_name (builder, "history_period");
+  {
+    g_autoptr(GtkStringObject) shown = g_list_model_get_item (gtk_drop_down_get_model (self->period_chip),
+                                                              gtk_drop_down_get_selected (self->period_chip));
+
+    json_builder_add_string_value (builder, shown != NULL ? gtk_string_object_get_string (shown) : "");
+  }
+  json_builder_set_member_name (builder, "history_range_dialog");
+  json_builder_add_boolean_value (builder, self->range_dialog != NULL);
+  json_builder_set_member_name (builder, "history_range_problem");
+  json_builder_add_string_value (builder, self->range_dialog != NULL &&
+                                          usdtpay_range_dialog_get_problem (self->range_dialog) != NULL
+                                          ? usdtpay_range_dialog_get_problem (self->range_dialog) : "");
   json_builder_set_member_name (builder, "history_search");
   json_builder_add_string_value (builder, gtk_editable_get_text (GTK_EDITABLE (self->search_entry)));
   json_builder_set_member_name (builder, "history_first_pages");
@@ -1310,6 +1486,16 @@ usdtpay_history_page_dispose (GObject *object)
   if (self->export_cancellable != NULL)
     g_cancellable_cancel (self->export_cancellable);
   g_clear_handle_id (&self->export_tick, g_source_remove);
+  if (self->range_dialog != NULL)
+    {
+      UsdtpayRangeDialog *dialog = self->range_dialog;
+
+      g_object_remove_weak_pointer (G_OBJECT (dialog), (gpointer *)&self->range_dialog);
+      self->range_dialog = NULL;
+      gtk_window_destroy (GTK_WINDOW (dialog));
+    }
+  g_clear_pointer (&self->range_from, g_date_time_unref);
+  g_clear_pointer (&self->range_to, g_date_time_unref);
   if (self->export_chooser != NULL)
     {
       gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->export_chooser));
@@ -1412,6 +1598,7 @@ usdtpay_history_page_class_init (UsdtpayHistoryPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UsdtpayHistoryPage, merchant_column);
   gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
   gtk_widget_class_bind_template_callback (widget_class, chip_changed_cb);
+  gtk_widget_class_bind_template_callback (widget_class, period_changed_cb);
 }
 
 static void

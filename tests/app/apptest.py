@@ -1662,7 +1662,7 @@ def parse_amount(text, decimals):
 
 
 def history_expected(rows, search=None, state=None, method=None, merchant=None, since=None,
-                     sort='time', desc=True):
+                     until=None, sort='time', desc=True):
     """What History must show, computed here from the rows: the filter's
     rules (docs of UsdtpayCacheFilter) and the sort, without SQL."""
     out = []
@@ -1683,6 +1683,8 @@ def history_expected(rows, search=None, state=None, method=None, merchant=None, 
         if merchant is not None and r['merchant'] != merchant:
             continue
         if since is not None and (r['closed_at'] == 0 or r['closed_at'] < since):
+            continue
+        if until is not None and (r['closed_at'] == 0 or r['closed_at'] >= until):
             continue
         out.append(r)
     col = HISTORY_SORTS[sort]
@@ -1728,6 +1730,81 @@ def history_shows(app, expected, what, timeout=30, **extra):
         raise
 
 
+HISTORY_TZ = 'Asia/Shanghai'
+
+
+def history_custom_range(app, session, rows, expected):
+    """'Custom range…' on the date chip: the rows closed on the chosen local
+    days, the chip naming them, their export, To before From refused, and
+    'All Dates' clearing it."""
+    import datetime
+    import zoneinfo
+    tz = zoneinfo.ZoneInfo(HISTORY_TZ)
+    closed = sorted(r['closed_at'] for r in rows if r['closed_at'] != 0)
+    # The range starts on the local day of an order closed before 08:00
+    # there: by UTC days (8 h behind) it would be the day before's.
+    early = [datetime.datetime.fromtimestamp(t / 1e6, tz) for t in closed[len(closed) // 2:]]
+    middle = next(t for t in early if t.hour < 8).date()
+    first, last = middle, middle + datetime.timedelta(days=29)
+
+    def micros(day):
+        return int(datetime.datetime(day.year, day.month, day.day, tzinfo=tz).timestamp()) * 1000000
+    since, until = micros(first), micros(last + datetime.timedelta(days=1))
+    chosen = history_expected(rows, since=since, until=until)
+    check(0 < len(chosen) < len(closed), 'the range holds some closed orders, not all', len(chosen))
+    # The edges are local midnights: orders just outside them (by UTC days
+    # they would be inside) must not be shown.
+    utc_since = micros(first) + 8 * 3600 * 1000000
+    check(history_expected(rows, since=utc_since, until=until + 8 * 3600 * 1000000) != chosen,
+          'the test tells local days from UTC days')
+    label = '%d %s – %d %s %d' % (first.day, first.strftime('%b'), last.day, last.strftime('%b'), last.year) \
+        if first.year == last.year else '%d %s %d – %d %s %d' % (first.day, first.strftime('%b'), first.year,
+                                                               last.day, last.strftime('%b'), last.year)
+    history_set(app, 'range', '%s:%s' % (first.isoformat(), last.isoformat()))
+    app.wait(lambda s: s.get('history_range_dialog') and s.get('history_range_problem') == '',
+             'the range dialog, its days accepted')
+    app.screenshot('history-range-dialog')
+    history_set(app, 'range-response', 'apply')
+    s = history_shows(app, chosen, 'the orders closed %s to %s, local days' % (first, last),
+                      history_period=label, history_range_dialog=False)
+    check(s['history'] == chosen[:len(s['history'])], 'every loaded row in the range, in order')
+    app.screenshot('history-range')
+
+    # The export follows the range.
+    out = os.path.join(session.dir, 'range.csv')
+    app.action('test-export', "<'%s'>" % out)
+    wait_state(app, lambda s: s.get('export_status') == 'done' and os.path.exists(out),
+               'the export of the range', timeout=60)
+    exported = read_export(out)
+    check(sorted(r['id'] for r in exported) == sorted(chosen), 'the export has exactly the range\'s orders',
+          len(exported), len(chosen))
+
+    # To before From: refused with a message; Apply does nothing; the
+    # range in force stays.
+    history_set(app, 'range', '%s:%s' % (last.isoformat(), first.isoformat()))
+    s = wait_state(app, lambda s: s.get('history_range_dialog') and s.get('history_range_problem'),
+                   'To before From refused')
+    check('before' in s['history_range_problem'], 'the refusal says why', s['history_range_problem'])
+    app.screenshot('history-range-refused')
+    history_set(app, 'range-response', 'apply')
+    time.sleep(0.5)
+    s = app.state()
+    check(s.get('history_range_dialog') and s.get('history_count') == len(chosen),
+          'Apply refused: the dialog stays, the range in force too',
+          s.get('history_range_dialog'), s.get('history_count'), len(chosen))
+    history_set(app, 'range-response', 'cancel')
+    history_shows(app, chosen, 'cancelled: the range kept', history_period=label, history_range_dialog=False)
+
+    # One day (From = To), then 'All Dates' back to every order.
+    one = history_expected(rows, since=micros(middle), until=micros(middle + datetime.timedelta(days=1)))
+    history_set(app, 'range', '%s:%s' % (middle.isoformat(), middle.isoformat()))
+    history_set(app, 'range-response', 'apply')
+    history_shows(app, one, 'the orders closed on %s' % middle)
+    history_set(app, 'range', '%s:%s' % (middle.isoformat(), middle.isoformat()))
+    history_set(app, 'range-response', 'clear')
+    history_shows(app, expected, 'all dates again', history_period='All time', history_range_dialog=False)
+
+
 def test_history(session):
     """History pages over the cache (never all rows), sorts and searches in
     SQL, filters by state, date, method and (support) merchant, keeps the
@@ -1747,7 +1824,12 @@ def test_history(session):
     history_gen(cache, platform.url, 'alice', 1000)
     rows = history_rows(cache, platform.url, 'alice')
     check(len(rows) == 1000, 'the generated rows', len(rows))
-    app = App(session)
+    # Days are the local time zone's: one far from UTC, to tell them apart.
+    os.environ['TZ'] = HISTORY_TZ
+    try:
+        app = App(session)
+    finally:
+        del os.environ['TZ']
     app.wait(lambda s: s.get('page') == 'desk', 'the desk, offline', timeout=60)
     app.action('show-page', "<'history'>", window=True)
 
@@ -1821,12 +1903,17 @@ def test_history(session):
     history_set(app, 'period', 'all')
     history_shows(app, expected, 'all time again')
 
+    # A custom range of days: From at 00:00 local, To included.
+    history_custom_range(app, session, rows, expected)
+
     # Export of the page's filter: the expired orders only.
     history_set(app, 'state', 'expired')
     history_shows(app, history_expected(rows, state='expired'), 'expired orders again')
     out = os.path.join(session.dir, 'expired.csv')
     app.action('test-export', "<'%s'>" % out)
-    s = wait_state(app, lambda s: s.get('export_status') == 'done', 'the export of the filter', timeout=60)
+    # (The range's export before this one was 'done' too: wait for the file.)
+    s = wait_state(app, lambda s: s.get('export_status') == 'done' and os.path.exists(out),
+                   'the export of the filter', timeout=60)
     exported = read_export(out)
     check(sorted(r['id'] for r in exported) == sorted(history_expected(rows, state='expired')),
           'the export has exactly the filtered orders', s.get('export_rows'))
