@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "usdtpay-sqlite-store.h"
+#include "usdtpay-wal-vfs.h"
 
 /* One writer thread owns the read-write connection. Requests queue up while
  * it syncs; it then commits all of them in one transaction (one fsync in WAL
@@ -1594,7 +1595,8 @@ usdtpay_sqlite_store_open (const char  *path,
   self->path = g_strdup (path);
 
   if (sqlite3_open_v2 (path, &self->db,
-                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                       usdtpay_wal_vfs_get_name ()) != SQLITE_OK)
     {
       g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INTERNAL, "cannot open %s: %s", path,
                    self->db ? sqlite3_errmsg (self->db) : "out of memory");
