@@ -194,12 +194,16 @@ append_order_for (UsdtpayServer      *self,
                   const UsdtpayOrder *order,
                   GString            *out)
 {
-  g_autofree char *pay_url = NULL;
   const UsdtpayMethod *method;
 
+  usdtpay_engine_append_order (self->engine, order, out);
   if (caller->role == USDTPAY_ROLE_SHOP)
-    pay_url = usdtpay_engine_pay_url (self->engine, order);
-  usdtpay_order_append_json (order, out, pay_url);
+    {
+      g_autofree char *pay_url = usdtpay_engine_pay_url (self->engine, order);
+
+      if (pay_url != NULL)
+        usdtpay_json_object_add_string (out, "pay_url", pay_url);
+    }
 
   if (caller->role != USDTPAY_ROLE_CUSTOMER ||
       !(order->state == USDTPAY_ORDER_MATCHED || order->state == USDTPAY_ORDER_PAID) ||

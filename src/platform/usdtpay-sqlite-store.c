@@ -396,9 +396,8 @@ apply_order_put (UsdtpaySqliteStore  *self,
 {
   sqlite3_stmt *stmt = self->stmts[STMT_ORDER_PUT];
   const UsdtpayOrder *order = op->order.order;
-  g_autoptr(GString) data = g_string_sized_new (640);
-
-  usdtpay_order_append_json (order, data, NULL);
+  gsize length = 0;
+  gconstpointer data = g_bytes_get_data (op->order.json, &length);
 
   sqlite3_bind_text (stmt, 1, order->id, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, order->shop, -1, SQLITE_STATIC);
@@ -408,7 +407,7 @@ apply_order_put (UsdtpaySqliteStore  *self,
   sqlite3_bind_int64 (stmt, 6, order->created_at);
   sqlite3_bind_int64 (stmt, 7, order->version);
   sqlite3_bind_int64 (stmt, 8, op->order.held);
-  sqlite3_bind_text (stmt, 9, data->str, data->len, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 9, data, length, SQLITE_STATIC);
 
   return step_reset (self, STMT_ORDER_PUT, error);
 }

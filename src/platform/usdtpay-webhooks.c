@@ -714,11 +714,12 @@ usdtpay_webhooks_order_event (UsdtpayWebhooks    *self,
                               UsdtpayEventType    type,
                               gint64              at,
                               const UsdtpayOrder *order,
+                              GBytes             *order_json,
                               const char         *pay_url,
                               const char         *by,
                               const char         *reason)
 {
-  g_autoptr(GString) json = g_string_sized_new (768);
+  g_autoptr(GString) json = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autofree char *encoded = NULL;
   g_autofree char *event_id = NULL;
@@ -729,25 +730,18 @@ usdtpay_webhooks_order_event (UsdtpayWebhooks    *self,
   g_return_if_fail (USDTPAY_IS_WEBHOOKS (self));
   g_return_if_fail (batch != NULL);
   g_return_if_fail (order != NULL);
+  g_return_if_fail (order_json != NULL);
 
-  /* The order straight to text, as the engine writes it for the feed, with
-   * pay_url, and by/reason for audit events. */
-  usdtpay_order_append_json (order, json, pay_url);
-  if (by != NULL || reason != NULL)
-    {
-      g_string_truncate (json, json->len - 1);
-      if (by != NULL)
-        {
-          g_string_append (json, ",\"by\":");
-          usdtpay_json_append_string (json, by, -1);
-        }
-      if (reason != NULL)
-        {
-          g_string_append (json, ",\"reason\":");
-          usdtpay_json_append_string (json, reason, -1);
-        }
-      g_string_append_c (json, '}');
-    }
+  /* The order as the engine wrote it for the feed, with pay_url, and
+   * by/reason for audit events. */
+  json = g_string_sized_new (g_bytes_get_size (order_json) + 256);
+  g_string_append_len (json, g_bytes_get_data (order_json, NULL), g_bytes_get_size (order_json));
+  if (pay_url != NULL)
+    usdtpay_json_object_add_string (json, "pay_url", pay_url);
+  if (by != NULL)
+    usdtpay_json_object_add_string (json, "by", by);
+  if (reason != NULL)
+    usdtpay_json_object_add_string (json, "reason", reason);
 
   /* The event as the feed encodes it, with the event id in front. */
   encoded = usdtpay_event_encode_raw (seq, type, at, json->str, json->len, &length);
