@@ -1499,8 +1499,8 @@ feed_cb (SoupServer              *server,
       return;
     }
 
-  usdtpay_feed_add_connection (self->feed, connection, caller.principal,
-                               since ? g_ascii_strtoll (since, NULL, 10) : 0);
+  usdtpay_feed_add_connection (self->feed, connection, soup_server_message_get_socket (msg),
+                               caller.principal, since ? g_ascii_strtoll (since, NULL, 10) : 0);
 }
 
 /* Deadlines */
