@@ -38,25 +38,67 @@ typedef struct _ShimFile ShimFile;
 
 struct _ShimFile
 {
-  sqlite3_file  base;
+  sqlite3_file base;
   sqlite3_file *real;
 
   /* A database: its log while that is open. A log: its database. */
-  ShimFile     *peer;
+  ShimFile *peer;
 
   /* A log: the writes not yet made. */
-  char         *pending;
+  char *pending;
   sqlite3_int64 pending_offset;
-  size_t        pending_len;
+  size_t pending_len;
 };
 
 #define SHIM_FILE_SIZE ((sizeof (ShimFile) + 7) & ~(size_t)7)
 
 static sqlite3_vfs *root_vfs;
-static sqlite3_vfs  shim_vfs;
+static sqlite3_vfs shim_vfs;
 
 static const sqlite3_io_methods database_methods;
 static const sqlite3_io_methods log_methods;
+
+/* Calls passed on to the default VFS's file as they are. */
+
+static int
+shim_read (sqlite3_file *file, void *data, int amount, sqlite3_int64 offset)
+{
+  sqlite3_file *real = ((ShimFile *)file)->real;
+
+  return real->pMethods->xRead (real, data, amount, offset);
+}
+
+static int
+shim_write (sqlite3_file *file, const void *data, int amount, sqlite3_int64 offset)
+{
+  sqlite3_file *real = ((ShimFile *)file)->real;
+
+  return real->pMethods->xWrite (real, data, amount, offset);
+}
+
+static int
+shim_truncate (sqlite3_file *file, sqlite3_int64 size)
+{
+  sqlite3_file *real = ((ShimFile *)file)->real;
+
+  return real->pMethods->xTruncate (real, size);
+}
+
+static int
+shim_sync (sqlite3_file *file, int flags)
+{
+  sqlite3_file *real = ((ShimFile *)file)->real;
+
+  return real->pMethods->xSync (real, flags);
+}
+
+static int
+shim_file_size (sqlite3_file *file, sqlite3_int64 *size)
+{
+  sqlite3_file *real = ((ShimFile *)file)->real;
+
+  return real->pMethods->xFileSize (real, size);
+}
 
 static int
 log_flush (ShimFile *self)
@@ -74,17 +116,14 @@ log_flush (ShimFile *self)
 }
 
 static int
-log_write (sqlite3_file *file,
-           const void   *data,
-           int           amount,
-           sqlite3_int64 offset)
+log_write (sqlite3_file *file, const void *data, int amount, sqlite3_int64 offset)
 {
   ShimFile *self = (ShimFile *)file;
   int rc;
 
-  if (self->pending_len > 0 &&
-      (offset != self->pending_offset + (sqlite3_int64)self->pending_len ||
-       self->pending_len + (size_t)amount > MAX_PENDING))
+  if (self->pending_len > 0
+      && (offset != self->pending_offset + (sqlite3_int64)self->pending_len
+          || self->pending_len + (size_t)amount > MAX_PENDING))
     {
       rc = log_flush (self);
       if (rc != SQLITE_OK)
@@ -126,10 +165,7 @@ log_close (sqlite3_file *file)
 }
 
 static int
-log_read (sqlite3_file *file,
-          void         *data,
-          int           amount,
-          sqlite3_int64 offset)
+log_read (sqlite3_file *file, void *data, int amount, sqlite3_int64 offset)
 {
   ShimFile *self = (ShimFile *)file;
   int rc = log_flush (self);
@@ -137,12 +173,11 @@ log_read (sqlite3_file *file,
   if (rc != SQLITE_OK)
     return rc;
 
-  return self->real->pMethods->xRead (self->real, data, amount, offset);
+  return shim_read (file, data, amount, offset);
 }
 
 static int
-log_truncate (sqlite3_file *file,
-              sqlite3_int64 size)
+log_truncate (sqlite3_file *file, sqlite3_int64 size)
 {
   ShimFile *self = (ShimFile *)file;
   int rc = log_flush (self);
@@ -150,12 +185,11 @@ log_truncate (sqlite3_file *file,
   if (rc != SQLITE_OK)
     return rc;
 
-  return self->real->pMethods->xTruncate (self->real, size);
+  return shim_truncate (file, size);
 }
 
 static int
-log_sync (sqlite3_file *file,
-          int           flags)
+log_sync (sqlite3_file *file, int flags)
 {
   ShimFile *self = (ShimFile *)file;
   int rc = log_flush (self);
@@ -163,12 +197,11 @@ log_sync (sqlite3_file *file,
   if (rc != SQLITE_OK)
     return rc;
 
-  return self->real->pMethods->xSync (self->real, flags);
+  return shim_sync (file, flags);
 }
 
 static int
-log_file_size (sqlite3_file  *file,
-               sqlite3_int64 *size)
+log_file_size (sqlite3_file *file, sqlite3_int64 *size)
 {
   ShimFile *self = (ShimFile *)file;
   int rc = log_flush (self);
@@ -176,15 +209,13 @@ log_file_size (sqlite3_file  *file,
   if (rc != SQLITE_OK)
     return rc;
 
-  return self->real->pMethods->xFileSize (self->real, size);
+  return shim_file_size (file, size);
 }
 
-/* What needs no flush goes straight to the default VFS's file, for the log
- * and the database alike. */
+/* The log's and the database's calls that need no flush. */
 
 static int
-shim_lock (sqlite3_file *file,
-           int           lock)
+shim_lock (sqlite3_file *file, int lock)
 {
   sqlite3_file *real = ((ShimFile *)file)->real;
 
@@ -192,8 +223,7 @@ shim_lock (sqlite3_file *file,
 }
 
 static int
-shim_unlock (sqlite3_file *file,
-             int           lock)
+shim_unlock (sqlite3_file *file, int lock)
 {
   sqlite3_file *real = ((ShimFile *)file)->real;
 
@@ -201,8 +231,7 @@ shim_unlock (sqlite3_file *file,
 }
 
 static int
-shim_check_reserved_lock (sqlite3_file *file,
-                          int          *out)
+shim_check_reserved_lock (sqlite3_file *file, int *out)
 {
   sqlite3_file *real = ((ShimFile *)file)->real;
 
@@ -210,9 +239,7 @@ shim_check_reserved_lock (sqlite3_file *file,
 }
 
 static int
-shim_file_control (sqlite3_file *file,
-                   int           op,
-                   void         *arg)
+shim_file_control (sqlite3_file *file, int op, void *arg)
 {
   sqlite3_file *real = ((ShimFile *)file)->real;
 
@@ -267,60 +294,7 @@ database_close (sqlite3_file *file)
 }
 
 static int
-database_read (sqlite3_file *file,
-               void         *data,
-               int           amount,
-               sqlite3_int64 offset)
-{
-  sqlite3_file *real = ((ShimFile *)file)->real;
-
-  return real->pMethods->xRead (real, data, amount, offset);
-}
-
-static int
-database_write (sqlite3_file *file,
-                const void   *data,
-                int           amount,
-                sqlite3_int64 offset)
-{
-  sqlite3_file *real = ((ShimFile *)file)->real;
-
-  return real->pMethods->xWrite (real, data, amount, offset);
-}
-
-static int
-database_truncate (sqlite3_file *file,
-                   sqlite3_int64 size)
-{
-  sqlite3_file *real = ((ShimFile *)file)->real;
-
-  return real->pMethods->xTruncate (real, size);
-}
-
-static int
-database_sync (sqlite3_file *file,
-               int           flags)
-{
-  sqlite3_file *real = ((ShimFile *)file)->real;
-
-  return real->pMethods->xSync (real, flags);
-}
-
-static int
-database_file_size (sqlite3_file  *file,
-                    sqlite3_int64 *size)
-{
-  sqlite3_file *real = ((ShimFile *)file)->real;
-
-  return real->pMethods->xFileSize (real, size);
-}
-
-static int
-database_shm_map (sqlite3_file  *file,
-                  int            region,
-                  int            region_size,
-                  int            extend,
-                  void volatile **out)
+database_shm_map (sqlite3_file *file, int region, int region_size, int extend, void volatile **out)
 {
   sqlite3_file *real = ((ShimFile *)file)->real;
 
@@ -328,10 +302,7 @@ database_shm_map (sqlite3_file  *file,
 }
 
 static int
-database_shm_lock (sqlite3_file *file,
-                   int           offset,
-                   int           n,
-                   int           flags)
+database_shm_lock (sqlite3_file *file, int offset, int n, int flags)
 {
   sqlite3_file *real = ((ShimFile *)file)->real;
 
@@ -356,8 +327,7 @@ database_shm_barrier (sqlite3_file *file)
 }
 
 static int
-database_shm_unmap (sqlite3_file *file,
-                    int           delete_flag)
+database_shm_unmap (sqlite3_file *file, int delete_flag)
 {
   sqlite3_file *real = ((ShimFile *)file)->real;
 
@@ -365,10 +335,7 @@ database_shm_unmap (sqlite3_file *file,
 }
 
 static int
-database_fetch (sqlite3_file  *file,
-                sqlite3_int64  offset,
-                int            amount,
-                void         **out)
+database_fetch (sqlite3_file *file, sqlite3_int64 offset, int amount, void **out)
 {
   sqlite3_file *real = ((ShimFile *)file)->real;
 
@@ -376,9 +343,7 @@ database_fetch (sqlite3_file  *file,
 }
 
 static int
-database_unfetch (sqlite3_file *file,
-                  sqlite3_int64 offset,
-                  void         *data)
+database_unfetch (sqlite3_file *file, sqlite3_int64 offset, void *data)
 {
   sqlite3_file *real = ((ShimFile *)file)->real;
 
@@ -388,11 +353,11 @@ database_unfetch (sqlite3_file *file,
 static const sqlite3_io_methods database_methods = {
   .iVersion = 3,
   .xClose = database_close,
-  .xRead = database_read,
-  .xWrite = database_write,
-  .xTruncate = database_truncate,
-  .xSync = database_sync,
-  .xFileSize = database_file_size,
+  .xRead = shim_read,
+  .xWrite = shim_write,
+  .xTruncate = shim_truncate,
+  .xSync = shim_sync,
+  .xFileSize = shim_file_size,
   .xLock = shim_lock,
   .xUnlock = shim_unlock,
   .xCheckReservedLock = shim_check_reserved_lock,
@@ -408,11 +373,7 @@ static const sqlite3_io_methods database_methods = {
 };
 
 static int
-shim_open (sqlite3_vfs  *vfs,
-           const char   *name,
-           sqlite3_file *file,
-           int           flags,
-           int          *out_flags)
+shim_open (sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags, int *out_flags)
 {
   ShimFile *self = (ShimFile *)file;
   gboolean is_log = (flags & SQLITE_OPEN_WAL) != 0;
