@@ -2001,6 +2001,9 @@ def bench_history_filter(session):
     times = {}
     in_model = {}
     answered = {}
+    cpu = {}
+    # The frames other than the searches' own, from here on.
+    history_set(app, 'frames', 'reset')
     for rnd in range(3):
         for text in searches + ['']:
             before = app.state().get('history_first_pages', 0)
@@ -2011,6 +2014,8 @@ def bench_history_filter(session):
                 times.setdefault(text, []).append(s['history_shown_us'] / 1000)
                 in_model.setdefault(text, []).append(s['history_query_us'] / 1000)
                 answered.setdefault(text, []).append(s['history_answered_us'] / 1000)
+                cpu.setdefault(text, []).append(s['history_shown_cpu_us'] / 1000)
+    s = app.state()
     with open('/proc/%d/status' % app.proc.pid) as f:
         status = {line.split(':')[0]: line.split()[1] for line in f if line.startswith(('VmRSS', 'VmHWM'))}
     app.quit()
@@ -2024,9 +2029,10 @@ def bench_history_filter(session):
     # dropped); answered: to the worker's first page back (SQL and parsing).
     def ms(v):
         return ' '.join('%.1f' % x for x in v)
+    # CPU: the main thread's, from the changed text to the frame painted.
     for text, v in times.items():
-        print('history-filter: %-20r shown %s ms; in the table %s ms; answered %s ms'
-              % (text, ms(v), ms(in_model[text]), ms(answered[text])))
+        print('history-filter: %-20r shown %s ms; in the table %s ms; answered %s ms; main thread CPU %s ms'
+              % (text, ms(v), ms(in_model[text]), ms(answered[text]), ms(cpu[text])))
     print('rows=%d' % n)
     print('generate_s=%.1f' % gen_s)
     print('searches=%d' % len(every))
@@ -2036,9 +2042,18 @@ def bench_history_filter(session):
     sql = sorted(t for v in answered.values() for t in v)
     print('answered_p50_ms=%.1f' % sql[len(sql) // 2])
     print('answered_max_ms=%.1f' % sql[-1])
+    every_cpu = sorted(t for v in cpu.values() for t in v)
+    print('first_page_cpu_p50_ms=%.1f' % every_cpu[len(every_cpu) // 2])
+    print('first_page_cpu_max_ms=%.1f' % every_cpu[-1])
+    # Every other frame meanwhile (the rows a table shows or drops a step
+    # at a time after a search, anything else): the longest, which a
+    # keystroke could have waited for.
+    print('other_frames=%d' % s['history_frames'])
+    print('other_frame_max_ms=%.1f' % (s['history_frame_max_us'] / 1000))
+    print('other_frame_cpu_max_ms=%.1f' % (s['history_frame_cpu_max_us'] / 1000))
     print('rss_mb=%.1f' % (int(status['VmRSS']) / 1024))
     print('rss_peak_mb=%.1f' % (int(status['VmHWM']) / 1024))
-    print('target: first_page_p50_ms < 50, rss_mb < 150')
+    print('target: first_page_p99_ms < 50 (every search), rss_mb < 150')
 
 
 # ----------------------------------------------------------------- the wallet
