@@ -1143,6 +1143,24 @@ utf8_sequence_length (const guchar *p,
 }
 
 void
+usdtpay_json_object_add_string (GString    *out,
+                                const char *name,
+                                const char *value)
+{
+  g_return_if_fail (out != NULL && out->len > 0 && out->str[out->len - 1] == '}');
+  g_return_if_fail (name != NULL);
+
+  g_string_truncate (out, out->len - 1);
+  if (out->str[out->len - 1] != '{')
+    g_string_append_c (out, ',');
+  g_string_append_c (out, '"');
+  g_string_append (out, name);
+  g_string_append_len (out, "\":", 2);
+  usdtpay_json_append_string (out, value, -1);
+  g_string_append_c (out, '}');
+}
+
+void
 usdtpay_json_append_string (GString    *out,
                             const char *text,
                             gssize      length)

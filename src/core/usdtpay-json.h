@@ -108,6 +108,12 @@ void        usdtpay_json_append            (GString     *out,
 void        usdtpay_json_append_string     (GString     *out,
                                             const char  *text,
                                             gssize       length);
+/* Adds the member @name (plain ASCII, no escapes needed) with the string
+ * @value (NULL: null) to the JSON object at the end of @out: its closing
+ * brace moves after the member. */
+void        usdtpay_json_object_add_string (GString     *out,
+                                            const char  *name,
+                                            const char  *value);
 /* `{"error":{"code":"…","message":"…"}}` for @error. */
 char       *usdtpay_json_error_body        (const GError *error,
                                             gsize        *length);

@@ -39,6 +39,7 @@ usdtpay_op_clear (UsdtpayOp *op)
     {
     case USDTPAY_OP_ORDER_PUT:
       g_clear_pointer (&op->order.order, usdtpay_order_unref);
+      g_clear_pointer (&op->order.json, g_bytes_unref);
       break;
     case USDTPAY_OP_EVENT_APPEND:
       g_free (op->event.order_id);
@@ -170,16 +171,19 @@ batch_push (UsdtpayBatch  *batch,
 void
 usdtpay_batch_put_order (UsdtpayBatch       *batch,
                          const UsdtpayOrder *order,
-                         gint64              held)
+                         gint64              held,
+                         GBytes             *json)
 {
   UsdtpayOp *op;
 
   g_return_if_fail (batch != NULL);
   g_return_if_fail (order != NULL);
+  g_return_if_fail (json != NULL);
 
   op = batch_push (batch, USDTPAY_OP_ORDER_PUT);
   op->order.order = usdtpay_order_copy (order);
   op->order.held = held;
+  op->order.json = g_bytes_ref (json);
 }
 
 void

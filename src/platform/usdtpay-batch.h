@@ -116,6 +116,7 @@ typedef struct
     struct {
       UsdtpayOrder *order;
       gint64        held;       /* escrow frozen for this order */
+      GBytes       *json;       /* the order as stored (no pay_url) */
     } order;
     struct {
       gint64            seq;
@@ -195,9 +196,12 @@ guint         usdtpay_batch_get_n_ops          (UsdtpayBatch        *batch);
 const UsdtpayOp *usdtpay_batch_get_op          (UsdtpayBatch        *batch,
                                                 guint                index);
 
+/* Takes a reference on @json, @order as text (usdtpay_order_append_json()
+ * without pay_url). */
 void          usdtpay_batch_put_order          (UsdtpayBatch        *batch,
                                                 const UsdtpayOrder  *order,
-                                                gint64               held);
+                                                gint64               held,
+                                                GBytes              *json);
 /* Takes a reference on @body. */
 void          usdtpay_batch_append_event       (UsdtpayBatch        *batch,
                                                 gint64               seq,

@@ -13,6 +13,7 @@
 
 #include "usdtpay-chain-api.h"
 #include "usdtpay-chain-book.h"
+#include "usdtpay-http.h"
 #include "usdtpay-server.h"
 
 /* Checks run in the API's order: 401, 403, 404, 409. Every POST answers
@@ -27,55 +28,6 @@ typedef struct
 } Pending;
 
 static void
-respond_bytes (SoupServerMessage *msg,
-               guint              status,
-               GBytes            *body)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  gsize length = 0;
-  gconstpointer data = g_bytes_get_data (body, &length);
-
-  soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, data, length);
-  soup_server_message_set_status (msg, status, NULL);
-}
-
-static GBytes *
-error_bytes (const GError *error)
-{
-  gsize length = 0;
-  char *text = usdtpay_json_error_body (error, &length);
-
-  return g_bytes_new_take (text, length);
-}
-
-static void
-respond_error (SoupServerMessage *msg,
-               const GError      *error)
-{
-  g_autoptr(GBytes) body = error_bytes (error);
-
-  if (g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_UNAUTHENTICATED))
-    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                  "WWW-Authenticate", "Bearer");
-  respond_bytes (msg, usdtpay_error_to_http_status (error), body);
-}
-
-static void
-respond_node (SoupServerMessage *msg,
-              guint              status,
-              JsonNode          *node)
-{
-  gsize length = 0;
-  g_autoptr(GBytes) body = NULL;
-  char *text = usdtpay_json_to_string (node, &length);
-
-  body = g_bytes_new_take (text, length);
-  respond_bytes (msg, status, body);
-}
-
-static void
 committed_cb (const GError *error,
               gpointer      user_data)
 {
@@ -87,11 +39,11 @@ committed_cb (const GError *error,
         g_error_new (USDTPAY_ERROR, USDTPAY_ERROR_UNAVAILABLE, "the store could not write: %s", error->message);
 
       g_bytes_unref (pending->body);
-      pending->body = error_bytes (unavailable);
+      pending->body = usdtpay_http_error_bytes (unavailable);
       pending->status = SOUP_STATUS_SERVICE_UNAVAILABLE;
     }
 
-  respond_bytes (pending->msg, pending->status, pending->body);
+  usdtpay_http_respond_bytes (pending->msg, pending->status, pending->body);
   soup_server_message_unpause (pending->msg);
   usdtpay_server_release_request (pending->server);
   g_object_unref (pending->msg);
@@ -117,7 +69,7 @@ commit_and_answer (UsdtpayServer     *server,
   if (error != NULL)
     {
       pending->status = usdtpay_error_to_http_status (error);
-      pending->body = error_bytes (error);
+      pending->body = usdtpay_http_error_bytes (error);
     }
   else
     {
@@ -141,38 +93,6 @@ bearer_token (SoupServerMessage *msg)
     return NULL;
 
   return header + 7;
-}
-
-static gboolean
-parse_body (SoupServerMessage  *msg,
-            gboolean            optional,
-            JsonObject        **out,
-            GError            **error)
-{
-  g_autoptr(GBytes) bytes = soup_message_body_flatten (soup_server_message_get_request_body (msg));
-  gsize length = 0;
-  const char *data = g_bytes_get_data (bytes, &length);
-
-  *out = NULL;
-  if (length > USDTPAY_MAX_BODY)
-    {
-      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_TOO_LARGE, "the body is over 64 KiB");
-      return FALSE;
-    }
-  if (length == 0 && optional)
-    {
-      *out = json_object_new ();
-      return TRUE;
-    }
-  if (length == 0)
-    {
-      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, "a JSON body is required");
-      return FALSE;
-    }
-
-  *out = usdtpay_json_parse_object (data, length, error);
-
-  return *out != NULL;
 }
 
 /* Who may own a wallet: a merchant, or a shop whose key may withdraw (when
@@ -216,22 +136,11 @@ require_chain (UsdtpayChainBook  *book,
 }
 
 static void
-respond_method_not_allowed (SoupServerMessage *msg,
-                            const char        *allow)
-{
-  g_autoptr(GError) error = g_error_new_literal (USDTPAY_ERROR, USDTPAY_ERROR_METHOD_NOT_ALLOWED,
-                                                 "method not allowed here");
-
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
-  respond_error (msg, error);
-}
-
-static void
 respond_not_found (SoupServerMessage *msg)
 {
   g_autoptr(GError) error = g_error_new_literal (USDTPAY_ERROR, USDTPAY_ERROR_NOT_FOUND, "no such resource");
 
-  respond_error (msg, error);
+  usdtpay_http_respond_error (msg, error);
 }
 
 /* Handlers */
@@ -246,12 +155,12 @@ handle_chain (UsdtpayEngine     *engine,
 
   if (!require_chain (book, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
 
   node = usdtpay_chain_book_info_to_json (book);
-  respond_node (msg, SOUP_STATUS_OK, node);
+  usdtpay_http_respond_node (msg, SOUP_STATUS_OK, node);
 }
 
 static void
@@ -271,20 +180,20 @@ handle_nonce (UsdtpayEngine     *engine,
   gint64 expires_at = 0;
 
   if (!authenticate_owner (engine, msg, TRUE, &caller, &error) ||
-      !parse_body (msg, TRUE, &body, &error) ||
+      !usdtpay_http_parse_body (msg, TRUE, &body, &error) ||
       !require_chain (book, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
   {
-    g_autoptr(GList) members = json_object_get_members (body);
+    g_autoptr(GList) members = body != NULL ? json_object_get_members (body) : NULL;
 
     if (members != NULL && !g_strv_contains (none, members->data))
       {
         g_set_error (&error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, "unknown member \"%s\"",
                      (const char *)members->data);
-        respond_error (msg, error);
+        usdtpay_http_respond_error (msg, error);
         return;
       }
   }
@@ -303,7 +212,7 @@ handle_nonce (UsdtpayEngine     *engine,
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
 
-  respond_node (msg, SOUP_STATUS_OK, node);
+  usdtpay_http_respond_node (msg, SOUP_STATUS_OK, node);
 }
 
 static void
@@ -320,10 +229,10 @@ handle_register (UsdtpayServer     *server,
   gboolean created = FALSE;
 
   if (!authenticate_owner (engine, msg, TRUE, &caller, &error) ||
-      !parse_body (msg, FALSE, &body, &error) ||
+      !usdtpay_http_parse_body (msg, FALSE, &body, &error) ||
       !require_chain (book, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
 
@@ -350,13 +259,13 @@ handle_list_wallets (UsdtpayEngine     *engine,
 
   if (!authenticate_owner (engine, msg, FALSE, &caller, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
 
   node = usdtpay_chain_book_list_wallets (usdtpay_engine_get_chain_book (engine), caller.principal);
   json_object_set_int_member (json_node_get_object (node), "seq", usdtpay_engine_get_head_seq (engine));
-  respond_node (msg, SOUP_STATUS_OK, node);
+  usdtpay_http_respond_node (msg, SOUP_STATUS_OK, node);
 }
 
 static void
@@ -372,9 +281,9 @@ handle_withdraw (UsdtpayServer     *server,
   g_autoptr(UsdtpayChange) change = NULL;
 
   if (!authenticate_owner (engine, msg, TRUE, &caller, &error) ||
-      !parse_body (msg, FALSE, &body, &error))
+      !usdtpay_http_parse_body (msg, FALSE, &body, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
 
@@ -417,12 +326,12 @@ handle_list_withdrawals (UsdtpayEngine     *engine,
 
   if (!authenticate_reader (engine, msg, &caller, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
 
   node = usdtpay_chain_book_list_withdrawals (usdtpay_engine_get_chain_book (engine), &caller);
-  respond_node (msg, SOUP_STATUS_OK, node);
+  usdtpay_http_respond_node (msg, SOUP_STATUS_OK, node);
 }
 
 static void
@@ -439,11 +348,11 @@ handle_list_deposits (UsdtpayEngine     *engine,
       !(node = usdtpay_chain_book_list_deposits (usdtpay_engine_get_chain_book (engine), &caller, state,
                                                  &error)))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
 
-  respond_node (msg, SOUP_STATUS_OK, node);
+  usdtpay_http_respond_node (msg, SOUP_STATUS_OK, node);
 }
 
 static void
@@ -462,18 +371,18 @@ handle_deposit_action (UsdtpayServer     *server,
 
   if (!usdtpay_engine_authenticate (engine, bearer_token (msg), &caller, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
   if (caller.role != USDTPAY_ROLE_SUPPORT)
     {
       g_set_error (&error, USDTPAY_ERROR, USDTPAY_ERROR_FORBIDDEN, "only support may do that");
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
-  if (!parse_body (msg, FALSE, &body, &error))
+  if (!usdtpay_http_parse_body (msg, FALSE, &body, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
 
@@ -513,7 +422,7 @@ usdtpay_chain_api_route (UsdtpayServer     *server,
       else if (g_str_equal (method, "GET"))
         handle_chain (engine, msg);
       else
-        respond_method_not_allowed (msg, "GET");
+        usdtpay_http_respond_method_not_allowed (msg, "GET");
     }
   else if (g_str_equal (parts[0], "wallets"))
     {
@@ -522,13 +431,13 @@ usdtpay_chain_api_route (UsdtpayServer     *server,
       else if (n_parts == 1 && g_str_equal (method, "POST"))
         handle_register (server, engine, msg);
       else if (n_parts == 1)
-        respond_method_not_allowed (msg, "GET, POST");
+        usdtpay_http_respond_method_not_allowed (msg, "GET, POST");
       else if (n_parts == 2 && g_str_equal (parts[1], "nonce"))
         {
           if (g_str_equal (method, "POST"))
             handle_nonce (engine, msg);
           else
-            respond_method_not_allowed (msg, "POST");
+            usdtpay_http_respond_method_not_allowed (msg, "POST");
         }
       else
         respond_not_found (msg);
@@ -542,7 +451,7 @@ usdtpay_chain_api_route (UsdtpayServer     *server,
       else if (g_str_equal (method, "POST"))
         handle_withdraw (server, engine, msg);
       else
-        respond_method_not_allowed (msg, "GET, POST");
+        usdtpay_http_respond_method_not_allowed (msg, "GET, POST");
     }
   else if (g_str_equal (parts[0], "deposits"))
     {
@@ -551,14 +460,14 @@ usdtpay_chain_api_route (UsdtpayServer     *server,
           if (g_str_equal (method, "GET"))
             handle_list_deposits (engine, msg, query);
           else
-            respond_method_not_allowed (msg, "GET");
+            usdtpay_http_respond_method_not_allowed (msg, "GET");
         }
       else if (n_parts == 3 && (g_str_equal (parts[2], "assign") || g_str_equal (parts[2], "refund")))
         {
           if (g_str_equal (method, "POST"))
             handle_deposit_action (server, engine, msg, parts[1], g_str_equal (parts[2], "refund"));
           else
-            respond_method_not_allowed (msg, "POST");
+            usdtpay_http_respond_method_not_allowed (msg, "POST");
         }
       else
         respond_not_found (msg);

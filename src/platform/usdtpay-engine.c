@@ -36,6 +36,7 @@ typedef struct
   gint64        held;      /* escrow frozen for this order */
   GPtrArray    *offered;   /* names of the merchants it was offered to */
   guint         index;     /* position in creation order */
+  GBytes       *json;      /* the order as text, for this version; see engine_order_json() */
 } EngineOrder;
 
 typedef struct
@@ -138,6 +139,7 @@ engine_order_free (gpointer data)
 
   usdtpay_order_unref (eo->order);
   g_clear_pointer (&eo->offered, g_ptr_array_unref);
+  g_clear_pointer (&eo->json, g_bytes_unref);
   g_free (eo);
 }
 
@@ -597,6 +599,23 @@ emit_event (UsdtpayEngine      *self,
   emit_event_raw (self, change, type, order_id, json, length, audience);
 }
 
+/* The order as text (no pay_url), made once per version: its row in the
+ * store, its events and the answers about it share one rendering. Every
+ * change to an order ends with bump(), which drops it. */
+static GBytes *
+engine_order_json (EngineOrder *eo)
+{
+  if (eo->json == NULL)
+    {
+      GString *json = g_string_sized_new (640);
+
+      usdtpay_order_append_json (eo->order, json, NULL);
+      eo->json = g_string_free_to_bytes (json);
+    }
+
+  return eo->json;
+}
+
 /* @by and @reason make the event an audit record of a person's decision. */
 static void
 emit_order_event_full (UsdtpayEngine    *self,
@@ -608,28 +627,22 @@ emit_order_event_full (UsdtpayEngine    *self,
 {
   const UsdtpayOrder *order = eo->order;
   const char *audience[3] = { order->shop, order->merchant, NULL };
-  g_autoptr(GString) json = g_string_sized_new (640);
+  gsize length = 0;
+  const char *json = g_bytes_get_data (engine_order_json (eo), &length);
   gint64 at;
 
-  usdtpay_order_append_json (order, json, NULL);
   if (by != NULL || reason != NULL)
     {
-      /* Extend the object: drop its closing brace, add the members. */
-      g_string_truncate (json, json->len - 1);
-      if (by != NULL)
-        {
-          g_string_append (json, ",\"by\":");
-          usdtpay_json_append_string (json, by, -1);
-        }
-      if (reason != NULL)
-        {
-          g_string_append (json, ",\"reason\":");
-          usdtpay_json_append_string (json, reason, -1);
-        }
-      g_string_append_c (json, '}');
-    }
+      g_autoptr(GString) audit = g_string_new_len (json, length);
 
-  at = emit_event_raw (self, change, type, order->id, json->str, json->len, audience);
+      if (by != NULL)
+        usdtpay_json_object_add_string (audit, "by", by);
+      if (reason != NULL)
+        usdtpay_json_object_add_string (audit, "reason", reason);
+      at = emit_event_raw (self, change, type, order->id, audit->str, audit->len, audience);
+    }
+  else
+    at = emit_event_raw (self, change, type, order->id, json, length, audience);
 
   /* The webhook outbox: the delivery is written with the event. */
   if (usdtpay_webhooks_wants (self->webhooks, order->shop))
@@ -637,7 +650,7 @@ emit_order_event_full (UsdtpayEngine    *self,
       g_autofree char *pay_url = usdtpay_engine_pay_url (self, order);
 
       usdtpay_webhooks_order_event (self->webhooks, change->batch, self->head_seq, type, at, order,
-                                    pay_url, by, reason);
+                                    engine_order_json (eo), pay_url, by, reason);
     }
 }
 
@@ -658,7 +671,6 @@ emit_offer_event (UsdtpayEngine    *self,
                   GPtrArray        *merchants)
 {
   g_autoptr(GPtrArray) audience = g_ptr_array_new ();
-  g_autoptr(GString) json = g_string_sized_new (640);
 
   if (merchants == NULL || merchants->len == 0)
     return;
@@ -670,22 +682,51 @@ emit_offer_event (UsdtpayEngine    *self,
   if (type == USDTPAY_EVENT_OFFER_WITHDRAWN)
     {
       /* A withdrawn offer says which order and nothing else. */
-      g_string_append (json, "{\"id\":");
+      g_autoptr(GString) json = g_string_new ("{\"id\":");
+
       usdtpay_json_append_string (json, eo->order->id, -1);
       g_string_append_c (json, '}');
+      emit_event_raw (self, change, type, eo->order->id, json->str, json->len,
+                      (const char * const *)audience->pdata);
     }
   else
-    usdtpay_order_append_json (eo->order, json, NULL);
+    {
+      gsize length = 0;
+      const char *json = g_bytes_get_data (engine_order_json (eo), &length);
 
-  emit_event_raw (self, change, type, eo->order->id, json->str, json->len,
-                  (const char * const *)audience->pdata);
+      emit_event_raw (self, change, type, eo->order->id, json, length,
+                      (const char * const *)audience->pdata);
+    }
+}
+
+void
+usdtpay_engine_append_order (UsdtpayEngine      *self,
+                             const UsdtpayOrder *order,
+                             GString            *out)
+{
+  EngineOrder *eo;
+  gsize length = 0;
+  const char *json;
+
+  g_return_if_fail (USDTPAY_IS_ENGINE (self));
+  g_return_if_fail (order != NULL);
+
+  eo = g_hash_table_lookup (self->orders, order->id);
+  if (eo == NULL || eo->order != order)
+    {
+      usdtpay_order_append_json (order, out, NULL);
+      return;
+    }
+
+  json = g_bytes_get_data (engine_order_json (eo), &length);
+  g_string_append_len (out, json, length);
 }
 
 static void
 persist_order (UsdtpayChange *change,
                EngineOrder   *eo)
 {
-  usdtpay_batch_put_order (change->batch, eo->order, eo->held);
+  usdtpay_batch_put_order (change->batch, eo->order, eo->held, engine_order_json (eo));
 }
 
 /* Ledger */
@@ -986,6 +1027,7 @@ static void
 bump (EngineOrder *eo)
 {
   eo->order->version++;
+  g_clear_pointer (&eo->json, g_bytes_unref);
 }
 
 static void

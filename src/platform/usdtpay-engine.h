@@ -203,6 +203,11 @@ GPtrArray        *usdtpay_engine_list_orders_filtered (UsdtpayEngine            
                                                        GError                  **error);
 char             *usdtpay_engine_pay_url           (UsdtpayEngine     *self,
                                                     const UsdtpayOrder *order);
+/* Appends @order as usdtpay_order_append_json() without pay_url would,
+ * from the rendering the engine keeps for an order's current version. */
+void              usdtpay_engine_append_order      (UsdtpayEngine     *self,
+                                                    const UsdtpayOrder *order,
+                                                    GString           *out);
 const UsdtpayMethod *usdtpay_engine_order_method   (UsdtpayEngine      *self,
                                                     const UsdtpayOrder *order);
 gboolean          usdtpay_engine_find_external_id  (UsdtpayEngine     *self,

@@ -9,6 +9,8 @@
 
 #include "config.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "usdtpay-feed.h"
@@ -23,6 +25,8 @@ typedef struct
 {
   UsdtpayFeed             *feed;
   SoupWebsocketConnection *ws;
+  GSocket                 *socket;        /* nullable; see subscriber_cork() */
+  gboolean                 corked;
   UsdtpayPrincipal        *principal;
   gboolean                 everything;    /* support sees every event */
   gboolean                 replaying;
@@ -44,6 +48,8 @@ struct _UsdtpayFeed
   GHashTable    *by_principal;  /* name → GPtrArray of Subscriber* */
   GPtrArray     *everything;    /* Subscriber* of support */
   GPtrArray     *all;           /* every Subscriber*, owning */
+  GPtrArray     *corked;        /* Subscriber* with frames held back */
+  guint          uncork_id;
   guint          watchdog_id;
   gulong         committed_id;
 };
@@ -75,6 +81,9 @@ subscriber_free (gpointer data)
   g_clear_object (&sub->cancellable);
   g_queue_clear_full (&sub->pending, pending_free);
   g_queue_clear (&sub->unacked);
+  if (sub->corked)
+    g_ptr_array_remove_fast (sub->feed->corked, sub);
+  g_clear_object (&sub->socket);
   if (sub->ws != NULL)
     {
       g_signal_handlers_disconnect_by_data (sub->ws, sub);
@@ -113,6 +122,51 @@ subscriber_close (Subscriber *sub,
     soup_websocket_connection_close (sub->ws, code, reason);
 }
 
+static gboolean
+uncork_cb (gpointer user_data)
+{
+  UsdtpayFeed *self = user_data;
+
+  self->uncork_id = 0;
+  for (guint i = 0; i < self->corked->len; i++)
+    {
+      Subscriber *sub = g_ptr_array_index (self->corked, i);
+
+      sub->corked = FALSE;
+      g_socket_set_option (sub->socket, IPPROTO_TCP, TCP_CORK, 0, NULL);
+    }
+  g_ptr_array_set_size (self->corked, 0);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* A commit group (or a replay page) brings several events for one
+ * connection at once; each would leave as a segment of its own that the
+ * client must take in. Corked, they leave together when the fan-out is
+ * over: the uncork runs at the priority of the store's group reports,
+ * before the main loop turns to any request. */
+static void
+subscriber_cork (Subscriber *sub)
+{
+  UsdtpayFeed *self = sub->feed;
+
+  if (sub->corked || sub->socket == NULL ||
+      !g_socket_set_option (sub->socket, IPPROTO_TCP, TCP_CORK, 1, NULL))
+    return;
+
+  sub->corked = TRUE;
+  g_ptr_array_add (self->corked, sub);
+  if (self->uncork_id == 0)
+    {
+      g_autoptr(GSource) source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_HIGH);
+      g_source_set_callback (source, uncork_cb, self, NULL);
+      g_source_set_static_name (source, "[usdtpay] feed uncork");
+      self->uncork_id = g_source_attach (source, g_main_context_get_thread_default ());
+    }
+}
+
 static void
 subscriber_send (Subscriber *sub,
                  gint64      seq,
@@ -121,6 +175,7 @@ subscriber_send (Subscriber *sub,
   if (sub->closed || seq <= sub->last_sent)
     return;
 
+  subscriber_cork (sub);
   soup_websocket_connection_send_message (sub->ws, SOUP_WEBSOCKET_DATA_TEXT, body);
   sub->last_sent = seq;
   g_queue_push_tail (&sub->unacked, GSIZE_TO_POINTER ((gsize)seq));
@@ -355,6 +410,7 @@ connected_committed_cb (const GError *error,
 void
 usdtpay_feed_add_connection (UsdtpayFeed             *self,
                              SoupWebsocketConnection *connection,
+                             GSocket                 *socket,
                              UsdtpayPrincipal        *principal,
                              gint64                  since)
 {
@@ -362,10 +418,12 @@ usdtpay_feed_add_connection (UsdtpayFeed             *self,
 
   g_return_if_fail (USDTPAY_IS_FEED (self));
   g_return_if_fail (SOUP_IS_WEBSOCKET_CONNECTION (connection));
+  g_return_if_fail (socket == NULL || G_IS_SOCKET (socket));
 
   sub = g_new0 (Subscriber, 1);
   sub->feed = self;
   sub->ws = g_object_ref (connection);
+  sub->socket = socket != NULL ? g_object_ref (socket) : NULL;
   sub->principal = principal;
   sub->everything = principal->role == USDTPAY_ROLE_SUPPORT;
   sub->replaying = TRUE;
@@ -457,11 +515,13 @@ usdtpay_feed_dispose (GObject *object)
   UsdtpayFeed *self = (UsdtpayFeed *)object;
 
   g_clear_handle_id (&self->watchdog_id, g_source_remove);
+  g_clear_handle_id (&self->uncork_id, g_source_remove);
   if (self->engine != NULL)
     g_clear_signal_handler (&self->committed_id, self->engine);
   g_clear_pointer (&self->by_principal, g_hash_table_unref);
   g_clear_pointer (&self->everything, g_ptr_array_unref);
   g_clear_pointer (&self->all, g_ptr_array_unref);
+  g_clear_pointer (&self->corked, g_ptr_array_unref);
   g_clear_object (&self->engine);
 
   G_OBJECT_CLASS (usdtpay_feed_parent_class)->dispose (object);
@@ -480,4 +540,5 @@ usdtpay_feed_init (UsdtpayFeed *self)
                                               (GDestroyNotify)g_ptr_array_unref);
   self->everything = g_ptr_array_new ();
   self->all = g_ptr_array_new_with_free_func (subscriber_free);
+  self->corked = g_ptr_array_new ();
 }

@@ -22,9 +22,11 @@ G_DECLARE_FINAL_TYPE (UsdtpayFeed, usdtpay_feed, USDTPAY, FEED, GObject)
  * subscriber in its audience. It bounds each connection's unacknowledged
  * events (libsoup 3.2 does not bound its send queue) and drops silent ones. */
 UsdtpayFeed *usdtpay_feed_new            (UsdtpayEngine           *engine);
-/* Takes over @connection for @principal's events after @since. */
+/* Takes over @connection for @principal's events after @since. @socket,
+ * nullable, is its TCP socket: corked while a fan-out writes to it. */
 void         usdtpay_feed_add_connection (UsdtpayFeed             *self,
                                           SoupWebsocketConnection *connection,
+                                          GSocket                 *socket,
                                           UsdtpayPrincipal        *principal,
                                           gint64                   since);
 guint        usdtpay_feed_get_n_connections (UsdtpayFeed         *self);

@@ -88,103 +88,6 @@ idem_free (gpointer data)
 
 /* Answers */
 
-static void
-uncork_cb (SoupServerMessage *msg)
-{
-  GSocket *socket = soup_server_message_get_socket (msg);
-
-  g_signal_handlers_disconnect_by_func (msg, uncork_cb, NULL);
-  if (socket != NULL)
-    g_socket_set_option (socket, IPPROTO_TCP, TCP_CORK, 0, NULL);
-}
-
-/* libsoup writes an answer's headers and body separately, and with
- * TCP_NODELAY each write would leave as a segment of its own that the
- * client must take in: corked, the answer leaves as one when its body is
- * written. */
-static void
-cork_until_written (SoupServerMessage *msg)
-{
-  GSocket *socket = soup_server_message_get_socket (msg);
-
-  if (socket == NULL || !g_socket_set_option (socket, IPPROTO_TCP, TCP_CORK, 1, NULL))
-    return;
-  /* An answer without a body may finish without "wrote-body". */
-  g_signal_connect (msg, "wrote-body", G_CALLBACK (uncork_cb), NULL);
-  g_signal_connect (msg, "finished", G_CALLBACK (uncork_cb), NULL);
-}
-
-static void
-respond_bytes (SoupServerMessage *msg,
-               guint              status,
-               GBytes            *body)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  gsize length = 0;
-  gconstpointer data = body ? g_bytes_get_data (body, &length) : NULL;
-
-  cork_until_written (msg);
-
-  soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
-  if (status == SOUP_STATUS_NO_CONTENT)
-    soup_server_message_set_status (msg, status, NULL);
-  else
-    soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, data, length);
-  soup_server_message_set_status (msg, status, NULL);
-}
-
-static GBytes *
-error_bytes (const GError *error)
-{
-  gsize length = 0;
-  char *text = usdtpay_json_error_body (error, &length);
-
-  return g_bytes_new_take (text, length);
-}
-
-static void
-respond_error (SoupServerMessage *msg,
-               const GError      *error)
-{
-  g_autoptr(GBytes) body = error_bytes (error);
-  guint status = usdtpay_error_to_http_status (error);
-
-  if (g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_UNAUTHENTICATED))
-    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                  "WWW-Authenticate", "Bearer");
-  respond_bytes (msg, status, body);
-}
-
-static void
-respond_new_error (SoupServerMessage *msg,
-                   UsdtpayErrorCode   code,
-                   const char        *message)
-{
-  g_autoptr(GError) error = g_error_new_literal (USDTPAY_ERROR, code, message);
-
-  respond_error (msg, error);
-}
-
-static GBytes *
-node_bytes (JsonNode *node)
-{
-  gsize length = 0;
-  char *text = usdtpay_json_to_string (node, &length);
-
-  return g_bytes_new_take (text, length);
-}
-
-static void
-respond_node (SoupServerMessage *msg,
-              guint              status,
-              JsonNode          *node)
-{
-  g_autoptr(GBytes) body = node_bytes (node);
-
-  respond_bytes (msg, status, body);
-}
-
 /* An order as @caller may see it, appended to @out: the owning shop gets
  * pay_url, the customer the merchant's payment details. Written straight to
  * text, the platform's hottest path. */
@@ -194,12 +97,16 @@ append_order_for (UsdtpayServer      *self,
                   const UsdtpayOrder *order,
                   GString            *out)
 {
-  g_autofree char *pay_url = NULL;
   const UsdtpayMethod *method;
 
+  usdtpay_engine_append_order (self->engine, order, out);
   if (caller->role == USDTPAY_ROLE_SHOP)
-    pay_url = usdtpay_engine_pay_url (self->engine, order);
-  usdtpay_order_append_json (order, out, pay_url);
+    {
+      g_autofree char *pay_url = usdtpay_engine_pay_url (self->engine, order);
+
+      if (pay_url != NULL)
+        usdtpay_json_object_add_string (out, "pay_url", pay_url);
+    }
 
   if (caller->role != USDTPAY_ROLE_CUSTOMER ||
       !(order->state == USDTPAY_ORDER_MATCHED || order->state == USDTPAY_ORDER_PAID) ||
@@ -272,7 +179,7 @@ request_free (Request *req)
 static void
 request_answer (Request *req)
 {
-  respond_bytes (req->msg, req->status, req->response);
+  usdtpay_http_respond_bytes (req->msg, req->status, req->response);
   soup_server_message_unpause (req->msg);
 }
 
@@ -319,7 +226,7 @@ request_committed_cb (const GError *error,
                      error->message);
 
       g_clear_pointer (&req->response, g_bytes_unref);
-      req->response = error_bytes (unavailable);
+      req->response = usdtpay_http_error_bytes (unavailable);
       req->status = SOUP_STATUS_SERVICE_UNAVAILABLE;
     }
 
@@ -349,7 +256,7 @@ commit_error (Request      *req,
               const GError *error)
 {
   commit_and_answer (req, usdtpay_change_new (), usdtpay_error_to_http_status (error),
-                     error_bytes (error));
+                     usdtpay_http_error_bytes (error));
 }
 
 /* Parsing requests */
@@ -370,38 +277,6 @@ static gboolean
 is_platform_token (const char *token)
 {
   return g_str_has_prefix (token, "us_") || g_str_has_prefix (token, "up_");
-}
-
-/* Parses the request body as a strict JSON object; an empty body gives NULL
- * without error when @optional. */
-static gboolean
-parse_body (SoupServerMessage  *msg,
-            gboolean            optional,
-            JsonObject        **out,
-            GError            **error)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  g_autoptr(GBytes) bytes = soup_message_body_flatten (body);
-  gsize length = 0;
-  const char *data = g_bytes_get_data (bytes, &length);
-
-  *out = NULL;
-  if (length > USDTPAY_MAX_BODY)
-    {
-      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_TOO_LARGE, "the body is over 64 KiB");
-      return FALSE;
-    }
-  if (length == 0 && optional)
-    return TRUE;
-  if (length == 0)
-    {
-      g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INVALID_REQUEST, "a JSON body is required");
-      return FALSE;
-    }
-
-  *out = usdtpay_json_parse_object (data, length, error);
-
-  return *out != NULL;
 }
 
 static char *
@@ -528,7 +403,7 @@ login_verified_cb (GObject      *object,
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
 
-  commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_OK, node_bytes (node));
+  commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_OK, usdtpay_http_node_bytes (node));
   login_free (login);
 }
 
@@ -548,16 +423,16 @@ handle_login (UsdtpayServer     *self,
   gint64 now = g_get_real_time ();
   Login *login;
 
-  if (!parse_body (msg, FALSE, &body, &error) ||
+  if (!usdtpay_http_parse_body (msg, FALSE, &body, &error) ||
       !usdtpay_json_get_string (body, "username", FALSE, &username, &error) ||
       !usdtpay_json_get_string (body, "password", FALSE, &password, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
   if (!usdtpay_json_check_members (body, allowed, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
 
@@ -569,7 +444,7 @@ handle_login (UsdtpayServer     *self,
       g_autofree char *retry = g_strdup_printf ("%u", MAX (retry_user, retry_addr));
 
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", retry);
-      respond_new_error (msg, USDTPAY_ERROR_RATE_LIMITED, "too many failed logins; try again later");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_RATE_LIMITED, "too many failed logins; try again later");
       return;
     }
 
@@ -631,7 +506,7 @@ create_order_now (UsdtpayServer *self,
   GBytes *response;
   guint status;
 
-  if (parse_body (req->msg, FALSE, &body, &error))
+  if (usdtpay_http_parse_body (req->msg, FALSE, &body, &error))
     order = usdtpay_engine_create_order (self->engine, &req->caller, body, change, &error);
 
   if (order != NULL)
@@ -641,7 +516,7 @@ create_order_now (UsdtpayServer *self,
     }
   else
     {
-      response = error_bytes (error);
+      response = usdtpay_http_error_bytes (error);
       status = usdtpay_error_to_http_status (error);
     }
 
@@ -667,7 +542,7 @@ replay_read_cb (GObject      *object,
   if (req->response == NULL)
     {
       g_warning ("Could not read a kept answer: %s", error->message);
-      req->response = error_bytes (error);
+      req->response = usdtpay_http_error_bytes (error);
       req->status = SOUP_STATUS_INTERNAL_SERVER_ERROR;
     }
   else
@@ -796,12 +671,12 @@ handle_get_order (UsdtpayServer     *self,
       !require_scope (&caller, USDTPAY_SCOPE_ORDERS_READ, "orders:read", &error) ||
       !(order = usdtpay_engine_get_order (self->engine, &caller, order_id, &error)))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
 
   body = order_bytes_for (self, &caller, order);
-  respond_bytes (msg, SOUP_STATUS_OK, body);
+  usdtpay_http_respond_bytes (msg, SOUP_STATUS_OK, body);
 }
 
 static void
@@ -827,29 +702,29 @@ handle_list_orders (UsdtpayServer     *self,
   if (!authenticate (self, msg, &caller, &error) ||
       !require_scope (&caller, USDTPAY_SCOPE_ORDERS_READ, "orders:read", &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
   if (state_text != NULL && !usdtpay_order_state_from_string (state_text, &state))
     {
-      respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "state is not an order state");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "state is not an order state");
       return;
     }
   if (limit_text != NULL &&
       !g_ascii_string_to_unsigned (limit_text, 10, 1, LIST_LIMIT_MAX, &limit, NULL))
     {
-      respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "limit must be from 1 to 200");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "limit must be from 1 to 200");
       return;
     }
   if (filter.merchant != NULL && caller.role != USDTPAY_ROLE_SUPPORT)
     {
-      respond_new_error (msg, USDTPAY_ERROR_FORBIDDEN, "only support may filter by merchant");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_FORBIDDEN, "only support may filter by merchant");
       return;
     }
   if ((from_text != NULL && (!usdtpay_time_parse (from_text, &filter.from, NULL) || filter.from == 0)) ||
       (to_text != NULL && (!usdtpay_time_parse (to_text, &filter.to, NULL) || filter.to == 0)))
     {
-      respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "from and to are RFC 3339 times");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "from and to are RFC 3339 times");
       return;
     }
 
@@ -857,7 +732,7 @@ handle_list_orders (UsdtpayServer     *self,
                                                 after, (guint)limit, &next, &error);
   if (orders == NULL)
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
 
@@ -874,7 +749,7 @@ handle_list_orders (UsdtpayServer     *self,
   g_string_append_printf (out, ",\"seq\":%" G_GINT64_FORMAT "}",
                           usdtpay_engine_get_durable_seq (self->engine));
   body = g_string_free_to_bytes (g_steal_pointer (&out));
-  respond_bytes (msg, SOUP_STATUS_OK, body);
+  usdtpay_http_respond_bytes (msg, SOUP_STATUS_OK, body);
 }
 
 static gboolean
@@ -922,7 +797,7 @@ handle_order_action (UsdtpayServer      *self,
       commit_error (req, error);
       return;
     }
-  if (!parse_body (msg, TRUE, &body, &error) ||
+  if (!usdtpay_http_parse_body (msg, TRUE, &body, &error) ||
       !(order = usdtpay_engine_order_action (self->engine, &req->caller, order_id, action, body, change,
                                              &noop, &error)))
     {
@@ -948,7 +823,7 @@ handle_merchant_me (UsdtpayServer     *self,
 
   if (!authenticate (self, msg, &req->caller, &error) ||
       !require_role (&req->caller, USDTPAY_ROLE_MERCHANT, &error) ||
-      (patch && (!parse_body (msg, FALSE, &body, &error) ||
+      (patch && (!usdtpay_http_parse_body (msg, FALSE, &body, &error) ||
                  !usdtpay_engine_update_merchant (self->engine, req->caller.principal, body, change,
                                                   &error))))
     {
@@ -957,7 +832,7 @@ handle_merchant_me (UsdtpayServer     *self,
     }
 
   node = usdtpay_engine_merchant_to_json (self->engine, req->caller.principal);
-  commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_OK, node_bytes (node));
+  commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_OK, usdtpay_http_node_bytes (node));
 }
 
 static void
@@ -973,7 +848,7 @@ handle_list_merchants (UsdtpayServer     *self,
   if (!authenticate (self, msg, &caller, &error) ||
       !require_role (&caller, USDTPAY_ROLE_SUPPORT, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
 
@@ -993,7 +868,7 @@ handle_list_merchants (UsdtpayServer     *self,
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
 
-  respond_node (msg, SOUP_STATUS_OK, node);
+  usdtpay_http_respond_node (msg, SOUP_STATUS_OK, node);
 }
 
 static void
@@ -1012,7 +887,7 @@ handle_suspend (UsdtpayServer     *self,
 
   if (!authenticate (self, msg, &req->caller, &error) ||
       !require_role (&req->caller, USDTPAY_ROLE_SUPPORT, &error) ||
-      !parse_body (msg, FALSE, &body, &error) ||
+      !usdtpay_http_parse_body (msg, FALSE, &body, &error) ||
       !usdtpay_json_get_string (body, "reason", FALSE, &reason, &error))
     {
       commit_error (req, error);
@@ -1030,7 +905,7 @@ handle_suspend (UsdtpayServer     *self,
     }
 
   node = usdtpay_engine_merchant_to_json (self->engine, usdtpay_engine_lookup_principal (self->engine, name));
-  commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_OK, node_bytes (node));
+  commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_OK, usdtpay_http_node_bytes (node));
 }
 
 /* Ledger, health, dev clock */
@@ -1045,12 +920,12 @@ handle_balances (UsdtpayServer     *self,
 
   if (!authenticate (self, msg, &caller, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
 
   node = usdtpay_engine_balances_to_json (self->engine, &caller);
-  respond_node (msg, SOUP_STATUS_OK, node);
+  usdtpay_http_respond_node (msg, SOUP_STATUS_OK, node);
 }
 
 static void
@@ -1073,7 +948,7 @@ handle_health (UsdtpayServer     *self,
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
 
-  respond_node (msg, SOUP_STATUS_OK, node);
+  usdtpay_http_respond_node (msg, SOUP_STATUS_OK, node);
 }
 
 static GBytes *
@@ -1089,7 +964,7 @@ clock_bytes (UsdtpayServer *self)
   json_builder_end_object (builder);
   node = json_builder_get_root (builder);
 
-  return node_bytes (node);
+  return usdtpay_http_node_bytes (node);
 }
 
 static void
@@ -1115,7 +990,7 @@ handle_dev_clock (UsdtpayServer     *self,
       commit_and_answer (req, g_steal_pointer (&change), SOUP_STATUS_OK, clock_bytes (self));
       return;
     }
-  if (!parse_body (msg, FALSE, &body, &error) ||
+  if (!usdtpay_http_parse_body (msg, FALSE, &body, &error) ||
       !usdtpay_json_get_int (body, "advance_seconds", FALSE, &seconds, &error))
     {
       commit_error (req, error);
@@ -1137,14 +1012,6 @@ handle_dev_clock (UsdtpayServer     *self,
 
 /* Routing */
 
-static void
-respond_method_not_allowed (SoupServerMessage *msg,
-                            const char        *allow)
-{
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
-  respond_new_error (msg, USDTPAY_ERROR_METHOD_NOT_ALLOWED, "method not allowed here");
-}
-
 /* Receipts, the platform's keys and an order's history (docs/receipts.md) */
 
 static void
@@ -1156,12 +1023,12 @@ handle_platform_keys (UsdtpayServer     *self,
 
   if (receipts == NULL)
     {
-      respond_new_error (msg, USDTPAY_ERROR_UNAVAILABLE, "the platform has no signing key");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_UNAVAILABLE, "the platform has no signing key");
       return;
     }
 
   body = usdtpay_receipts_get_key_set (receipts);
-  respond_bytes (msg, SOUP_STATUS_OK, body);
+  usdtpay_http_respond_bytes (msg, SOUP_STATUS_OK, body);
 }
 
 static void
@@ -1187,7 +1054,7 @@ receipt_read_cb (GObject      *object,
   else
     {
       req->status = usdtpay_error_to_http_status (error);
-      req->response = error_bytes (error);
+      req->response = usdtpay_http_error_bytes (error);
     }
   request_answer (req);
   request_free (req);
@@ -1210,12 +1077,12 @@ handle_order_record (UsdtpayServer     *self,
       !require_scope (&caller, USDTPAY_SCOPE_ORDERS_READ, "orders:read", &error) ||
       !usdtpay_engine_get_order (self->engine, &caller, order_id, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
   if (receipts == NULL)
     {
-      respond_new_error (msg, USDTPAY_ERROR_UNAVAILABLE, "the platform has no signing key");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_UNAVAILABLE, "the platform has no signing key");
       return;
     }
 
@@ -1246,14 +1113,14 @@ route_orders (UsdtpayServer     *self,
       else if (g_str_equal (method, "GET"))
         handle_list_orders (self, msg, query);
       else
-        respond_method_not_allowed (msg, "GET, POST");
+        usdtpay_http_respond_method_not_allowed (msg, "GET, POST");
     }
   else if (n_parts == 2)
     {
       if (g_str_equal (method, "GET"))
         handle_get_order (self, msg, parts[1]);
       else
-        respond_method_not_allowed (msg, "GET");
+        usdtpay_http_respond_method_not_allowed (msg, "GET");
     }
   else if (n_parts == 3 && g_str_equal (parts[2], "qr.png"))
     usdtpay_pay_page_order_qr (self->engine, msg, method, parts[1]);
@@ -1262,17 +1129,17 @@ route_orders (UsdtpayServer     *self,
       if (g_str_equal (method, "GET"))
         handle_order_record (self, msg, parts[1], TRUE);
       else
-        respond_method_not_allowed (msg, "GET");
+        usdtpay_http_respond_method_not_allowed (msg, "GET");
     }
   else if (n_parts == 3 && action_from_path (parts[2], &action))
     {
       if (g_str_equal (method, "POST"))
         handle_order_action (self, msg, parts[1], action);
       else
-        respond_method_not_allowed (msg, "POST");
+        usdtpay_http_respond_method_not_allowed (msg, "POST");
     }
   else
-    respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
+    usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
 }
 
 static void
@@ -1287,7 +1154,7 @@ route_merchants (UsdtpayServer     *self,
       if (g_str_equal (method, "GET"))
         handle_list_merchants (self, msg);
       else
-        respond_method_not_allowed (msg, "GET");
+        usdtpay_http_respond_method_not_allowed (msg, "GET");
     }
   else if (n_parts == 2 && g_str_equal (parts[1], "me"))
     {
@@ -1296,17 +1163,17 @@ route_merchants (UsdtpayServer     *self,
       else if (g_str_equal (method, "PATCH"))
         handle_merchant_me (self, msg, TRUE);
       else
-        respond_method_not_allowed (msg, "GET, PATCH");
+        usdtpay_http_respond_method_not_allowed (msg, "GET, PATCH");
     }
   else if (n_parts == 3 && (g_str_equal (parts[2], "suspend") || g_str_equal (parts[2], "unsuspend")))
     {
       if (g_str_equal (method, "POST"))
         handle_suspend (self, msg, parts[1], g_str_equal (parts[2], "suspend"));
       else
-        respond_method_not_allowed (msg, "POST");
+        usdtpay_http_respond_method_not_allowed (msg, "POST");
     }
   else
-    respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
+    usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
 }
 
 static void
@@ -1323,7 +1190,7 @@ route (UsdtpayServer     *self,
     return;
   if (!g_str_has_prefix (path, "/v1/"))
     {
-      respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
       return;
     }
 
@@ -1331,7 +1198,7 @@ route (UsdtpayServer     *self,
   n_parts = g_strv_length (parts);
   if (n_parts > 0 && *parts[n_parts - 1] == '\0')
     {
-      respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
       return;
     }
 
@@ -1344,21 +1211,21 @@ route (UsdtpayServer     *self,
       if (g_str_equal (method, "POST"))
         handle_login (self, msg);
       else
-        respond_method_not_allowed (msg, "POST");
+        usdtpay_http_respond_method_not_allowed (msg, "POST");
     }
   else if (n_parts == 2 && g_str_equal (parts[0], "sessions") && g_str_equal (parts[1], "current"))
     {
       if (g_str_equal (method, "DELETE"))
         handle_logout (self, msg);
       else
-        respond_method_not_allowed (msg, "DELETE");
+        usdtpay_http_respond_method_not_allowed (msg, "DELETE");
     }
   else if (n_parts == 2 && g_str_equal (parts[0], "ledger") && g_str_equal (parts[1], "balances"))
     {
       if (g_str_equal (method, "GET"))
         handle_balances (self, msg);
       else
-        respond_method_not_allowed (msg, "GET");
+        usdtpay_http_respond_method_not_allowed (msg, "GET");
     }
   else if (n_parts == 1 && g_str_equal (parts[0], "openapi.json"))
     usdtpay_openapi_serve (msg, method);
@@ -1367,28 +1234,28 @@ route (UsdtpayServer     *self,
       if (g_str_equal (method, "GET"))
         handle_health (self, msg);
       else
-        respond_method_not_allowed (msg, "GET");
+        usdtpay_http_respond_method_not_allowed (msg, "GET");
     }
   else if (n_parts == 2 && g_str_equal (parts[0], "receipts"))
     {
       if (g_str_equal (method, "GET"))
         handle_order_record (self, msg, parts[1], FALSE);
       else
-        respond_method_not_allowed (msg, "GET");
+        usdtpay_http_respond_method_not_allowed (msg, "GET");
     }
   else if (n_parts == 1 && g_str_equal (parts[0], "platform-keys"))
     {
       if (g_str_equal (method, "GET"))
         handle_platform_keys (self, msg);
       else
-        respond_method_not_allowed (msg, "GET");
+        usdtpay_http_respond_method_not_allowed (msg, "GET");
     }
   else if (n_parts == 2 && g_str_equal (parts[0], "dev") && g_str_equal (parts[1], "clock"))
     {
       if (g_str_equal (method, "GET") || g_str_equal (method, "POST"))
         handle_dev_clock (self, msg, g_str_equal (method, "POST"));
       else
-        respond_method_not_allowed (msg, "GET, POST");
+        usdtpay_http_respond_method_not_allowed (msg, "GET, POST");
     }
   else if (usdtpay_webhooks_route (usdtpay_engine_get_webhooks (self->engine), msg, method, parts, n_parts,
                                    query))
@@ -1396,7 +1263,7 @@ route (UsdtpayServer     *self,
   else if (usdtpay_chain_api_route (self, self->engine, msg, method, parts, n_parts, query))
     ;
   else
-    respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
+    usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such resource");
 }
 
 static void
@@ -1411,7 +1278,7 @@ handler_cb (SoupServer        *server,
   usdtpay_request_guard_begin (self->guard, msg);
   if (self->shutting_down)
     {
-      respond_new_error (msg, USDTPAY_ERROR_UNAVAILABLE, "the platform is shutting down");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_UNAVAILABLE, "the platform is shutting down");
       return;
     }
   if (!usdtpay_request_guard_admit (self->guard, msg, query))
@@ -1419,7 +1286,7 @@ handler_cb (SoupServer        *server,
 
   if (soup_server_message_get_request_body (msg)->length > USDTPAY_MAX_BODY)
     {
-      respond_new_error (msg, USDTPAY_ERROR_TOO_LARGE, "the body is over 64 KiB");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_TOO_LARGE, "the body is over 64 KiB");
       return;
     }
 
@@ -1443,7 +1310,7 @@ early_handler_cb (SoupServer        *server,
       length > USDTPAY_MAX_BODY)
     {
       soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
-      respond_new_error (msg, USDTPAY_ERROR_TOO_LARGE, "the body is over 64 KiB");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_TOO_LARGE, "the body is over 64 KiB");
     }
 }
 
@@ -1463,15 +1330,15 @@ feed_early_handler_cb (SoupServer        *server,
 
   usdtpay_request_guard_begin (self->guard, msg);
   if (self->shutting_down)
-    respond_new_error (msg, USDTPAY_ERROR_UNAVAILABLE, "the platform is shutting down");
+    usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_UNAVAILABLE, "the platform is shutting down");
   else if (!usdtpay_request_guard_admit (self->guard, msg, query))
     ;
   else if (!authenticate (self, msg, &caller, &error))
-    respond_error (msg, error);
+    usdtpay_http_respond_error (msg, error);
   else if (caller.role == USDTPAY_ROLE_SHOP)
-    respond_new_error (msg, USDTPAY_ERROR_FORBIDDEN, "shops receive webhooks, not the feed");
+    usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_FORBIDDEN, "shops receive webhooks, not the feed");
   else if (since != NULL && !g_ascii_string_to_unsigned (since, 10, 0, G_MAXINT64, &value, NULL))
-    respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "since must be a sequence number");
+    usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "since must be a sequence number");
 }
 
 static void
@@ -1495,8 +1362,8 @@ feed_cb (SoupServer              *server,
       return;
     }
 
-  usdtpay_feed_add_connection (self->feed, connection, caller.principal,
-                               since ? g_ascii_strtoll (since, NULL, 10) : 0);
+  usdtpay_feed_add_connection (self->feed, connection, soup_server_message_get_socket (msg),
+                               caller.principal, since ? g_ascii_strtoll (since, NULL, 10) : 0);
 }
 
 /* Deadlines */

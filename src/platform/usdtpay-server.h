@@ -10,14 +10,13 @@
 #include <libsoup/soup.h>
 
 #include "usdtpay-engine.h"
+#include "usdtpay-http.h"
 
 G_BEGIN_DECLS
 
 #define USDTPAY_TYPE_SERVER (usdtpay_server_get_type ())
 
 G_DECLARE_FINAL_TYPE (UsdtpayServer, usdtpay_server, USDTPAY, SERVER, GObject)
-
-#define USDTPAY_MAX_BODY (64 * 1024)
 
 /* The REST and WebSocket API over the engine, on the GLib main loop. */
 UsdtpayServer *usdtpay_server_new          (UsdtpayEngine    *engine,

@@ -13,6 +13,7 @@
 #include <sqlite3.h>
 
 #include "usdtpay-sqlite-store.h"
+#include "usdtpay-wal-vfs.h"
 
 /* One writer thread owns the read-write connection. Requests queue up while
  * it syncs; it then commits all of them in one transaction (one fsync in WAL
@@ -395,9 +396,8 @@ apply_order_put (UsdtpaySqliteStore  *self,
 {
   sqlite3_stmt *stmt = self->stmts[STMT_ORDER_PUT];
   const UsdtpayOrder *order = op->order.order;
-  g_autoptr(GString) data = g_string_sized_new (640);
-
-  usdtpay_order_append_json (order, data, NULL);
+  gsize length = 0;
+  gconstpointer data = g_bytes_get_data (op->order.json, &length);
 
   sqlite3_bind_text (stmt, 1, order->id, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, order->shop, -1, SQLITE_STATIC);
@@ -407,7 +407,7 @@ apply_order_put (UsdtpaySqliteStore  *self,
   sqlite3_bind_int64 (stmt, 6, order->created_at);
   sqlite3_bind_int64 (stmt, 7, order->version);
   sqlite3_bind_int64 (stmt, 8, op->order.held);
-  sqlite3_bind_text (stmt, 9, data->str, data->len, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 9, data, length, SQLITE_STATIC);
 
   return step_reset (self, STMT_ORDER_PUT, error);
 }
@@ -1594,7 +1594,8 @@ usdtpay_sqlite_store_open (const char  *path,
   self->path = g_strdup (path);
 
   if (sqlite3_open_v2 (path, &self->db,
-                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                       usdtpay_wal_vfs_get_name ()) != SQLITE_OK)
     {
       g_set_error (error, USDTPAY_ERROR, USDTPAY_ERROR_INTERNAL, "cannot open %s: %s", path,
                    self->db ? sqlite3_errmsg (self->db) : "out of memory");

@@ -13,6 +13,7 @@
 
 #include <sodium.h>
 
+#include "usdtpay-http.h"
 #include "usdtpay-webhooks.h"
 
 /* Webhooks: each shop may set one HTTPS endpoint. Every event about its
@@ -714,11 +715,12 @@ usdtpay_webhooks_order_event (UsdtpayWebhooks    *self,
                               UsdtpayEventType    type,
                               gint64              at,
                               const UsdtpayOrder *order,
+                              GBytes             *order_json,
                               const char         *pay_url,
                               const char         *by,
                               const char         *reason)
 {
-  g_autoptr(GString) json = g_string_sized_new (768);
+  g_autoptr(GString) json = NULL;
   g_autoptr(GBytes) body = NULL;
   g_autofree char *encoded = NULL;
   g_autofree char *event_id = NULL;
@@ -729,25 +731,18 @@ usdtpay_webhooks_order_event (UsdtpayWebhooks    *self,
   g_return_if_fail (USDTPAY_IS_WEBHOOKS (self));
   g_return_if_fail (batch != NULL);
   g_return_if_fail (order != NULL);
+  g_return_if_fail (order_json != NULL);
 
-  /* The order straight to text, as the engine writes it for the feed, with
-   * pay_url, and by/reason for audit events. */
-  usdtpay_order_append_json (order, json, pay_url);
-  if (by != NULL || reason != NULL)
-    {
-      g_string_truncate (json, json->len - 1);
-      if (by != NULL)
-        {
-          g_string_append (json, ",\"by\":");
-          usdtpay_json_append_string (json, by, -1);
-        }
-      if (reason != NULL)
-        {
-          g_string_append (json, ",\"reason\":");
-          usdtpay_json_append_string (json, reason, -1);
-        }
-      g_string_append_c (json, '}');
-    }
+  /* The order as the engine wrote it for the feed, with pay_url, and
+   * by/reason for audit events. */
+  json = g_string_sized_new (g_bytes_get_size (order_json) + 256);
+  g_string_append_len (json, g_bytes_get_data (order_json, NULL), g_bytes_get_size (order_json));
+  if (pay_url != NULL)
+    usdtpay_json_object_add_string (json, "pay_url", pay_url);
+  if (by != NULL)
+    usdtpay_json_object_add_string (json, "by", by);
+  if (reason != NULL)
+    usdtpay_json_object_add_string (json, "reason", reason);
 
   /* The event as the feed encodes it, with the event id in front. */
   encoded = usdtpay_event_encode_raw (seq, type, at, json->str, json->len, &length);
@@ -767,69 +762,6 @@ usdtpay_webhooks_order_event (UsdtpayWebhooks    *self,
 }
 
 /* The API */
-
-static void
-respond_bytes (SoupServerMessage *msg,
-               guint              status,
-               GBytes            *body)
-{
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
-  gsize length = 0;
-  gconstpointer data = g_bytes_get_data (body, &length);
-
-  soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, data, length);
-  soup_server_message_set_status (msg, status, NULL);
-}
-
-static GBytes *
-error_bytes (const GError *error)
-{
-  gsize length = 0;
-  char *text = usdtpay_json_error_body (error, &length);
-
-  return g_bytes_new_take (text, length);
-}
-
-static void
-respond_error (SoupServerMessage *msg,
-               const GError      *error)
-{
-  g_autoptr(GBytes) body = error_bytes (error);
-
-  if (g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_UNAUTHENTICATED))
-    soup_message_headers_replace (soup_server_message_get_response_headers (msg),
-                                  "WWW-Authenticate", "Bearer");
-  respond_bytes (msg, usdtpay_error_to_http_status (error), body);
-}
-
-static void
-respond_new_error (SoupServerMessage *msg,
-                   UsdtpayErrorCode   code,
-                   const char        *message)
-{
-  g_autoptr(GError) error = g_error_new_literal (USDTPAY_ERROR, code, message);
-
-  respond_error (msg, error);
-}
-
-static GBytes *
-node_bytes (JsonNode *node)
-{
-  gsize length = 0;
-  char *text = usdtpay_json_to_string (node, &length);
-
-  return g_bytes_new_take (text, length);
-}
-
-static void
-respond_method_not_allowed (SoupServerMessage *msg,
-                            const char        *allow)
-{
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
-  respond_new_error (msg, USDTPAY_ERROR_METHOD_NOT_ALLOWED, "method not allowed here");
-}
 
 /* 401, then 403: a shop's API key, with the webhooks scope when @scoped. */
 static gboolean
@@ -883,7 +815,7 @@ answer_committed_cb (const GError *error,
         g_error_new (USDTPAY_ERROR, USDTPAY_ERROR_UNAVAILABLE, "the store could not write: %s",
                      error->message);
 
-      respond_error (answer->msg, unavailable);
+      usdtpay_http_respond_error (answer->msg, unavailable);
     }
   else
     {
@@ -892,7 +824,7 @@ answer_committed_cb (const GError *error,
           shop_add_delivery (ensure_shop (answer->self, answer->delivery->shop), answer->delivery);
           schedule_pump (answer->self);
         }
-      respond_bytes (answer->msg, answer->status, answer->body);
+      usdtpay_http_respond_bytes (answer->msg, answer->status, answer->body);
     }
   soup_server_message_unpause (answer->msg);
 
@@ -1018,7 +950,7 @@ handle_shop_me (UsdtpayWebhooks   *self,
 
   if (!authenticate_shop (self, msg, patch, &caller, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
   name = caller.principal->name;
@@ -1028,8 +960,8 @@ handle_shop_me (UsdtpayWebhooks   *self,
       g_autoptr(GBytes) answer = NULL;
 
       node = shop_node (g_hash_table_lookup (self->shops, name), name, NULL);
-      answer = node_bytes (node);
-      respond_bytes (msg, SOUP_STATUS_OK, answer);
+      answer = usdtpay_http_node_bytes (node);
+      usdtpay_http_respond_bytes (msg, SOUP_STATUS_OK, answer);
       return;
     }
 
@@ -1037,13 +969,13 @@ handle_shop_me (UsdtpayWebhooks   *self,
   data = g_bytes_get_data (request, &length);
   if (length == 0)
     {
-      respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "a JSON body is required");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "a JSON body is required");
       return;
     }
   if (!(body = usdtpay_json_parse_object (data, length, &error)) ||
       !usdtpay_json_get_string (body, "webhook_url", TRUE, &url, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
   {
@@ -1054,18 +986,18 @@ handle_shop_me (UsdtpayWebhooks   *self,
         {
           g_autofree char *text = g_strdup_printf ("unknown member \"%s\"", (const char *)l->data);
 
-          respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, text);
+          usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, text);
           return;
         }
     if (!json_object_has_member (body, "webhook_url"))
       {
-        respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "webhook_url is required (null removes it)");
+        usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST, "webhook_url is required (null removes it)");
         return;
       }
   }
   if (url != NULL && !check_webhook_url (self, url, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
 
@@ -1096,7 +1028,7 @@ handle_shop_me (UsdtpayWebhooks   *self,
   batch = usdtpay_batch_new ();
   usdtpay_batch_put_webhook (batch, &record);
   node = shop_node (shop, name, secret);
-  commit_and_answer (self, msg, batch, SOUP_STATUS_OK, node_bytes (node), NULL);
+  commit_and_answer (self, msg, batch, SOUP_STATUS_OK, usdtpay_http_node_bytes (node), NULL);
   schedule_pump (self);
 }
 
@@ -1213,14 +1145,14 @@ handle_list_deliveries (UsdtpayWebhooks   *self,
 
   if (!authenticate_shop (self, msg, TRUE, &caller, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
   if ((limit_text != NULL && !g_ascii_string_to_unsigned (limit_text, 10, 1, LIST_MAX, &limit, NULL)) ||
       (after_text != NULL && !g_ascii_string_to_unsigned (after_text, 10, 1, G_MAXINT64, &after, NULL)))
     {
-      respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST,
-                         "limit must be 1 to 200 and after a cursor from next");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_INVALID_REQUEST,
+                                      "limit must be 1 to 200 and after a cursor from next");
       return;
     }
 
@@ -1258,8 +1190,8 @@ handle_list_deliveries (UsdtpayWebhooks   *self,
   json_builder_end_object (builder);
 
   node = json_builder_get_root (builder);
-  answer = node_bytes (node);
-  respond_bytes (msg, SOUP_STATUS_OK, answer);
+  answer = usdtpay_http_node_bytes (node);
+  usdtpay_http_respond_bytes (msg, SOUP_STATUS_OK, answer);
 }
 
 static void
@@ -1279,7 +1211,7 @@ handle_redeliver (UsdtpayWebhooks   *self,
 
   if (!authenticate_shop (self, msg, TRUE, &caller, &error))
     {
-      respond_error (msg, error);
+      usdtpay_http_respond_error (msg, error);
       return;
     }
 
@@ -1293,12 +1225,12 @@ handle_redeliver (UsdtpayWebhooks   *self,
     }
   if (found == NULL)
     {
-      respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such delivery");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_NOT_FOUND, "no such delivery");
       return;
     }
   if (shop->url == NULL)
     {
-      respond_new_error (msg, USDTPAY_ERROR_CONFLICT, "the shop has no webhook URL");
+      usdtpay_http_respond_new_error (msg, USDTPAY_ERROR_CONFLICT, "the shop has no webhook URL");
       return;
     }
 
@@ -1310,7 +1242,7 @@ handle_redeliver (UsdtpayWebhooks   *self,
   delivery_to_record (d, &record);
   usdtpay_batch_put_delivery (batch, &record);
   node = delivery_node (d);
-  commit_and_answer (self, msg, batch, SOUP_STATUS_ACCEPTED, node_bytes (node), d);
+  commit_and_answer (self, msg, batch, SOUP_STATUS_ACCEPTED, usdtpay_http_node_bytes (node), d);
 }
 
 gboolean
@@ -1328,14 +1260,14 @@ usdtpay_webhooks_route (UsdtpayWebhooks    *self,
       if (g_str_equal (method, "GET") || g_str_equal (method, "PATCH"))
         handle_shop_me (self, msg, g_str_equal (method, "PATCH"));
       else
-        respond_method_not_allowed (msg, "GET, PATCH");
+        usdtpay_http_respond_method_not_allowed (msg, "GET, PATCH");
     }
   else if (n_parts == 1 && g_str_equal (parts[0], "webhook-deliveries"))
     {
       if (g_str_equal (method, "GET"))
         handle_list_deliveries (self, msg, query);
       else
-        respond_method_not_allowed (msg, "GET");
+        usdtpay_http_respond_method_not_allowed (msg, "GET");
     }
   else if (n_parts == 3 && g_str_equal (parts[0], "webhook-deliveries") &&
            g_str_equal (parts[2], "redeliver"))
@@ -1343,7 +1275,7 @@ usdtpay_webhooks_route (UsdtpayWebhooks    *self,
       if (g_str_equal (method, "POST"))
         handle_redeliver (self, msg, parts[1]);
       else
-        respond_method_not_allowed (msg, "POST");
+        usdtpay_http_respond_method_not_allowed (msg, "POST");
     }
   else
     return FALSE;

@@ -54,6 +54,7 @@ void             usdtpay_webhooks_order_event  (UsdtpayWebhooks             *sel
                                                 UsdtpayEventType             type,
                                                 gint64                       at,
                                                 const UsdtpayOrder          *order,
+                                                GBytes                      *order_json,
                                                 const char                  *pay_url,
                                                 const char                  *by,
                                                 const char                  *reason);

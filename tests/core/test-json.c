@@ -983,6 +983,24 @@ test_pick_random (void)
     }
 }
 
+/* A member added to the object that ends a text: an empty object, one
+ * with members, escapes and null; the result is valid and parses back. */
+static void
+test_object_add_string (void)
+{
+  g_autoptr(GString) out = g_string_new ("[1,");
+
+  g_string_append (out, "{}");
+  usdtpay_json_object_add_string (out, "pay_url", "https://example.com/p?a=1&b=\"2\"");
+  g_assert_cmpstr (out->str, ==, "[1,{\"pay_url\":\"https://example.com/p?a=1&b=\\\"2\\\"\"}");
+
+  g_string_assign (out, "{\"id\":\"ord_1\",\"n\":{\"a\":1}}");
+  usdtpay_json_object_add_string (out, "by", "support:\u00e9\n");
+  usdtpay_json_object_add_string (out, "reason", NULL);
+  g_assert_cmpstr (out->str, ==, "{\"id\":\"ord_1\",\"n\":{\"a\":1},\"by\":\"support:\u00e9\\n\",\"reason\":null}");
+  g_assert_true (usdtpay_json_validate (out->str, out->len, NULL));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1005,6 +1023,7 @@ main (int   argc,
   g_test_add_func ("/core/json/pick", test_pick);
   g_test_add_func ("/core/json/pick-strict", test_pick_strict);
   g_test_add_func ("/core/json/pick-random", test_pick_random);
+  g_test_add_func ("/core/json/object-add-string", test_object_add_string);
 
   return g_test_run ();
 }
