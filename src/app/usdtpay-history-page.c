@@ -1540,6 +1540,67 @@ usdtpay_history_page_describe (UsdtpayHistoryPage *self,
   json_builder_add_int_value (builder, g_list_model_get_n_items (G_LIST_MODEL (self->paced)));
   json_builder_set_member_name (builder, "history_pacing");
   json_builder_add_boolean_value (builder, usdtpay_paced_model_get_pacing (self->paced));
+  {
+    /* The table's row widgets, those not hidden, those on screen, and the
+     * cells of the first on screen: their texts, and whether each is its
+     * accessible label too. */
+    GtkWidget *first_row = NULL;
+    gboolean checkable = g_strcmp0 (g_getenv ("GTK_A11Y"), "none") != 0;
+    gboolean accessible = TRUE;
+    guint widgets = 0;
+    guint visible = 0;
+    guint mapped = 0;
+
+    for (GtkWidget *list = gtk_widget_get_first_child (GTK_WIDGET (self->column_view)); list != NULL;
+         list = gtk_widget_get_next_sibling (list))
+      if (GTK_IS_LIST_VIEW (list))
+        for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL; row = gtk_widget_get_next_sibling (row))
+          {
+            widgets++;
+            visible += gtk_widget_get_visible (row);
+            if (gtk_widget_get_mapped (row))
+              {
+                mapped++;
+                if (first_row == NULL)
+                  first_row = row;
+              }
+          }
+    json_builder_set_member_name (builder, "history_row_widgets");
+    json_builder_add_int_value (builder, widgets);
+    json_builder_set_member_name (builder, "history_rows_visible");
+    json_builder_add_int_value (builder, visible);
+    json_builder_set_member_name (builder, "history_rows_mapped");
+    json_builder_add_int_value (builder, mapped);
+    json_builder_set_member_name (builder, "history_first_row");
+    json_builder_begin_array (builder);
+    for (GtkWidget *cell = first_row != NULL ? gtk_widget_get_first_child (first_row) : NULL; cell != NULL;
+         cell = gtk_widget_get_next_sibling (cell))
+      {
+        GtkWidget *child = gtk_widget_get_first_child (cell);
+
+        if (gtk_widget_get_mapped (cell) && child != NULL && USDTPAY_IS_HISTORY_CELL (child))
+          {
+            const char *text = usdtpay_history_cell_get_text (USDTPAY_HISTORY_CELL (child));
+
+            json_builder_add_string_value (builder, text);
+            /* (Widgets have no accessibility context under GTK_A11Y=none.) */
+            if (checkable)
+              {
+                g_autofree char *wrong = gtk_test_accessible_check_property (GTK_ACCESSIBLE (child),
+                                                                             GTK_ACCESSIBLE_PROPERTY_LABEL, text);
+
+                accessible = accessible && wrong == NULL &&
+                             gtk_test_accessible_has_role (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_ROLE_LABEL);
+              }
+          }
+      }
+    json_builder_end_array (builder);
+    json_builder_set_member_name (builder, "history_first_row_accessible");
+    if (checkable)
+      json_builder_add_boolean_value (builder, first_row != NULL && accessible);
+    else
+      json_builder_add_null_value (builder);
+  }
   json_builder_set_member_name (builder, "history_hidden_rows");
   json_builder_add_int_value (builder, usdtpay_paced_model_get_hidden_rows (self->paced));
   json_builder_set_member_name (builder, "history_paced_max_step");
