@@ -253,8 +253,9 @@ static GtkWidget *
 get_row (UsdtpayHistoryCell *self)
 {
   GtkWidget *cell = gtk_widget_get_parent (GTK_WIDGET (self));
+  GtkWidget *row = cell != NULL ? gtk_widget_get_parent (cell) : NULL;
 
-  return cell != NULL ? gtk_widget_get_parent (cell) : NULL;
+  return row != NULL && GTK_IS_LIST_VIEW (gtk_widget_get_parent (row)) ? row : NULL;
 }
 
 static void

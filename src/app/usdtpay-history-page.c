@@ -614,6 +614,8 @@ loading_changed_cb (UsdtpayHistoryPage *self)
   update_status (self);
   if (!usdtpay_history_model_get_loading (self->model))
     {
+      /* A new query's rows are shown from the first. */
+      gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
       /* The first page is in the table: measured here, and again once the
        * frame showing it has been drawn. */
       self->first_pages++;

@@ -13,6 +13,10 @@
 
 #define NOT_PACING G_MAXUINT
 #define ROWS       USDTPAY_LIST_VIEW_ROWS
+/* Rows kept hidden only where the view surely has row widgets (its first
+ * 200, scrolled to the top as a search leaves it): a row without one would
+ * be given the height of the others in the scrollbar's range. */
+#define KEEP_ROWS  USDTPAY_HISTORY_PAGE_SIZE
 /* How long hidden rows wait for a search to show them again. */
 #define TRIM_DELAY_MS 1000
 
@@ -104,7 +108,7 @@ update (UsdtpayPacedModel *self,
   guint n;
 
   self->shown = MIN (self->n_source, self->limit);
-  n = self->shown >= ROWS ? self->shown : MAX (self->shown, MIN (self->keep, ROWS));
+  n = self->shown >= ROWS ? self->shown : MAX (self->shown, MIN (self->keep, KEEP_ROWS));
 
   for (guint i = MIN (old_shown, self->shown); i < MIN (n, ROWS); i++)
     usdtpay_history_item_set_hidden (usdtpay_history_model_get_row_item (self->model, i), i >= self->shown);
@@ -127,7 +131,7 @@ update (UsdtpayPacedModel *self,
 static gboolean
 hiding (UsdtpayPacedModel *self)
 {
-  return self->n_items > self->shown && self->shown < ROWS;
+  return self->n_items > self->shown;
 }
 
 /* A while after the last change, the hidden rows go, a step a frame. */

@@ -1767,7 +1767,7 @@ def history_paced_rows(app, rows, expected, one):
     check(s['history_rows_visible'] == len(only) and s['history_rows_mapped'] == len(only),
           'only their rows shown', s['history_rows_visible'], s['history_rows_mapped'], len(only))
     check(s['history_hidden_rows'] > 0 and s['history_table_rows'] == len(only) + s['history_hidden_rows']
-          and s['history_row_widgets'] == widgets, 'the other rows kept, hidden',
+          and s['history_row_widgets'] == s['history_table_rows'] >= 200, 'the other rows kept, hidden',
           s['history_table_rows'], s['history_hidden_rows'], s['history_row_widgets'])
     check(s['history_first_row'] == history_row_texts(expected_row(rows, only[0])),
           'the first row shows the first result', s['history_first_row'])
