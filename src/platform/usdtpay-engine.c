@@ -744,29 +744,49 @@ usdtpay_engine_balance (UsdtpayEngine *self,
   return balance ? *balance : 0;
 }
 
-static JsonNode *
-balance_object (UsdtpayEngine    *self,
-                UsdtpayPrincipal *principal)
+static void
+append_money_member (GString    *out,
+                     const char *name,
+                     gint64      amount)
 {
-  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  char buf[USDTPAY_MONEY_BUF_SIZE];
 
-  json_builder_begin_object (builder);
-  json_builder_set_member_name (builder, "principal");
-  json_builder_add_string_value (builder, principal->name);
+  g_string_append_printf (out, ",\"%s\":\"%s\"", name,
+                          usdtpay_money_format_buf (amount, USDTPAY_USDT_DECIMALS, buf));
+}
+
+/* A principal's balances as the balance.changed event and GET /v1/balances
+ * show them. Written straight to text: every transfer sends one. */
+static void
+append_balance (UsdtpayEngine    *self,
+                UsdtpayPrincipal *principal,
+                GString          *out)
+{
+  g_string_append (out, "{\"principal\":");
+  usdtpay_json_append_string (out, principal->name, -1);
   if (principal->role == USDTPAY_ROLE_MERCHANT)
     {
-      build_money (builder, "available", usdtpay_engine_balance (self, principal->available_account));
-      build_money (builder, "frozen", usdtpay_engine_balance (self, principal->frozen_account));
+      append_money_member (out, "available", usdtpay_engine_balance (self, principal->available_account));
+      append_money_member (out, "frozen", usdtpay_engine_balance (self, principal->frozen_account));
     }
   else
     {
       g_autofree char *account = shop_account (principal->name);
 
-      build_money (builder, "balance", usdtpay_engine_balance (self, account));
+      append_money_member (out, "balance", usdtpay_engine_balance (self, account));
     }
-  json_builder_end_object (builder);
+  g_string_append_c (out, '}');
+}
 
-  return json_builder_get_root (builder);
+static JsonNode *
+balance_object (UsdtpayEngine    *self,
+                UsdtpayPrincipal *principal)
+{
+  g_autoptr(GString) json = g_string_sized_new (128);
+
+  append_balance (self, principal, json);
+
+  return usdtpay_json_parse_strict (json->str, json->len, NULL);
 }
 
 static UsdtpayPrincipal *
@@ -862,10 +882,11 @@ transfer (UsdtpayEngine  *self,
   for (guint i = 0; i < owners->len; i++)
     {
       UsdtpayPrincipal *owner = g_ptr_array_index (owners, i);
-      g_autoptr(JsonNode) node = balance_object (self, owner);
+      g_autoptr(GString) json = g_string_sized_new (128);
       const char *audience[] = { owner->name, NULL };
 
-      emit_event (self, change, USDTPAY_EVENT_BALANCE_CHANGED, NULL, node, audience);
+      append_balance (self, owner, json);
+      emit_event_raw (self, change, USDTPAY_EVENT_BALANCE_CHANGED, NULL, json->str, json->len, audience);
     }
 
   return TRUE;
