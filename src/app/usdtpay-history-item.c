@@ -16,6 +16,7 @@ struct _UsdtpayHistoryItem
   GObject             parent_instance;
 
   UsdtpayOrderObject *order;
+  gboolean            hidden;
 };
 
 G_DEFINE_FINAL_TYPE (UsdtpayHistoryItem, usdtpay_history_item, G_TYPE_OBJECT)
@@ -28,6 +29,13 @@ enum {
 };
 
 static GParamSpec *properties[N_PROPS];
+
+enum {
+  CHANGED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 static void
 usdtpay_history_item_finalize (GObject *object)
@@ -77,6 +85,9 @@ usdtpay_history_item_class_init (UsdtpayHistoryItemClass *klass)
     g_param_spec_boolean ("loaded", NULL, NULL, FALSE,
                           G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[CHANGED] = g_signal_new ("changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                                   NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -119,8 +130,12 @@ usdtpay_history_item_set_order (UsdtpayHistoryItem *self,
       g_strcmp0 (usdtpay_order_object_get_id (self->order), order->id) == 0)
     {
       usdtpay_order_object_set_order (self->order, order);
+      g_signal_emit (self, signals[CHANGED], 0);
       return;
     }
+
+  if (order == NULL && self->order == NULL)
+    return;
 
   g_clear_object (&self->order);
   if (order != NULL)
@@ -128,4 +143,27 @@ usdtpay_history_item_set_order (UsdtpayHistoryItem *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ORDER]);
   if (was_loaded != (self->order != NULL))
     g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_LOADED]);
+  g_signal_emit (self, signals[CHANGED], 0);
+}
+
+gboolean
+usdtpay_history_item_get_hidden (UsdtpayHistoryItem *self)
+{
+  g_return_val_if_fail (USDTPAY_IS_HISTORY_ITEM (self), FALSE);
+
+  return self->hidden;
+}
+
+void
+usdtpay_history_item_set_hidden (UsdtpayHistoryItem *self,
+                                 gboolean            hidden)
+{
+  g_return_if_fail (USDTPAY_IS_HISTORY_ITEM (self));
+
+  hidden = !!hidden;
+  if (self->hidden == hidden)
+    return;
+
+  self->hidden = hidden;
+  g_signal_emit (self, signals[CHANGED], 0);
 }

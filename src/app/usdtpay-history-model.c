@@ -94,6 +94,7 @@ struct _UsdtpayHistoryModel
   gboolean            loading;
   gboolean            counted;
   GHashTable         *pages;         /* index → Page */
+  GPtrArray          *first_items;   /* the first rows', by position, kept */
   guint64             use_clock;
   guint               pages_read;
   gint64              answered_at;   /* monotonic µs: the last query's first page back */
@@ -517,6 +518,8 @@ lookup_order (Worker   *worker,
 }
 
 static gboolean deliver_cb (gpointer data);
+static Page    *ensure_page (UsdtpayHistoryModel *self,
+                             guint                index);
 
 /* Results go to the model's thread; the worker never holds the model.
  * Always through a source: g_main_context_invoke() would run the callback
@@ -639,6 +642,20 @@ job_compare (gconstpointer a,
 
 /* Main thread */
 
+/* The item of row @position (< USDTPAY_HISTORY_ROW_ITEMS), the same for
+ * as long as the model lives, whatever query it shows (or none). */
+static UsdtpayHistoryItem *
+first_item (UsdtpayHistoryModel *self,
+            guint                position)
+{
+  g_assert (position < USDTPAY_HISTORY_ROW_ITEMS);
+
+  while (self->first_items->len <= position)
+    g_ptr_array_add (self->first_items, usdtpay_history_item_new ());
+
+  return g_ptr_array_index (self->first_items, position);
+}
+
 static Page *
 page_new (UsdtpayHistoryModel *self,
           guint                index)
@@ -650,7 +667,16 @@ page_new (UsdtpayHistoryModel *self,
   page->index = index;
   page->items = g_ptr_array_new_full (len, g_object_unref);
   for (guint i = 0; i < len; i++)
-    g_ptr_array_add (page->items, usdtpay_history_item_new ());
+    {
+      if (start + i >= USDTPAY_HISTORY_ROW_ITEMS)
+        g_ptr_array_add (page->items, usdtpay_history_item_new ());
+      else
+        {
+          /* The row's own item, empty until its page comes. */
+          g_ptr_array_add (page->items, g_object_ref (first_item (self, start + i)));
+          usdtpay_history_item_set_order (g_ptr_array_index (page->items, i), NULL);
+        }
+    }
 
   return page;
 }
@@ -724,8 +750,18 @@ set_counted (UsdtpayHistoryModel *self,
  * GTK 4.8's list views pay for every row a change spans from the start of
  * the list (adding a million rows at position 0 takes over half a second)
  * but little for rows added or removed at its end. So the rows past the
- * first page leave, and come, in items-changed of their own at the end;
- * the rows on screen change in one, with nothing drawn in between. */
+ * first page leave, and come, in items-changed of their own at the end.
+ *
+ * The first rows (USDTPAY_HISTORY_ROW_ITEMS) keep their items, position
+ * by position, for the life of the model: the new orders go into the items
+ * already there (each says ::changed, and its row's cells show the new
+ * order), and the view is told only of the rows that come or go past the
+ * end of the shorter of the two. A list view makes and destroys row widgets for the rows an
+ * items-changed spans (a table's rows are 200 of them, each with a cell per
+ * column); this way a search that keeps the number of rows changes none,
+ * one that narrows them only drops the rows past its last, and a view may
+ * keep those rows' widgets for the items it will get back at the same
+ * positions (usdtpay_history_model_get_row_item()). */
 static void
 replace (UsdtpayHistoryModel *self,
          GPtrArray           *orders,
@@ -733,56 +769,58 @@ replace (UsdtpayHistoryModel *self,
          gboolean             counted)
 {
   guint old = self->n_items;
-  guint head = MIN (n_items, USDTPAY_HISTORY_PAGE_SIZE);
-  Page *first = NULL;
+  guint head = orders != NULL ? MIN (n_items, USDTPAY_HISTORY_ROW_ITEMS) : 0;
+  guint same;
+  Page *first;
 
   g_object_freeze_notify (G_OBJECT (self));
 
-  /* The old rows past the first page go first, from the end. */
-  g_hash_table_steal_extended (self->pages, GUINT_TO_POINTER (0), NULL, (gpointer *)&first);
+  /* The old rows past the kept items go first, from the end. */
+  if (old > USDTPAY_HISTORY_ROW_ITEMS)
+    {
+      self->n_items = USDTPAY_HISTORY_ROW_ITEMS;
+      g_list_model_items_changed (G_LIST_MODEL (self), USDTPAY_HISTORY_ROW_ITEMS,
+                                  old - USDTPAY_HISTORY_ROW_ITEMS, 0);
+      old = USDTPAY_HISTORY_ROW_ITEMS;
+    }
+
+  /* The first page: its items, with the new orders; the kept items past
+   * it empty until their page comes; those past the rows keep what they
+   * showed (they are no row of the model now). */
   g_hash_table_remove_all (self->pages);
-  if (first != NULL)
-    g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), g_steal_pointer (&first));
-  if (old > USDTPAY_HISTORY_PAGE_SIZE)
+  if (head > 0)
     {
-      self->n_items = USDTPAY_HISTORY_PAGE_SIZE;
-      g_list_model_items_changed (G_LIST_MODEL (self), USDTPAY_HISTORY_PAGE_SIZE,
-                                  old - USDTPAY_HISTORY_PAGE_SIZE, 0);
-      old = USDTPAY_HISTORY_PAGE_SIZE;
+      guint len = MIN (head, USDTPAY_HISTORY_PAGE_SIZE);
+
+      first = g_new0 (Page, 1);
+      first->items = g_ptr_array_new_full (len, g_object_unref);
+      for (guint i = 0; i < len; i++)
+        g_ptr_array_add (first->items, g_object_ref (first_item (self, i)));
+      first->used = ++self->use_clock;
+      fill_page (first, orders);
+      g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), first);
+      for (guint i = len; i < head; i++)
+        usdtpay_history_item_set_order (first_item (self, i), NULL);
     }
 
-  /* The first page's items are used again for the new rows: the view
-   * finds the same items after the items-changed and keeps their widgets,
-   * which only rebind (a table's row widgets are costly to make). */
-  g_hash_table_steal_extended (self->pages, GUINT_TO_POINTER (0), NULL, (gpointer *)&first);
   self->n_items = head;
-  if (orders != NULL && head > 0)
-    {
-      Page *page = page_new (self, 0);
-
-      for (guint i = 0; first != NULL && i < page->items->len && i < first->items->len; i++)
-        {
-          gpointer *slot = &g_ptr_array_index (page->items, i);
-
-          g_object_unref (*slot);
-          *slot = g_object_ref (g_ptr_array_index (first->items, i));
-        }
-      page->used = ++self->use_clock;
-      fill_page (page, orders);
-      g_hash_table_insert (self->pages, GUINT_TO_POINTER (0), page);
-    }
-  g_clear_pointer (&first, page_free);
-
   set_loading (self, FALSE);
   set_counted (self, counted);
-  if (old > 0 || head > 0)
-    g_list_model_items_changed (G_LIST_MODEL (self), 0, old, head);
+  same = MIN (old, head);
+  if (old > same || head > same)
+    g_list_model_items_changed (G_LIST_MODEL (self), same, old - same, head - same);
 
   /* Then the rest, at the end. */
   if (n_items > head)
     {
       self->n_items = n_items;
       g_list_model_items_changed (G_LIST_MODEL (self), head, 0, n_items - head);
+    }
+  /* The second page's first rows were kept, empty: read it. */
+  if (self->n_items > USDTPAY_HISTORY_PAGE_SIZE)
+    {
+      ensure_page (self, 1);
+      evict_pages (self);
     }
   g_object_thaw_notify (G_OBJECT (self));
 }
@@ -890,6 +928,25 @@ deliver_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* Page @index held (again), and read unless it is or is being. */
+static Page *
+ensure_page (UsdtpayHistoryModel *self,
+             guint                index)
+{
+  Page *page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (index));
+
+  if (page == NULL)
+    {
+      page = page_new (self, index);
+      g_hash_table_insert (self->pages, GUINT_TO_POINTER (index), page);
+    }
+  page->used = ++self->use_clock;
+  if (!page->loaded && !page->requested)
+    request_page (self, page);
+
+  return page;
+}
+
 /* The page of @position held again once asked for: the first page's rows
  * are already there, a later page's arrive shortly. */
 static gpointer
@@ -903,15 +960,7 @@ usdtpay_history_model_get_item (GListModel *model,
   if (position >= self->n_items)
     return NULL;
 
-  page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (index));
-  if (page == NULL)
-    {
-      page = page_new (self, index);
-      g_hash_table_insert (self->pages, GUINT_TO_POINTER (index), page);
-    }
-  page->used = ++self->use_clock;
-  if (!page->loaded && !page->requested)
-    request_page (self, page);
+  page = ensure_page (self, index);
 
   {
     gpointer item = g_object_ref (g_ptr_array_index (page->items, position - index * USDTPAY_HISTORY_PAGE_SIZE));
@@ -975,6 +1024,7 @@ usdtpay_history_model_finalize (GObject *object)
   g_clear_pointer (&self->filter, usdtpay_cache_filter_free);
   g_clear_pointer (&self->path, g_free);
   g_clear_pointer (&self->pages, g_hash_table_unref);
+  g_clear_pointer (&self->first_items, g_ptr_array_unref);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (usdtpay_history_model_parent_class)->finalize (object);
@@ -1035,6 +1085,7 @@ usdtpay_history_model_init (UsdtpayHistoryModel *self)
   self->pool = g_thread_pool_new_full (worker_run, self->worker, (GDestroyNotify)job_free, 1, FALSE, NULL);
   g_thread_pool_set_sort_function (self->pool, job_compare, NULL);
   self->pages = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify)page_free);
+  self->first_items = g_ptr_array_new_with_free_func (g_object_unref);
   self->sort = USDTPAY_HISTORY_SORT_TIME;
   self->descending = TRUE;
   self->counted = TRUE;
@@ -1167,6 +1218,16 @@ usdtpay_history_model_peek_item (UsdtpayHistoryModel *self,
     return NULL;
 
   return g_ptr_array_index (page->items, position % USDTPAY_HISTORY_PAGE_SIZE);
+}
+
+UsdtpayHistoryItem *
+usdtpay_history_model_get_row_item (UsdtpayHistoryModel *self,
+                                    guint                position)
+{
+  g_return_val_if_fail (USDTPAY_IS_HISTORY_MODEL (self), NULL);
+  g_return_val_if_fail (position < USDTPAY_HISTORY_ROW_ITEMS, NULL);
+
+  return first_item (self, position);
 }
 
 gboolean

@@ -32,6 +32,11 @@ typedef enum
 /* Rows of a page read from the cache at once. */
 #define USDTPAY_HISTORY_PAGE_SIZE 200
 
+/* The first rows, whose items the model keeps position by position: more
+ * than a GTK 4.8 list view keeps row widgets for at the top of the list
+ * (200, and 2 past them). */
+#define USDTPAY_HISTORY_ROW_ITEMS 256
+
 #define USDTPAY_TYPE_HISTORY_MODEL (usdtpay_history_model_get_type ())
 
 G_DECLARE_FINAL_TYPE (UsdtpayHistoryModel, usdtpay_history_model, USDTPAY, HISTORY_MODEL, GObject)
@@ -67,6 +72,12 @@ gboolean             usdtpay_history_model_get_loading    (UsdtpayHistoryModel  
 gboolean             usdtpay_history_model_get_counted    (UsdtpayHistoryModel       *self);
 /* The item at @position if its page is loaded, without asking for it. */
 UsdtpayHistoryItem  *usdtpay_history_model_peek_item      (UsdtpayHistoryModel       *self,
+                                                           guint                      position);
+/* The item of row @position (< USDTPAY_HISTORY_ROW_ITEMS): the model hands
+ * out the same item for that position whatever the query, and keeps it
+ * when the rows are fewer (then it is no row of the model, and shows what
+ * it last did). Borrowed. */
+UsdtpayHistoryItem  *usdtpay_history_model_get_row_item   (UsdtpayHistoryModel       *self,
                                                            guint                      position);
 /* The position of order @id among the loaded rows, or FALSE. */
 gboolean             usdtpay_history_model_find_loaded    (UsdtpayHistoryModel       *self,

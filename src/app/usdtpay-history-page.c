@@ -10,8 +10,12 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <math.h>
+#include <time.h>
 
 #include "usdtpay-export.h"
+#include "usdtpay-history-cell.h"
+#include "usdtpay-paced-model.h"
 #include "usdtpay-history-page.h"
 #include "usdtpay-range-dialog.h"
 #include "usdtpay-window.h"
@@ -30,6 +34,7 @@ struct _UsdtpayHistoryPage
   char                  *keys_problem;
 
   UsdtpayHistoryModel   *model;
+  UsdtpayPacedModel     *paced;          /* the model as the table shows it */
   GtkSingleSelection    *selection;
   GtkSorter             *column_sorters[USDTPAY_N_HISTORY_SORTS];
   GtkColumnViewColumn   *columns[USDTPAY_N_HISTORY_SORTS];
@@ -51,6 +56,20 @@ struct _UsdtpayHistoryPage
   gint64                 query_started;
   gint64                 query_ms_x1000; /* µs */
   gint64                 shown_ms_x1000; /* µs */
+  gint64                 query_cpu;      /* the main thread's CPU time (µs) */
+  gint64                 shown_cpu;      /* it spent until then (µs) */
+  double                 row_height;     /* the table's, px; 0: not known */
+  guint64                scroll_row;     /* (the tests') */
+  /* The other frames (those not drawing a search's first page: rows
+   * shown or dropped a step at a time, anything else): the longest one's
+   * time and main thread CPU time (µs), since the tests last asked. */
+  GdkFrameClock         *frame_clock;
+  gint64                 frame_started;
+  gint64                 frame_cpu;
+  gboolean               first_page_frame;
+  gint64                 frame_max;
+  gint64                 frame_cpu_max;
+  guint                  frames;
   guint                  first_pages;
   guint                  tick_id;
 
@@ -125,6 +144,7 @@ static const char *chip_periods[] = { "all", "today", "week", "month" };
 
 static void show_detail (UsdtpayHistoryPage *self,
                          UsdtpayOrder       *order);
+static void time_frames (UsdtpayHistoryPage *self);
 
 static void
 emit_changed (UsdtpayHistoryPage *self)
@@ -277,6 +297,37 @@ read_sort (UsdtpayHistoryPage *self,
   *descending = order == GTK_ORDERING_LARGER;
 }
 
+/* Rows the table adds a frame when a search brings many more than it had
+ * (UsdtpayPacedModel): each makes a row widget with a cell per column. */
+#define PACED_STEP 16
+
+/* The rows that fill the table (the last one partly, and the height of
+ * its header too): what a search shows at once. 0 while not known (the
+ * table has not been full of rows yet). */
+static guint
+rows_on_screen (UsdtpayHistoryPage *self)
+{
+  int height = gtk_widget_get_height (GTK_WIDGET (self->scroller));
+
+  if (self->row_height < 1 || height < 1)
+    return 0;
+
+  return (guint)ceil (height / self->row_height) + 1;
+}
+
+/* The CPU time of the calling thread, µs: what the main thread spent on
+ * a search, whatever else the machine was doing. */
+static gint64
+thread_cpu_time (void)
+{
+  struct timespec now;
+
+  if (clock_gettime (CLOCK_THREAD_CPUTIME_ID, &now) != 0)
+    return 0;
+
+  return (gint64)now.tv_sec * G_USEC_PER_SEC + now.tv_nsec / 1000;
+}
+
 static void
 run_query (UsdtpayHistoryPage *self)
 {
@@ -285,7 +336,11 @@ run_query (UsdtpayHistoryPage *self)
   gboolean descending;
 
   read_sort (self, &sort, &descending);
+  time_frames (self);
+  usdtpay_paced_model_set_rows (self->paced, rows_on_screen (self), PACED_STEP);
+
   self->query_started = g_get_monotonic_time ();
+  self->query_cpu = thread_cpu_time ();
   usdtpay_history_model_set_query (self->model, filter, sort, descending);
   emit_changed (self);
 }
@@ -409,41 +464,15 @@ period_changed_cb (UsdtpayHistoryPage *self)
   set_period (self, selected < PERIOD_CUSTOM ? selected : PERIOD_CUSTOM);
 }
 
-/* The table: each cell a label bound to a property of the row's order
- * (empty while the row's page is on its way). Made in C, not from a
- * builder template per cell: a search can bring a screenful of new rows. */
-
-static const struct
-{
-  const char *property;
-  gboolean    numeric;
-} cell_properties[] = {
-  [USDTPAY_HISTORY_SORT_TIME] = { "time-text", TRUE },
-  [USDTPAY_HISTORY_SORT_ID] = { "short-id", FALSE },
-  [USDTPAY_HISTORY_SORT_STATE] = { "state-text", FALSE },
-  [USDTPAY_HISTORY_SORT_FIAT] = { "fiat-text", TRUE },
-  [USDTPAY_HISTORY_SORT_USDT] = { "usdt-text", TRUE },
-  [USDTPAY_HISTORY_SORT_FEE] = { "fee-text", TRUE },
-  [USDTPAY_HISTORY_SORT_METHOD] = { "method-name", FALSE },
-  [USDTPAY_HISTORY_SORT_CUSTOMER] = { "customer-ref", FALSE },
-  [USDTPAY_HISTORY_SORT_MERCHANT] = { "merchant", FALSE },
-};
-
-G_STATIC_ASSERT (G_N_ELEMENTS (cell_properties) == USDTPAY_N_HISTORY_SORTS);
+/* The table: each cell a UsdtpayHistoryCell bound to its row's item
+ * (empty while the row's page is on its way). */
 
 static void
 cell_setup_cb (GtkSignalListItemFactory *factory,
                GtkListItem              *list_item,
                gpointer                  user_data)
 {
-  guint column = GPOINTER_TO_UINT (user_data);
-  GtkWidget *label = gtk_label_new (NULL);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_ellipsize (GTK_LABEL (label), PANGO_ELLIPSIZE_END);
-  if (cell_properties[column].numeric)
-    gtk_widget_add_css_class (label, "numeric");
-  gtk_list_item_set_child (list_item, label);
+  gtk_list_item_set_child (list_item, usdtpay_history_cell_new (GPOINTER_TO_UINT (user_data)));
 }
 
 static void
@@ -451,17 +480,8 @@ cell_bind_cb (GtkSignalListItemFactory *factory,
               GtkListItem              *list_item,
               gpointer                  user_data)
 {
-  guint column = GPOINTER_TO_UINT (user_data);
-  GtkExpression *order = gtk_property_expression_new (USDTPAY_TYPE_HISTORY_ITEM, NULL, "order");
-  GtkExpression *text = gtk_property_expression_new (USDTPAY_TYPE_ORDER_OBJECT, order,
-                                                     cell_properties[column].property);
-  GtkExpressionWatch *watch;
-
-  /* Follows the item's order as its page arrives or the row changes. */
-  watch = gtk_expression_bind (text, gtk_list_item_get_child (list_item), "label",
-                               gtk_list_item_get_item (list_item));
-  g_object_set_data_full (G_OBJECT (list_item), "usdtpay-watch", gtk_expression_watch_ref (watch),
-                          (GDestroyNotify)gtk_expression_watch_unref);
+  usdtpay_history_cell_bind (USDTPAY_HISTORY_CELL (gtk_list_item_get_child (list_item)),
+                             gtk_list_item_get_item (list_item));
 }
 
 static void
@@ -469,11 +489,7 @@ cell_unbind_cb (GtkSignalListItemFactory *factory,
                 GtkListItem              *list_item,
                 gpointer                  user_data)
 {
-  GtkExpressionWatch *watch = g_object_get_data (G_OBJECT (list_item), "usdtpay-watch");
-
-  if (watch != NULL)
-    gtk_expression_watch_unwatch (watch);
-  g_object_set_data (G_OBJECT (list_item), "usdtpay-watch", NULL);
+  usdtpay_history_cell_unbind (USDTPAY_HISTORY_CELL (gtk_list_item_get_child (list_item)));
 }
 
 /* The table */
@@ -498,9 +514,60 @@ static void
 first_page_painted_cb (UsdtpayHistoryPage *self,
                        GdkFrameClock      *clock)
 {
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  guint shown = g_list_model_get_n_items (G_LIST_MODEL (self->paced));
+
   g_signal_handlers_disconnect_by_func (clock, first_page_painted_cb, self);
   self->shown_ms_x1000 = g_get_monotonic_time () - self->query_started;
+  self->shown_cpu = thread_cpu_time () - self->query_cpu;
+  /* Every row is as high as the others: the rows' height over their
+   * number, once they fill the table (GTK estimates the rows it has no
+   * widget for from those it has). */
+  if (shown > 0 && gtk_adjustment_get_upper (adjustment) > gtk_adjustment_get_page_size (adjustment))
+    self->row_height = gtk_adjustment_get_upper (adjustment) / shown;
   emit_changed (self);
+}
+
+/* Every frame is timed from its start (before any tick callback, such as
+ * UsdtpayPacedModel's) to its end. */
+static void
+frame_started_cb (UsdtpayHistoryPage *self)
+{
+  self->frame_started = g_get_monotonic_time ();
+  self->frame_cpu = thread_cpu_time ();
+}
+
+static void
+frame_painted_cb (UsdtpayHistoryPage *self)
+{
+  /* (The frame drawing a first page is the search's own, timed with it.) */
+  if (self->first_page_frame)
+    self->first_page_frame = FALSE;
+  else if (self->frame_started > 0)
+    {
+      self->frame_max = MAX (self->frame_max, g_get_monotonic_time () - self->frame_started);
+      self->frame_cpu_max = MAX (self->frame_cpu_max, thread_cpu_time () - self->frame_cpu);
+      self->frames++;
+    }
+  self->frame_started = 0;
+}
+
+static void
+time_frames (UsdtpayHistoryPage *self)
+{
+  GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self));
+
+  if (clock == self->frame_clock)
+    return;
+
+  if (self->frame_clock != NULL)
+    g_signal_handlers_disconnect_by_data (self->frame_clock, self);
+  g_set_weak_pointer (&self->frame_clock, clock);
+  if (clock != NULL)
+    {
+      g_signal_connect_object (clock, "before-paint", G_CALLBACK (frame_started_cb), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (clock, "after-paint", G_CALLBACK (frame_painted_cb), self, G_CONNECT_SWAPPED);
+    }
 }
 
 /* The frame after the first page came in: measured when it is painted. */
@@ -512,6 +579,7 @@ first_page_frame_cb (GtkWidget     *widget,
   UsdtpayHistoryPage *self = USDTPAY_HISTORY_PAGE (widget);
 
   self->tick_id = 0;
+  self->first_page_frame = TRUE;
   g_signal_handlers_disconnect_by_func (clock, first_page_painted_cb, self);
   g_signal_connect_object (clock, "after-paint", G_CALLBACK (first_page_painted_cb), self, G_CONNECT_SWAPPED);
 
@@ -528,9 +596,15 @@ restore_selection (UsdtpayHistoryPage *self)
   guint position;
 
   if (self->wanted_id != NULL && usdtpay_history_model_find_loaded (self->model, self->wanted_id, &position))
-    gtk_single_selection_set_selected (self->selection, position);
+    {
+      usdtpay_paced_model_reveal (self->paced, position);
+      gtk_single_selection_set_selected (self->selection, position);
+    }
   else if ((item = gtk_single_selection_get_selected_item (self->selection)) != NULL &&
-           g_strcmp0 (usdtpay_history_item_get_id (item), self->detail_id) != 0)
+           (g_strcmp0 (usdtpay_history_item_get_id (item), self->detail_id) != 0 ||
+            gtk_single_selection_get_selected (self->selection) >=
+              g_list_model_get_n_items (G_LIST_MODEL (self->model))))
+    /* (Past the rows of the model: a row the table keeps hidden.) */
     gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);
 }
 
@@ -540,6 +614,8 @@ loading_changed_cb (UsdtpayHistoryPage *self)
   update_status (self);
   if (!usdtpay_history_model_get_loading (self->model))
     {
+      /* A new query's rows are shown from the first. */
+      gtk_adjustment_set_value (gtk_scrolled_window_get_vadjustment (self->scroller), 0);
       /* The first page is in the table: measured here, and again once the
        * frame showing it has been drawn. */
       self->first_pages++;
@@ -953,6 +1029,7 @@ usdtpay_history_page_show_order (UsdtpayHistoryPage *self,
   self->wanted_id = g_strdup (id);
   if (usdtpay_history_model_find_loaded (self->model, id, &position))
     {
+      usdtpay_paced_model_reveal (self->paced, position);
       gtk_single_selection_set_selected (self->selection, position);
       return;
     }
@@ -1221,6 +1298,21 @@ select_by_name (GtkDropDown  *chip,
   return FALSE;
 }
 
+/* Where the scrollbar would take the table: a row's share of the whole
+ * height. */
+static void
+scroll_cb (UsdtpayHistoryPage *self,
+           GdkFrameClock      *clock)
+{
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
+  guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
+
+  if (clock != NULL)
+    g_signal_handlers_disconnect_by_func (clock, scroll_cb, self);
+  if (n > 0)
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) * MIN (self->scroll_row, n) / n);
+}
+
 gboolean
 usdtpay_history_page_test_set (UsdtpayHistoryPage *self,
                                const char         *control,
@@ -1328,23 +1420,36 @@ usdtpay_history_page_test_set (UsdtpayHistoryPage *self,
     }
   if (g_strcmp0 (control, "scroll") == 0)
     {
-      /* Where the scrollbar would take the view: a row's share of the
-       * whole height. */
-      GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scroller);
       guint n = g_list_model_get_n_items (G_LIST_MODEL (self->model));
-      guint64 row = g_ascii_strtoull (value, NULL, 10);
-      double upper = gtk_adjustment_get_upper (adjustment);
+      GdkFrameClock *clock = gtk_widget_get_frame_clock (GTK_WIDGET (self->column_view));
 
       if (n == 0)
         return FALSE;
-      gtk_adjustment_set_value (adjustment, upper * MIN (row, n) / n);
+      self->scroll_row = g_ascii_strtoull (value, NULL, 10);
+      g_signal_handlers_disconnect_by_func (clock, scroll_cb, self);
+      if (!usdtpay_paced_model_get_pacing (self->paced) || clock == NULL)
+        scroll_cb (self, NULL);
+      else
+        {
+          /* Once the table holds every row, and knows its height. */
+          usdtpay_paced_model_reveal (self->paced, G_MAXUINT);
+          g_signal_connect_object (clock, "after-paint", G_CALLBACK (scroll_cb), self, G_CONNECT_SWAPPED);
+        }
+      return TRUE;
+    }
+  if (g_strcmp0 (control, "frames") == 0 && g_strcmp0 (value, "reset") == 0)
+    {
+      self->frame_max = 0;
+      self->frame_cpu_max = 0;
+      self->frames = 0;
       return TRUE;
     }
   if (g_strcmp0 (control, "select") == 0)
     {
-      guint64 row = g_ascii_strtoull (value, NULL, 10);
+      guint row = (guint)MIN (g_ascii_strtoull (value, NULL, 10), G_MAXUINT);
 
-      gtk_single_selection_set_selected (self->selection, (guint)MIN (row, G_MAXUINT));
+      usdtpay_paced_model_reveal (self->paced, row);
+      gtk_single_selection_set_selected (self->selection, row);
       return TRUE;
     }
 
@@ -1431,6 +1536,83 @@ usdtpay_history_page_describe (UsdtpayHistoryPage *self,
   json_builder_add_int_value (builder, MAX (0, usdtpay_history_model_get_answered_at (self->model) - self->query_started));
   json_builder_set_member_name (builder, "history_shown_us");
   json_builder_add_int_value (builder, self->shown_ms_x1000);
+  json_builder_set_member_name (builder, "history_shown_cpu_us");
+  json_builder_add_int_value (builder, self->shown_ms_x1000 > 0 ? self->shown_cpu : 0);
+  json_builder_set_member_name (builder, "history_table_rows");
+  json_builder_add_int_value (builder, g_list_model_get_n_items (G_LIST_MODEL (self->paced)));
+  json_builder_set_member_name (builder, "history_pacing");
+  json_builder_add_boolean_value (builder, usdtpay_paced_model_get_pacing (self->paced));
+  {
+    /* The table's row widgets, those not hidden, those on screen, and the
+     * cells of the first on screen: their texts, and whether each is its
+     * accessible label too. */
+    GtkWidget *first_row = NULL;
+    gboolean checkable = g_strcmp0 (g_getenv ("GTK_A11Y"), "none") != 0;
+    gboolean accessible = TRUE;
+    guint widgets = 0;
+    guint visible = 0;
+    guint mapped = 0;
+
+    for (GtkWidget *list = gtk_widget_get_first_child (GTK_WIDGET (self->column_view)); list != NULL;
+         list = gtk_widget_get_next_sibling (list))
+      if (GTK_IS_LIST_VIEW (list))
+        for (GtkWidget *row = gtk_widget_get_first_child (list); row != NULL; row = gtk_widget_get_next_sibling (row))
+          {
+            widgets++;
+            visible += gtk_widget_get_visible (row);
+            if (gtk_widget_get_mapped (row))
+              {
+                mapped++;
+                if (first_row == NULL)
+                  first_row = row;
+              }
+          }
+    json_builder_set_member_name (builder, "history_row_widgets");
+    json_builder_add_int_value (builder, widgets);
+    json_builder_set_member_name (builder, "history_rows_visible");
+    json_builder_add_int_value (builder, visible);
+    json_builder_set_member_name (builder, "history_rows_mapped");
+    json_builder_add_int_value (builder, mapped);
+    json_builder_set_member_name (builder, "history_first_row");
+    json_builder_begin_array (builder);
+    for (GtkWidget *cell = first_row != NULL ? gtk_widget_get_first_child (first_row) : NULL; cell != NULL;
+         cell = gtk_widget_get_next_sibling (cell))
+      {
+        GtkWidget *child = gtk_widget_get_first_child (cell);
+
+        if (gtk_widget_get_mapped (cell) && child != NULL && USDTPAY_IS_HISTORY_CELL (child))
+          {
+            const char *text = usdtpay_history_cell_get_text (USDTPAY_HISTORY_CELL (child));
+
+            json_builder_add_string_value (builder, text);
+            /* (Widgets have no accessibility context under GTK_A11Y=none.) */
+            if (checkable)
+              {
+                g_autofree char *wrong = gtk_test_accessible_check_property (GTK_ACCESSIBLE (child),
+                                                                             GTK_ACCESSIBLE_PROPERTY_LABEL, text);
+
+                accessible = accessible && wrong == NULL &&
+                             gtk_test_accessible_has_role (GTK_ACCESSIBLE (child), GTK_ACCESSIBLE_ROLE_LABEL);
+              }
+          }
+      }
+    json_builder_end_array (builder);
+    json_builder_set_member_name (builder, "history_first_row_accessible");
+    if (checkable)
+      json_builder_add_boolean_value (builder, first_row != NULL && accessible);
+    else
+      json_builder_add_null_value (builder);
+  }
+  json_builder_set_member_name (builder, "history_hidden_rows");
+  json_builder_add_int_value (builder, usdtpay_paced_model_get_hidden_rows (self->paced));
+  json_builder_set_member_name (builder, "history_paced_max_step");
+  json_builder_add_int_value (builder, usdtpay_paced_model_get_max_step (self->paced));
+  json_builder_set_member_name (builder, "history_frames");
+  json_builder_add_int_value (builder, self->frames);
+  json_builder_set_member_name (builder, "history_frame_max_us");
+  json_builder_add_int_value (builder, self->frame_max);
+  json_builder_set_member_name (builder, "history_frame_cpu_max_us");
+  json_builder_add_int_value (builder, self->frame_cpu_max);
   json_builder_set_member_name (builder, "history_pages_read");
   json_builder_add_int_value (builder, usdtpay_history_model_get_pages_read (self->model));
   json_builder_set_member_name (builder, "history_pages_held");
@@ -1513,6 +1695,14 @@ usdtpay_history_page_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->selection, self);
   if (self->model != NULL)
     g_signal_handlers_disconnect_by_data (self->model, self);
+  if (self->frame_clock != NULL)
+    g_signal_handlers_disconnect_by_data (self->frame_clock, self);
+  g_clear_weak_pointer (&self->frame_clock);
+  if (self->paced != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->paced, self);
+      usdtpay_paced_model_set_widget (self->paced, NULL);
+    }
   if (self->column_view != NULL)
     {
       g_signal_handlers_disconnect_by_data (gtk_column_view_get_sorter (self->column_view), self);
@@ -1522,6 +1712,7 @@ usdtpay_history_page_dispose (GObject *object)
   gtk_widget_dispose_template (GTK_WIDGET (self), USDTPAY_TYPE_HISTORY_PAGE);
 
   g_clear_object (&self->selection);
+  g_clear_object (&self->paced);
   g_clear_object (&self->model);
   g_clear_object (&self->cache);
   g_clear_object (&self->client);
@@ -1609,6 +1800,7 @@ usdtpay_history_page_init (UsdtpayHistoryPage *self)
   self->detail_rows = g_ptr_array_new ();
   self->timeline = g_ptr_array_new_with_free_func (g_free);
   self->model = usdtpay_history_model_new ();
+  self->paced = usdtpay_paced_model_new (self->model);
   /* Before the template: its chips' signals may run a query. */
   self->merchant_all = gtk_string_list_new ((const char *[]) { _("All merchants"), NULL });
   self->merchant_parts = g_list_store_new (G_TYPE_LIST_MODEL);
@@ -1645,7 +1837,10 @@ usdtpay_history_page_init (UsdtpayHistoryPage *self)
       }
     }
 
-  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->model)));
+  /* A search from no rows to many: the rows that fill the table show at
+   * once, the rest of its 200 a few a frame (UsdtpayPacedModel). */
+  usdtpay_paced_model_set_widget (self->paced, GTK_WIDGET (self->column_view));
+  self->selection = gtk_single_selection_new (g_object_ref (G_LIST_MODEL (self->paced)));
   gtk_single_selection_set_autoselect (self->selection, FALSE);
   gtk_single_selection_set_can_unselect (self->selection, TRUE);
   gtk_single_selection_set_selected (self->selection, GTK_INVALID_LIST_POSITION);

@@ -587,3 +587,19 @@ usdtpay_order_object_get_usdt_text (UsdtpayOrderObject *self)
 
   return self->usdt_text;
 }
+
+const char *
+usdtpay_order_object_get_fee_text (UsdtpayOrderObject *self)
+{
+  g_return_val_if_fail (USDTPAY_IS_ORDER_OBJECT (self), NULL);
+
+  return self->fee_text;
+}
+
+char *
+usdtpay_order_object_dup_time_text (UsdtpayOrderObject *self)
+{
+  g_return_val_if_fail (USDTPAY_IS_ORDER_OBJECT (self), NULL);
+
+  return format_time (self->order->created_at);
+}

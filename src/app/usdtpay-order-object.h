@@ -50,6 +50,9 @@ void                usdtpay_order_object_tick           (UsdtpayOrderObject *sel
                                                          gint64              now);
 const char         *usdtpay_order_object_get_fiat_text  (UsdtpayOrderObject *self);
 const char         *usdtpay_order_object_get_usdt_text  (UsdtpayOrderObject *self);
+const char         *usdtpay_order_object_get_fee_text   (UsdtpayOrderObject *self);
+/* When the order was created, local time (:time-text). */
+char               *usdtpay_order_object_dup_time_text  (UsdtpayOrderObject *self);
 
 /* Display helpers shared with notifications and dialogs. */
 const char         *usdtpay_method_display_name         (const char         *method);

@@ -1733,6 +1733,67 @@ def history_shows(app, expected, what, timeout=30, **extra):
 HISTORY_TZ = 'Asia/Shanghai'
 
 
+def history_row_texts(row):
+    """What History's table shows of a row, cell by cell (HISTORY_TZ)."""
+    import datetime
+    import zoneinfo
+    when = datetime.datetime.fromtimestamp(row['created_at'] // 1000000, zoneinfo.ZoneInfo(HISTORY_TZ))
+    states = {'completed': 'Completed', 'cancelled': 'Cancelled', 'expired': 'Expired', 'disputed': 'Disputed'}
+    methods = {'bank': 'Bank transfer', 'alipay': 'Alipay', 'wechat': 'WeChat Pay'}
+    return [when.strftime('%Y-%m-%d %H:%M:%S'), row['id'][-4:].upper(), states[row['state']],
+            '%s %d.%02d' % (row['fiat_currency'], row['fiat_amount'] // 100, row['fiat_amount'] % 100),
+            '%d.%06d USDT' % (row['amount'] // 1000000, row['amount'] % 1000000),
+            '%d.%06d USDT' % (row['fee'] // 1000000, row['fee'] % 1000000),
+            methods[row['method']], row['customer_ref'] or '']
+
+
+def history_paced_rows(app, rows, expected, one):
+    """The table's row widgets (UsdtpayPacedModel): from every row to one,
+    the others are kept hidden for a while, then dropped a step a frame;
+    from one to every row, those on screen come at once, then the rest a
+    step a frame; the cells show their row's order, and say it to
+    assistive technologies."""
+    history_shows(app, expected, 'every row again')
+    s = wait_state(app, lambda s: not s.get('history_pacing') and s.get('history_rows_visible', 0) >= 200,
+                   'a table full of row widgets')
+    check(s['history_first_row'] == history_row_texts(expected_row(rows, expected[0])),
+          'the first row\'s cells', s['history_first_row'])
+    check(s['history_first_row_accessible'] is True, 'the cells read as labels of their texts')
+    widgets = s['history_row_widgets']
+
+    only = history_expected(rows, search=one)
+    history_set(app, 'search', one)
+    s = history_shows(app, only, 'one customer\'s orders', history_search=one)
+    check(s['history_rows_visible'] == len(only) and s['history_rows_mapped'] == len(only),
+          'only their rows shown', s['history_rows_visible'], s['history_rows_mapped'], len(only))
+    check(s['history_hidden_rows'] > 0 and s['history_table_rows'] == len(only) + s['history_hidden_rows']
+          and s['history_row_widgets'] == s['history_table_rows'] >= 200, 'the other rows kept, hidden',
+          s['history_table_rows'], s['history_hidden_rows'], s['history_row_widgets'])
+    check(s['history_first_row'] == history_row_texts(expected_row(rows, only[0])),
+          'the first row shows the first result', s['history_first_row'])
+    check(s['history_first_row_accessible'] is True, 'and says it')
+    s = wait_state(app, lambda s: s.get('history_hidden_rows') == 0, 'the hidden rows dropped', timeout=10)
+    check(s['history_table_rows'] == len(only) and s['history_row_widgets'] == len(only),
+          'the table holds their rows only', s['history_table_rows'], s['history_row_widgets'])
+
+    history_set(app, 'search', '')
+    s = history_shows(app, expected, 'every row from one')
+    check(s['history_table_rows'] < 200 or s['history_paced_max_step'] <= 16,
+          'the rows past the screen come later', s['history_table_rows'])
+    check(s['history_rows_mapped'] > 10, 'a screenful of rows at once', s['history_rows_mapped'])
+    s = wait_state(app, lambda s: not s.get('history_pacing') and s.get('history_rows_visible', 0) >= 200,
+                   'the table full of row widgets again')
+    check(s['history_table_rows'] == len(expected) and s['history_row_widgets'] == widgets,
+          'every row in the table', s['history_table_rows'], s['history_row_widgets'])
+    check(0 < s['history_paced_max_step'] <= 16, 'a step of rows a frame', s['history_paced_max_step'])
+    check(s['history_first_row'] == history_row_texts(expected_row(rows, expected[0])),
+          'the first row\'s cells again', s['history_first_row'])
+
+
+def expected_row(rows, order_id):
+    return next(r for r in rows if r['id'] == order_id)
+
+
 def history_custom_range(app, session, rows, expected):
     """'Custom range…' on the date chip: the rows closed on the chosen local
     days, the chip naming them, their export, To before From refused, and
@@ -1826,10 +1887,14 @@ def test_history(session):
     check(len(rows) == 1000, 'the generated rows', len(rows))
     # Days are the local time zone's: one far from UTC, to tell them apart.
     os.environ['TZ'] = HISTORY_TZ
+    # GTK's test accessibility contexts: what assistive technologies would
+    # read of the table's cells (history_paced_rows()).
+    os.environ['GTK_A11Y'] = 'test'
     try:
         app = App(session)
     finally:
         del os.environ['TZ']
+        os.environ['GTK_A11Y'] = 'none'
     app.wait(lambda s: s.get('page') == 'desk', 'the desk, offline', timeout=60)
     app.action('show-page', "<'history'>", window=True)
 
@@ -1881,6 +1946,7 @@ def test_history(session):
         history_set(app, 'search', some['customer_ref'][:i])
     history_shows(app, history_expected(rows, search=some['customer_ref']), 'the last text typed')
     history_set(app, 'search', '')
+    history_paced_rows(app, rows, expected, some['customer_ref'])
 
     # The chips, alone and together with a search.
     history_set(app, 'state', 'expired')
@@ -2001,6 +2067,9 @@ def bench_history_filter(session):
     times = {}
     in_model = {}
     answered = {}
+    cpu = {}
+    # The frames other than the searches' own, from here on.
+    history_set(app, 'frames', 'reset')
     for rnd in range(3):
         for text in searches + ['']:
             before = app.state().get('history_first_pages', 0)
@@ -2011,6 +2080,8 @@ def bench_history_filter(session):
                 times.setdefault(text, []).append(s['history_shown_us'] / 1000)
                 in_model.setdefault(text, []).append(s['history_query_us'] / 1000)
                 answered.setdefault(text, []).append(s['history_answered_us'] / 1000)
+                cpu.setdefault(text, []).append(s['history_shown_cpu_us'] / 1000)
+    s = app.state()
     with open('/proc/%d/status' % app.proc.pid) as f:
         status = {line.split(':')[0]: line.split()[1] for line in f if line.startswith(('VmRSS', 'VmHWM'))}
     app.quit()
@@ -2024,9 +2095,10 @@ def bench_history_filter(session):
     # dropped); answered: to the worker's first page back (SQL and parsing).
     def ms(v):
         return ' '.join('%.1f' % x for x in v)
+    # CPU: the main thread's, from the changed text to the frame painted.
     for text, v in times.items():
-        print('history-filter: %-20r shown %s ms; in the table %s ms; answered %s ms'
-              % (text, ms(v), ms(in_model[text]), ms(answered[text])))
+        print('history-filter: %-20r shown %s ms; in the table %s ms; answered %s ms; main thread CPU %s ms'
+              % (text, ms(v), ms(in_model[text]), ms(answered[text]), ms(cpu[text])))
     print('rows=%d' % n)
     print('generate_s=%.1f' % gen_s)
     print('searches=%d' % len(every))
@@ -2036,9 +2108,18 @@ def bench_history_filter(session):
     sql = sorted(t for v in answered.values() for t in v)
     print('answered_p50_ms=%.1f' % sql[len(sql) // 2])
     print('answered_max_ms=%.1f' % sql[-1])
+    every_cpu = sorted(t for v in cpu.values() for t in v)
+    print('first_page_cpu_p50_ms=%.1f' % every_cpu[len(every_cpu) // 2])
+    print('first_page_cpu_max_ms=%.1f' % every_cpu[-1])
+    # Every other frame meanwhile (the rows a table shows or drops a step
+    # at a time after a search, anything else): the longest, which a
+    # keystroke could have waited for.
+    print('other_frames=%d' % s['history_frames'])
+    print('other_frame_max_ms=%.1f' % (s['history_frame_max_us'] / 1000))
+    print('other_frame_cpu_max_ms=%.1f' % (s['history_frame_cpu_max_us'] / 1000))
     print('rss_mb=%.1f' % (int(status['VmRSS']) / 1024))
     print('rss_peak_mb=%.1f' % (int(status['VmHWM']) / 1024))
-    print('target: first_page_p50_ms < 50, rss_mb < 150')
+    print('target: first_page_p99_ms < 50 (every search), rss_mb < 150')
 
 
 # ----------------------------------------------------------------- the wallet

@@ -6,8 +6,10 @@
  *
  * UsdtpayHistoryModel over a real cache file written by UsdtpayCache:
  * pages read as positions are asked for, a replaced query never shows,
- * a refresh with as many rows changes them in place, one with more rows
- * replaces them and says so, lookups by id.
+ * a new query's first page goes into the items already at its positions
+ * (only the rows past the shorter of the two come or go), a refresh with
+ * as many rows changes them in place, one with more rows replaces them
+ * and says so, lookups by id.
  */
 
 #include "config.h"
@@ -26,6 +28,7 @@ typedef struct
   UsdtpayCache        *cache;
   UsdtpayHistoryModel *model;
   guint                items_changed;
+  guint                changed_from;   /* the last such change's position */
   guint                refreshed;
   gint64               t0;
 } Fixture;
@@ -58,8 +61,9 @@ make_order (guint              n,
   return order;
 }
 
-/* Counts the changes of the rows from the first one (the rows on screen);
- * rows past the first page leave and come at the end, on their own. */
+/* Counts the changes of the first rows (those on screen, whose items stay):
+ * rows come or go past the last one kept, never both at once; rows past
+ * them leave and come at the end, on their own. */
 static void
 items_changed_cb (GListModel *model,
                   guint       position,
@@ -67,10 +71,13 @@ items_changed_cb (GListModel *model,
                   guint       added,
                   Fixture    *f)
 {
-  g_assert_cmpuint (position == 0 || position == USDTPAY_HISTORY_PAGE_SIZE, ==, TRUE);
-  g_assert_cmpuint (position == 0 || removed == 0 || added == 0, ==, TRUE);
-  if (position == 0)
-    f->items_changed++;
+  g_assert_cmpuint (position, <=, USDTPAY_HISTORY_ROW_ITEMS);
+  g_assert_cmpuint (removed == 0 || added == 0, ==, TRUE);
+  if (position < USDTPAY_HISTORY_ROW_ITEMS)
+    {
+      f->items_changed++;
+      f->changed_from = position;
+    }
 }
 
 static void
@@ -202,33 +209,71 @@ test_paging (Fixture       *f,
 }
 
 static void
+item_changed_cb (UsdtpayHistoryItem *item,
+                 guint              *count)
+{
+  (*count)++;
+}
+
+static void
 test_replace (Fixture       *f,
               gconstpointer  data)
 {
+  g_autoptr(UsdtpayHistoryItem) first = NULL;
+  g_autoptr(UsdtpayHistoryItem) again = NULL;
+  guint first_changed = 0;
+
   query (f, NULL, 0);
   wait_for (settled, f);
+  first = g_list_model_get_item (G_LIST_MODEL (f->model), 0);
+  g_signal_connect (first, "changed", G_CALLBACK (item_changed_cb), &first_changed);
   f->items_changed = 0;
 
   /* The first query is replaced before it could answer: only the second
-   * one's rows ever show, in one items-changed of the first rows. */
+   * one's rows ever show. Its 45 rows go into the first 45 items; the
+   * view is told the other 155 of the first page went. */
   query (f, "buyer-1", 0);
   query (f, NULL, 1u << USDTPAY_ORDER_EXPIRED);
   wait_for (settled, f);
   g_assert_cmpuint (f->items_changed, ==, 1);
+  g_assert_cmpuint (f->changed_from, ==, N_ORDERS / 10);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, N_ORDERS / 10);
   g_assert_cmpstr (id_at (f, 0), ==, "ord_0440");
+  again = g_list_model_get_item (G_LIST_MODEL (f->model), 0);
+  g_assert_true (again == first);
+  g_assert_cmpuint (first_changed, ==, 1);
+  g_clear_object (&again);
 
   /* A search (the id prefix, a customer_ref substring or an amount). */
   f->items_changed = 0;
   query (f, "BUYER-44", 0);
   wait_for (settled, f);
   g_assert_cmpuint (f->items_changed, ==, 1);
+  g_assert_cmpuint (f->changed_from, ==, 11);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, 11);
   g_assert_cmpstr (id_at (f, 0), ==, "ord_0449");
   g_assert_cmpstr (id_at (f, 10), ==, "ord_0044");
+  /* More rows: the 11 items stay, 89 come after them. */
+  f->items_changed = 0;
   query (f, "ord_01", 0);
   wait_for (settled, f);
+  g_assert_cmpuint (f->items_changed, ==, 1);
+  g_assert_cmpuint (f->changed_from, ==, 11);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, 100);
+  g_assert_cmpstr (id_at (f, 0), ==, "ord_0199");
+  /* As many rows: no row comes or goes, every item shows its new order. */
+  f->items_changed = 0;
+  first_changed = 0;
+  query (f, "ord_02", 0);
+  wait_for (settled, f);
+  g_assert_cmpuint (f->items_changed, ==, 0);
+  g_assert_cmpuint (first_changed, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, 100);
+  g_assert_cmpstr (id_at (f, 0), ==, "ord_0299");
+  g_assert_cmpstr (id_at (f, 99), ==, "ord_0200");
+  again = g_list_model_get_item (G_LIST_MODEL (f->model), 0);
+  g_assert_true (again == first);
+  g_signal_handlers_disconnect_by_func (first, item_changed_cb, &first_changed);
   query (f, "12", 0);
   wait_for (settled, f);
   /* buyer-12, -112, -120..129, -212, -312, -412, and ord_0011: 12 USDT. */
