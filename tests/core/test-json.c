@@ -1001,6 +1001,144 @@ test_object_add_string (void)
   g_assert_true (usdtpay_json_validate (out->str, out->len, NULL));
 }
 
+/* A random JSON text: nesting, whitespace, escapes (surrogate pairs too),
+ * and numbers of every shape the grammar has. */
+static void
+append_random_value (GString *out,
+                     GRand   *rand,
+                     guint    depth)
+{
+  static const char *const numbers[] = {
+    "0", "-0", "7", "-42", "9223372036854775807", "-9223372036854775808", "1.5", "-0.25",
+    "1e2", "1E+2", "2.5e-3", "123456789012345678901234567890.5", "0.1", "-1.0e10",
+  };
+  static const char *const strings[] = {
+    "\"\"", "\"plain\"", "\"caf\\u00e9\"", "\"\\ud83d\\ude00 smile\"", "\"tab\\tnew\\nline\\\\ \\\"q\\\" \\/\"",
+    "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"", "\"\\u20ac\\u0041\"",
+  };
+  guint kind = g_rand_int_range (rand, 0, depth < 4 ? 7 : 5);
+
+  if (g_rand_boolean (rand))
+    g_string_append (out, g_rand_boolean (rand) ? " " : "\n\t");
+
+  switch (kind)
+    {
+    case 0:
+      g_string_append (out, numbers[g_rand_int_range (rand, 0, G_N_ELEMENTS (numbers))]);
+      break;
+    case 1:
+      g_string_append (out, strings[g_rand_int_range (rand, 0, G_N_ELEMENTS (strings))]);
+      break;
+    case 2:
+      g_string_append (out, g_rand_boolean (rand) ? "true" : "false");
+      break;
+    case 3:
+      g_string_append (out, "null");
+      break;
+    case 4:
+      g_string_append_printf (out, "%d", g_rand_int_range (rand, -100000, 100000));
+      break;
+    case 5:
+      {
+        guint n = g_rand_int_range (rand, 0, 5);
+
+        g_string_append_c (out, '{');
+        for (guint i = 0; i < n; i++)
+          {
+            g_string_append_printf (out, "%s\"k%u\\u00e9\" : ", i ? "," : "", i);
+            append_random_value (out, rand, depth + 1);
+          }
+        g_string_append (out, " }");
+      }
+      break;
+    default:
+      {
+        guint n = g_rand_int_range (rand, 0, 5);
+
+        g_string_append_c (out, '[');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i)
+              g_string_append_c (out, ',');
+            append_random_value (out, rand, depth + 1);
+          }
+        g_string_append (out, "]");
+      }
+      break;
+    }
+}
+
+static void
+assert_same_tree (JsonNode *a,
+                  JsonNode *b)
+{
+  g_assert_cmpint (json_node_get_node_type (a), ==, json_node_get_node_type (b));
+  switch (json_node_get_node_type (a))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObject *oa = json_node_get_object (a), *ob = json_node_get_object (b);
+        g_autoptr(GList) ma = json_object_get_members (oa);
+        g_autoptr(GList) mb = json_object_get_members (ob);
+
+        g_assert_cmpuint (g_list_length (ma), ==, g_list_length (mb));
+        for (GList *l = ma, *k = mb; l != NULL; l = l->next, k = k->next)
+          {
+            g_assert_cmpstr (l->data, ==, k->data);
+            assert_same_tree (json_object_get_member (oa, l->data), json_object_get_member (ob, k->data));
+          }
+      }
+      break;
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *aa = json_node_get_array (a), *ab = json_node_get_array (b);
+
+        g_assert_cmpuint (json_array_get_length (aa), ==, json_array_get_length (ab));
+        for (guint i = 0; i < json_array_get_length (aa); i++)
+          assert_same_tree (json_array_get_element (aa, i), json_array_get_element (ab, i));
+      }
+      break;
+    case JSON_NODE_VALUE:
+      g_assert_true (json_node_get_value_type (a) == json_node_get_value_type (b));
+      if (json_node_get_value_type (a) == G_TYPE_INT64)
+        g_assert_cmpint (json_node_get_int (a), ==, json_node_get_int (b));
+      else if (json_node_get_value_type (a) == G_TYPE_DOUBLE)
+        g_assert_true (json_node_get_double (a) == json_node_get_double (b));
+      else if (json_node_get_value_type (a) == G_TYPE_BOOLEAN)
+        g_assert_cmpint (json_node_get_boolean (a), ==, json_node_get_boolean (b));
+      else
+        g_assert_cmpstr (json_node_get_string (a), ==, json_node_get_string (b));
+      break;
+    case JSON_NODE_NULL:
+      break;
+    }
+}
+
+/* Our parser builds the tree json-glib's JsonParser builds, for every
+ * text both accept. */
+static void
+test_parse_as_json_glib (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261126);
+
+  for (guint round = 0; round < 3000; round++)
+    {
+      g_autoptr(GString) text = g_string_new (NULL);
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      g_autoptr(JsonNode) ours = NULL;
+      g_autoptr(GError) error = NULL;
+
+      append_random_value (text, rand, 0);
+      g_string_append (text, g_rand_boolean (rand) ? "\n" : "");
+
+      ours = usdtpay_json_parse_strict (text->str, text->len, &error);
+      g_assert_no_error (error);
+      g_assert_true (json_parser_load_from_data (parser, text->str, text->len, &error));
+      g_assert_no_error (error);
+      assert_same_tree (ours, json_parser_get_root (parser));
+    }
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1024,6 +1162,7 @@ main (int   argc,
   g_test_add_func ("/core/json/pick-strict", test_pick_strict);
   g_test_add_func ("/core/json/pick-random", test_pick_random);
   g_test_add_func ("/core/json/object-add-string", test_object_add_string);
+  g_test_add_func ("/core/json/parse-as-json-glib", test_parse_as_json_glib);
 
   return g_test_run ();
 }
