@@ -202,17 +202,18 @@ chips_to_filter (UsdtpayHistoryPage *self,
   filter->method = g_strdup (method < G_N_ELEMENTS (chip_methods) ? chip_methods[method] : NULL);
   filter->from = 0;
   filter->to = 0;
-  if (period == 1)
+  if (period >= 1 && period <= 3)
     {
+      /* Today, the last 7 or 30 days: local calendar days, today the last
+       * of them, from 00:00 local on the first (as a custom range's). */
       g_autoptr(GDateTime) now = g_date_time_new_now_local ();
       g_autoptr(GDateTime) midnight = g_date_time_new_local (g_date_time_get_year (now),
                                                              g_date_time_get_month (now),
                                                              g_date_time_get_day_of_month (now), 0, 0, 0);
+      g_autoptr(GDateTime) first = g_date_time_add_days (midnight, period == 1 ? 0 : period == 2 ? -6 : -29);
 
-      filter->from = g_date_time_to_unix (midnight) * G_USEC_PER_SEC;
+      filter->from = g_date_time_to_unix (first) * G_USEC_PER_SEC;
     }
-  else if (period == 2 || period == 3)
-    filter->from = g_get_real_time () - (period == 2 ? 7 : 30) * G_TIME_SPAN_DAY;
   else if (period == PERIOD_CUSTOM && self->range_from != NULL)
     {
       /* From 00:00 local on the first day to 00:00 local after the last:
