@@ -371,8 +371,8 @@ test_migrate_v1 (void)
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  /* 2 the plain columns, 3 History's indexes. */
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 3);
+  /* 2 the plain columns, 3 History's indexes, 4 the wallet's top-ups. */
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 4);
   sqlite3_finalize (stmt);
   g_assert_cmpint (sqlite3_prepare_v2 (db,
     "SELECT account, id, version, state, created_at, matched_at, paid_at, completed_at, closed_at,"
