@@ -331,7 +331,10 @@ update_page (UsdtpayWalletPage *self)
   adw_action_row_set_subtitle (self->frozen_row, frozen != NULL ? frozen : "—");
 
   {
-    const char *problems[] = { self->platform_problem, self->withdrawals_problem, self->chain_problem };
+    /* The withdrawals' only when the balances did answer: the same cause once. */
+    const char *problems[] = { self->platform_problem,
+                               self->platform_problem == NULL ? self->withdrawals_problem : NULL,
+                               self->chain_problem };
     GString *text = NULL;
 
     for (guint i = 0; i < G_N_ELEMENTS (problems); i++)
