@@ -1387,10 +1387,13 @@ track_nonce_cb (GObject      *object,
   /* Another transaction of the wallet's took its nonce: it can never be mined. */
   if (mined > track->nonce)
     {
+      g_autofree char *nonce = g_strdup_printf ("%" G_GUINT64_FORMAT, track->nonce);
+
+      /* Translators: %s is the transaction's nonce, a number */
       g_task_return_new_error (task, USDTPAY_ERROR, USDTPAY_ERROR_CONFLICT,
                                _("The chain node dropped the transfer and another transaction from this "
-                                 "wallet took its place (nonce %" G_GUINT64_FORMAT "); no USDT moved."),
-                               track->nonce);
+                                 "wallet took its place (nonce %s); no USDT moved."),
+                               nonce);
       return;
     }
 
