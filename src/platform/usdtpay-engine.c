@@ -77,6 +77,7 @@ struct _UsdtpayEngine
   GHashTable          *api_keys;      /* hash → ApiKey* */
   GHashTable          *orders;        /* id → EngineOrder* */
   GPtrArray           *order_list;    /* EngineOrder*, creation order */
+  GQueue               rendered;      /* EngineOrder* with a rendering; see engine_order_json() */
   GHashTable          *external_ids;  /* "shop\x1fexternal_id" → EngineOrder* */
   GHashTable          *open_orders;   /* EngineOrder* set */
   GQueue               pending;       /* EngineOrder* created pending, oldest first;
@@ -601,9 +602,15 @@ emit_event (UsdtpayEngine      *self,
 
 /* The order as text (no pay_url), made once per version: its row in the
  * store, its events and the answers about it share one rendering. Every
- * change to an order ends with bump(), which drops it. */
+ * change to an order ends with bump(), which drops it. Only the latest
+ * MAX_RENDERED renderings are kept: a change and its answers use one
+ * within the same turn of the main loop, and a hundred thousand orders
+ * would otherwise carry their text in memory for good. */
+#define MAX_RENDERED 4096
+
 static GBytes *
-engine_order_json (EngineOrder *eo)
+engine_order_json (UsdtpayEngine *self,
+                   EngineOrder   *eo)
 {
   if (eo->json == NULL)
     {
@@ -611,6 +618,16 @@ engine_order_json (EngineOrder *eo)
 
       usdtpay_order_append_json (eo->order, json, NULL);
       eo->json = g_string_free_to_bytes (json);
+
+      /* An order may be queued more than once (one per version); dropping
+       * a newer rendering early costs a rendering, nothing else. */
+      g_queue_push_tail (&self->rendered, eo);
+      if (g_queue_get_length (&self->rendered) > MAX_RENDERED)
+        {
+          EngineOrder *oldest = g_queue_pop_head (&self->rendered);
+
+          g_clear_pointer (&oldest->json, g_bytes_unref);
+        }
     }
 
   return eo->json;
@@ -628,7 +645,7 @@ emit_order_event_full (UsdtpayEngine    *self,
   const UsdtpayOrder *order = eo->order;
   const char *audience[3] = { order->shop, order->merchant, NULL };
   gsize length = 0;
-  const char *json = g_bytes_get_data (engine_order_json (eo), &length);
+  const char *json = g_bytes_get_data (engine_order_json (self, eo), &length);
   gint64 at;
 
   if (by != NULL || reason != NULL)
@@ -650,7 +667,7 @@ emit_order_event_full (UsdtpayEngine    *self,
       g_autofree char *pay_url = usdtpay_engine_pay_url (self, order);
 
       usdtpay_webhooks_order_event (self->webhooks, change->batch, self->head_seq, type, at, order,
-                                    engine_order_json (eo), pay_url, by, reason);
+                                    engine_order_json (self, eo), pay_url, by, reason);
     }
 }
 
@@ -692,7 +709,7 @@ emit_offer_event (UsdtpayEngine    *self,
   else
     {
       gsize length = 0;
-      const char *json = g_bytes_get_data (engine_order_json (eo), &length);
+      const char *json = g_bytes_get_data (engine_order_json (self, eo), &length);
 
       emit_event_raw (self, change, type, eo->order->id, json, length,
                       (const char * const *)audience->pdata);
@@ -718,15 +735,16 @@ usdtpay_engine_append_order (UsdtpayEngine      *self,
       return;
     }
 
-  json = g_bytes_get_data (engine_order_json (eo), &length);
+  json = g_bytes_get_data (engine_order_json (self, eo), &length);
   g_string_append_len (out, json, length);
 }
 
 static void
-persist_order (UsdtpayChange *change,
+persist_order (UsdtpayEngine *self,
+               UsdtpayChange *change,
                EngineOrder   *eo)
 {
-  usdtpay_batch_put_order (change->batch, eo->order, eo->held, engine_order_json (eo));
+  usdtpay_batch_put_order (change->batch, eo->order, eo->held, engine_order_json (self, eo));
 }
 
 /* Ledger */
@@ -1113,7 +1131,7 @@ match_order (UsdtpayEngine     *self,
   /* Not persisted: it is rebuilt from the orders' matched_at at start. */
   merchant->last_matched_at = now;
   merchant_order_opened (merchant);
-  persist_order (change, eo);
+  persist_order (self, change, eo);
 
   withdraw_offers (self, change, eo, merchant->name);
   emit_order_event (self, change, eo, USDTPAY_EVENT_ORDER_MATCHED);
@@ -1349,7 +1367,7 @@ usdtpay_engine_create_order (UsdtpayEngine  *self,
   order->offer_deadline = now + (gint64)self->config.offer_seconds * G_USEC_PER_SEC;
 
   eo = engine_order_add (self, g_steal_pointer (&order), 0);
-  persist_order (change, eo);
+  persist_order (self, change, eo);
   emit_order_event (self, change, eo, USDTPAY_EVENT_ORDER_CREATED);
   place_order (self, change, eo);
   if (eo->order->state == USDTPAY_ORDER_PENDING)
@@ -1656,7 +1674,7 @@ apply_pay (UsdtpayEngine *self,
   eo->order->paid_at = now;
   eo->order->confirm_deadline = now + (gint64)self->config.confirm_minutes * 60 * G_USEC_PER_SEC;
   bump (eo);
-  persist_order (change, eo);
+  persist_order (self, change, eo);
   emit_order_event (self, change, eo, USDTPAY_EVENT_ORDER_PAID);
 }
 
@@ -1670,7 +1688,7 @@ apply_complete (UsdtpayEngine *self,
   eo->order->completed_at = usdtpay_engine_now (self);
   close_order (self, eo);
   bump (eo);
-  persist_order (change, eo);
+  persist_order (self, change, eo);
 }
 
 static void
@@ -1685,7 +1703,7 @@ apply_cancel (UsdtpayEngine     *self,
   eo->order->state = to;
   close_order (self, eo);
   bump (eo);
-  persist_order (change, eo);
+  persist_order (self, change, eo);
 }
 
 static gboolean
@@ -1729,7 +1747,7 @@ apply_dispute (UsdtpayEngine  *self,
 
   order->state = USDTPAY_ORDER_DISPUTED;
   bump (eo);
-  persist_order (change, eo);
+  persist_order (self, change, eo);
   emit_order_event_full (self, change, eo, USDTPAY_EVENT_ORDER_DISPUTED,
                          caller ? caller_name (caller) : "platform", reason);
 
@@ -2766,6 +2784,7 @@ usdtpay_engine_finalize (GObject *object)
   g_queue_clear (&self->pending);
   g_clear_pointer (&self->merchants, g_ptr_array_unref);
   g_clear_pointer (&self->orders, g_hash_table_unref);
+  g_queue_clear (&self->rendered);
   g_clear_pointer (&self->order_list, g_ptr_array_unref);
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_pointer (&self->api_keys, g_hash_table_unref);

@@ -41,6 +41,18 @@ cork_until_written (SoupServerMessage *msg)
   g_signal_connect (msg, "finished", G_CALLBACK (uncork_cb), NULL);
 }
 
+/* libsoup 3.2 writes a 204 without a body but leaves the answer's
+ * encoding at "until the connection closes" (it resets any other while
+ * writing the headers), and so closes a keep-alive connection after every
+ * 204. Once the headers are out, the answer's encoding is what it was:
+ * none. */
+static void
+keep_alive_cb (SoupServerMessage *msg)
+{
+  g_signal_handlers_disconnect_by_func (msg, keep_alive_cb, NULL);
+  soup_message_headers_set_encoding (soup_server_message_get_response_headers (msg), SOUP_ENCODING_NONE);
+}
+
 void
 usdtpay_http_respond_bytes (SoupServerMessage *msg,
                             guint              status,
@@ -57,7 +69,9 @@ usdtpay_http_respond_bytes (SoupServerMessage *msg,
 
   soup_message_headers_replace (headers, "Cache-Control", "no-store");
   soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
-  if (status != SOUP_STATUS_NO_CONTENT)
+  if (status == SOUP_STATUS_NO_CONTENT)
+    g_signal_connect (msg, "wrote-headers", G_CALLBACK (keep_alive_cb), NULL);
+  else
     soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, data, length);
   soup_server_message_set_status (msg, status, NULL);
 }

@@ -122,6 +122,7 @@ struct _Request
   ReplyFunc    reply;
   gpointer     data;
   SoupMessage *msg;
+  guint        retry_id;
 };
 
 typedef enum
@@ -223,6 +224,7 @@ struct _Simulator
   guint          report_id;
   guint          signal_ids[2];
   GHashTable    *by_external_id;  /* borrowed Lifecycle */
+  GHashTable      *retrying;       /* Request* waiting to be sent again */
 
   /* results */
   Stat           stats[N_KINDS];
@@ -541,7 +543,11 @@ request_new (Simulator  *sim,
 static gboolean
 request_retry_cb (gpointer data)
 {
-  request_send (data);
+  Request *req = data;
+
+  req->retry_id = 0;
+  g_hash_table_remove (req->sim->retrying, req);
+  request_send (req);
   return G_SOURCE_REMOVE;
 }
 
@@ -554,7 +560,8 @@ request_schedule_retry (Request *req,
   if (req->attempts >= MAX_ATTEMPTS || sim->finished)
     return FALSE;
   sim->retries++;
-  g_timeout_add (delay_ms, request_retry_cb, req);
+  req->retry_id = g_timeout_add (delay_ms, request_retry_cb, req);
+  g_hash_table_add (sim->retrying, req);
   return TRUE;
 }
 
@@ -770,12 +777,25 @@ sweep_cb (gpointer data)
 {
   Simulator *sim = data;
   g_autoptr(GList) open = g_hash_table_get_values (sim->by_external_id);
+  g_autoptr(GList) waiting = g_hash_table_get_keys (sim->retrying);
+  g_autoptr(GError) cancelled = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "the run is over");
 
   /* Cancelled requests free the lifecycles they hold when they return. */
   for (GList *l = open; l != NULL; l = l->next)
     {
       lifecycle_finish (l->data, TRUE);
       lifecycle_check_done (l->data);
+    }
+
+  /* A request waiting to be sent again is answered as cancelled, as one in
+   * flight is: its lifecycle, finished above, hears of it and is freed. */
+  g_hash_table_remove_all (sim->retrying);
+  for (GList *l = waiting; l != NULL; l = l->next)
+    {
+      Request *req = l->data;
+
+      g_clear_handle_id (&req->retry_id, g_source_remove);
+      request_answered (req, 0, NULL, NULL, cancelled);
     }
   return G_SOURCE_REMOVE;
 }
@@ -1791,6 +1811,7 @@ simulator_free (Simulator *sim)
     g_array_unref (sim->stats[k].samples);
   g_clear_pointer (&sim->merchants, g_ptr_array_unref);
   g_clear_pointer (&sim->by_external_id, g_hash_table_unref);
+  g_clear_pointer (&sim->retrying, g_hash_table_unref);
   g_clear_pointer (&sim->error_counts, g_hash_table_unref);
   g_clear_object (&sim->session);
   g_clear_object (&sim->cancellable);
@@ -1962,6 +1983,7 @@ main (int   argc,
   sim->rand = seed ? g_rand_new_with_seed ((guint32)seed) : g_rand_new ();
   sim->merchants = g_ptr_array_new_with_free_func ((GDestroyNotify)merchant_free);
   sim->by_external_id = g_hash_table_new (g_str_hash, g_str_equal);
+  sim->retrying = g_hash_table_new (NULL, NULL);
   sim->error_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint k = 0; k < N_KINDS; k++)
     sim->stats[k].samples = g_array_sized_new (FALSE, FALSE, sizeof (gint64), 4096);

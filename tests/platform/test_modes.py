@@ -5,6 +5,7 @@
 dev and production databases (DESIGN.md: a database is dev or not from its
 creation; credit and the test clock exist only on dev databases)."""
 
+import http.client
 import json
 import os
 import re
@@ -117,5 +118,33 @@ def test_dev_flag_is_fixed_at_creation(d):
     d.assert_check_clean()
 
 
+def test_no_content_keeps_the_connection(d):
+    """A 204 (logout) leaves a keep-alive connection open: libsoup 3.2 would
+    otherwise close it after the answer."""
+    d.add_merchant('alice')
+    d.start()
+    c = http.client.HTTPConnection(d.host, d.port, timeout=10)
+    try:
+        c.request('POST', '/v1/sessions', body=json.dumps({'username': 'alice', 'password': d.passwords['alice']}),
+                  headers={'Content-Type': 'application/json'})
+        r = c.getresponse()
+        token = json.loads(r.read())['token']
+        eq(r.status, 200, 'login')
+        sock = c.sock
+        c.request('DELETE', '/v1/sessions/current', headers={'Authorization': 'Bearer ' + token})
+        r = c.getresponse()
+        eq((r.status, r.read(), r.getheader('Content-Length'), r.getheader('Connection')), (204, b'', None, None),
+           'logout: 204, no body, no Content-Length, no Connection: close')
+        c.request('GET', '/v1/merchants/me', headers={'Authorization': 'Bearer ' + token})
+        r = c.getresponse()
+        body = json.loads(r.read())
+        eq((r.status, body['error']['code']), (401, 'unauthenticated'), 'the ended session is refused')
+        check(c.sock is sock and sock is not None, 'both answers came on the connection of the 204')
+    finally:
+        c.close()
+    d.stop()
+    d.assert_check_clean()
+
+
 if __name__ == '__main__':
-    run([test_https, test_dev_flag_is_fixed_at_creation])
+    run([test_https, test_dev_flag_is_fixed_at_creation, test_no_content_keeps_the_connection])

@@ -116,5 +116,22 @@ def test_simulator_exit_statuses(d):
     d.assert_check_clean()
 
 
+def test_simulator_ends_with_retries_waiting(d):
+    """A run that ends while answers of 429 wait out their Retry-After stops
+    on time, frees them (LeakSanitizer would fail it otherwise) and exits 0."""
+    d.serve_args = ['--rate-limit', '5']
+    w = World(d, merchants=('alice',), online=False)
+    started = time.monotonic()
+    rc, r, err = sim(d, '--api-key', w.shop_key, '--concurrency', '20', '--duration', '2', '--drain', '0',
+                     '--no-pay', timeout=60)
+    took = time.monotonic() - started
+    eq(rc, 0, 'exit status (stderr: %s)' % err[-800:])
+    check(int(r.get('retries', '0')) > 0, 'the rate limit made the simulator retry', r.get('retries'))
+    check(took < 10, 'it stopped without waiting for the retries', '%.1f s' % took)
+    d.stop()
+    d.assert_check_clean()
+
+
 if __name__ == '__main__':
-    run([test_simulated_lifecycles, test_simulated_offers, test_simulator_exit_statuses])
+    run([test_simulated_lifecycles, test_simulated_offers, test_simulator_exit_statuses,
+         test_simulator_ends_with_retries_waiting])
