@@ -934,8 +934,11 @@ ensure_page (UsdtpayHistoryModel *self,
              guint                index)
 {
   Page *page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (index));
+  guint len = MIN (USDTPAY_HISTORY_PAGE_SIZE, self->n_items - index * USDTPAY_HISTORY_PAGE_SIZE);
 
-  if (page == NULL)
+  /* (A page made while a query's rows were coming, before the last of them,
+   * is made again: its rows' items are kept, the others are new.) */
+  if (page == NULL || page->items->len < len)
     {
       page = page_new (self, index);
       g_hash_table_insert (self->pages, GUINT_TO_POINTER (index), page);
@@ -1214,7 +1217,7 @@ usdtpay_history_model_peek_item (UsdtpayHistoryModel *self,
     return NULL;
 
   page = g_hash_table_lookup (self->pages, GUINT_TO_POINTER (position / USDTPAY_HISTORY_PAGE_SIZE));
-  if (page == NULL || !page->loaded)
+  if (page == NULL || !page->loaded || position % USDTPAY_HISTORY_PAGE_SIZE >= page->items->len)
     return NULL;
 
   return g_ptr_array_index (page->items, position % USDTPAY_HISTORY_PAGE_SIZE);

@@ -15,8 +15,8 @@
 
 #include "usdtpay-export.h"
 #include "usdtpay-history-cell.h"
-#include "usdtpay-paced-model.h"
 #include "usdtpay-history-page.h"
+#include "usdtpay-paced-model.h"
 #include "usdtpay-range-dialog.h"
 #include "usdtpay-window.h"
 
@@ -1427,7 +1427,8 @@ usdtpay_history_page_test_set (UsdtpayHistoryPage *self,
       if (n == 0)
         return FALSE;
       self->scroll_row = g_ascii_strtoull (value, NULL, 10);
-      g_signal_handlers_disconnect_by_func (clock, scroll_cb, self);
+      if (clock != NULL)
+        g_signal_handlers_disconnect_by_func (clock, scroll_cb, self);
       if (!usdtpay_paced_model_get_pacing (self->paced) || clock == NULL)
         scroll_cb (self, NULL);
       else

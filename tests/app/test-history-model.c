@@ -7,7 +7,8 @@
  * UsdtpayHistoryModel over a real cache file written by UsdtpayCache:
  * pages read as positions are asked for, a replaced query never shows,
  * a new query's first page goes into the items already at its positions
- * (only the rows past the shorter of the two come or go), a refresh with
+ * (only the rows past the shorter of the two come or go), the first rows'
+ * items are kept by position whatever the query, a refresh with
  * as many rows changes them in place, one with more rows replaces them
  * and says so, lookups by id.
  */
@@ -29,6 +30,7 @@ typedef struct
   UsdtpayHistoryModel *model;
   guint                items_changed;
   guint                changed_from;   /* the last such change's position */
+  gboolean             like_a_view;    /* asks for the rows that come */
   guint                refreshed;
   gint64               t0;
 } Fixture;
@@ -73,6 +75,9 @@ items_changed_cb (GListModel *model,
 {
   g_assert_cmpuint (position, <=, USDTPAY_HISTORY_ROW_ITEMS);
   g_assert_cmpuint (removed == 0 || added == 0, ==, TRUE);
+  /* As a list view does: the rows that came, while they come. */
+  for (guint i = position; f->like_a_view && i < position + added && i < USDTPAY_HISTORY_ROW_ITEMS; i++)
+    g_object_unref (g_list_model_get_item (model, i));
   if (position < USDTPAY_HISTORY_ROW_ITEMS)
     {
       f->items_changed++;
@@ -87,17 +92,26 @@ refreshed_cb (UsdtpayHistoryModel *model,
   f->refreshed++;
 }
 
+static gboolean
+keep_waking (gpointer data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 wait_for (gboolean (*done) (Fixture *f),
           Fixture  *f)
 {
   gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  /* (Wakes the loop up, so a wait that never ends fails.) */
+  guint tick = g_timeout_add (100, keep_waking, NULL);
 
   while (!done (f))
     {
       g_assert_cmpint (g_get_monotonic_time (), <, deadline);
       g_main_context_iteration (NULL, TRUE);
     }
+  g_source_remove (tick);
 }
 
 static gboolean
@@ -283,6 +297,47 @@ test_replace (Fixture       *f,
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, 0);
 }
 
+/* The first USDTPAY_HISTORY_ROW_ITEMS rows' items are the model's for its
+ * life, position by position, past the first page too and while the rows
+ * are fewer; the second page's are among them, read when they show. */
+static void
+test_row_items (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(UsdtpayHistoryItem) at_210 = NULL;
+  g_autoptr(UsdtpayHistoryItem) at_300 = NULL;
+  g_autoptr(UsdtpayHistoryItem) again = NULL;
+
+  query (f, NULL, 0);
+  wait_for (settled, f);
+  at_210 = g_list_model_get_item (G_LIST_MODEL (f->model), 210);
+  at_300 = g_list_model_get_item (G_LIST_MODEL (f->model), 300);
+  g_assert_true (at_210 == usdtpay_history_model_get_row_item (f->model, 210));
+  g_assert_true (at_300 != usdtpay_history_model_get_row_item (f->model, USDTPAY_HISTORY_ROW_ITEMS - 1));
+  wanted_position = 399;
+  wait_for (position_loaded, f);
+  g_assert_cmpstr (usdtpay_history_item_get_id (at_210), ==, "ord_0239");
+  g_assert_cmpstr (usdtpay_history_item_get_id (at_300), ==, "ord_0149");
+
+  /* Fewer rows: the item is no row of the model, and stays the position's. */
+  query (f, NULL, 1u << USDTPAY_ORDER_EXPIRED);
+  wait_for (settled, f);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, N_ORDERS / 10);
+  g_assert_null (g_list_model_get_item (G_LIST_MODEL (f->model), 210));
+  g_assert_true (at_210 == usdtpay_history_model_get_row_item (f->model, 210));
+
+  /* Every row again: the same item at the position, read again. */
+  query (f, NULL, 0);
+  wait_for (settled, f);
+  again = g_list_model_get_item (G_LIST_MODEL (f->model), 210);
+  g_assert_true (again == at_210);
+  wanted_position = 210;
+  wait_for (position_loaded, f);
+  g_assert_cmpstr (usdtpay_history_item_get_id (again), ==, "ord_0239");
+  g_assert_cmpstr (id_at (f, 210), ==, "ord_0239");
+  g_assert_null (id_at (f, N_ORDERS));
+}
+
 static guint64 wanted_version;
 
 static gboolean
@@ -328,12 +383,48 @@ test_refresh (Fixture       *f,
 
   /* One more order: the rows are replaced, the view told to restore its
    * selection. */
+  f->like_a_view = TRUE;
   added->created_at = f->t0 + (gint64)N_ORDERS * 60 * G_USEC_PER_SEC;
   usdtpay_cache_store (f->cache, PLATFORM, "alice", added);
   wait_for (refreshed, f);
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, N_ORDERS + 1);
   g_assert_cmpstr (id_at (f, 0), ==, "ord_0450");
   g_assert_cmpstr (id_at (f, 1), ==, "ord_0449");
+  /* The second page, asked for while the first rows came, whole. */
+  wanted_position = 399;
+  wait_for (position_loaded, f);
+  g_assert_cmpstr (id_at (f, 210), ==, "ord_0240");
+  g_assert_cmpstr (id_at (f, 399), ==, "ord_0051");
+}
+
+/* The cache fills while History shows (a backfill): a refresh from fewer
+ * rows than the model keeps items for to more than a page, with a view
+ * asking for the rows as they come. */
+static void
+test_refresh_grows (Fixture       *f,
+                    gconstpointer  data)
+{
+  guint n = N_ORDERS / 10 + 250;
+
+  f->like_a_view = TRUE;
+  query (f, NULL, 1u << USDTPAY_ORDER_EXPIRED);
+  wait_for (settled, f);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, N_ORDERS / 10);
+  for (guint i = 0; i < 250; i++)
+    {
+      g_autoptr(UsdtpayOrder) order = make_order (1000 + i, 5, USDTPAY_ORDER_EXPIRED, f->t0);
+
+      usdtpay_cache_store (f->cache, PLATFORM, "alice", order);
+    }
+  usdtpay_cache_flush (f->cache);
+  wait_for (refreshed, f);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (f->model)), ==, n);
+  wanted_position = n - 1;
+  wait_for (position_loaded, f);
+  g_assert_cmpstr (id_at (f, 0), ==, "ord_1249");
+  g_assert_cmpstr (id_at (f, 249), ==, "ord_1000");
+  g_assert_cmpstr (id_at (f, 250), ==, "ord_0440");
+  g_assert_cmpstr (id_at (f, n - 1), ==, "ord_0000");
 }
 
 static void
@@ -377,7 +468,10 @@ main (int   argc,
 
   g_test_add ("/app/history-model/paging", Fixture, NULL, fixture_set_up, test_paging, fixture_tear_down);
   g_test_add ("/app/history-model/replace", Fixture, NULL, fixture_set_up, test_replace, fixture_tear_down);
+  g_test_add ("/app/history-model/row-items", Fixture, NULL, fixture_set_up, test_row_items, fixture_tear_down);
   g_test_add ("/app/history-model/refresh", Fixture, NULL, fixture_set_up, test_refresh, fixture_tear_down);
+  g_test_add ("/app/history-model/refresh-grows", Fixture, NULL, fixture_set_up, test_refresh_grows,
+              fixture_tear_down);
   g_test_add ("/app/history-model/lookup", Fixture, NULL, fixture_set_up, test_lookup, fixture_tear_down);
 
   return g_test_run ();
