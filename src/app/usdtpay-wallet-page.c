@@ -805,6 +805,9 @@ set_withdrawal (Withdrawal *withdrawal,
     text = g_strdup_printf (_("Asking the platform to send %s…"), amount_text);
   else if (g_strcmp0 (state, "requested") == 0)
     text = g_strdup_printf (_("%s taken from escrow; the platform is sending it"), amount_text);
+  else if (g_strcmp0 (state, "sent") == 0 && usdtpay_wallet_get_confirmations (self->wallet) == 0)
+    /* Before GET /v1/chain has said how many (a withdrawal resumed at start). */
+    text = g_strdup_printf (_("%s sent to %s; waiting for its confirmations"), amount_text, to != NULL ? to : "");
   else if (g_strcmp0 (state, "sent") == 0)
     text = g_strdup_printf (_("%s sent to %s; waiting for %u confirmations"), amount_text, to != NULL ? to : "",
                             usdtpay_wallet_get_confirmations (self->wallet));
@@ -1010,7 +1013,8 @@ chain_loaded_cb (GObject      *object,
       else
         self->chain_problem = g_strdup (error->message);
       update_page (self);
-      schedule_retry (self);
+      if (!g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_UNAVAILABLE))
+        schedule_retry (self);
       return;
     }
 

@@ -2521,7 +2521,21 @@ def test_wallet_resume(session):
           stored_top_ups(session))
     kill_app(app)
     anvil.mine(1)
-    app = restart()
+    # Another account on the same desktop, with the same wallet key: none
+    # of alice's top-ups, and hers stay stored.
+    pw_bob = platform.add_merchant('bob', 'bob-password')
+    app = logged_in_app(session, platform, 'bob', pw_bob)
+    app.action('show-page', "<'wallet'>", window=True)
+    page_action(app, 'wallet.import-key')
+    answer_dialog(app, 'Import a Private Key', 'import', text=DEV_KEYS[1])
+    st = wait_state(app, lambda s: wallet(s).get('usdt') == '400.000000 USDT' and
+                    wallet(s).get('available') == '10000.000000 USDT', 'bob\'s page with the same key')
+    time.sleep(2)
+    check(wallet(app.state())['top_ups'] == [], 'bob sees none of alice\'s top-ups', wallet(app.state()))
+    check(first in stored_top_ups(session), 'alice\'s top-up still stored')
+    app.quit()
+    app = logged_in_app(session, platform, 'alice', pw)
+    app.action('show-page', "<'wallet'>", window=True)
     st = wait_state(app, lambda s: (top_up_of(s, first) or {}).get('state') == 'confirming' and
                     top_up_of(s, first)['confirmations'] == 2, 'the top-up resumed at 2 of %d' % CONFIRMATIONS)
     t = top_up_of(st, first)
