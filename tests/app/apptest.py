@@ -762,8 +762,8 @@ def test_confirm_retry(session):
           before, after)
     check(micro(after['available']) == micro(before['available']), 'nothing else moved', before, after)
     # The Wallet page follows the ledger through the feed.
-    app.wait(lambda s: s.get('available') == after['available'] + ' USDT'
-             and s.get('frozen') == after['frozen'] + ' USDT', 'the Wallet page to show the balances')
+    app.wait(lambda s: wallet(s).get('available') == after['available'] + ' USDT'
+             and wallet(s).get('frozen') == after['frozen'] + ' USDT', 'the Wallet page to show the balances')
 
     # Appeal from the row's menu, with a reason: the order leaves for History.
     o2 = platform.create_order(shop, 2)
@@ -788,8 +788,10 @@ def test_confirm_retry(session):
     app = App(session)
     app.wait(lambda s: s.get('page') == 'desk' and o1['id'] in s.get('history', [])
              and o2['id'] in s.get('history', []), 'History from the cache, offline')
-    check(app.state().get('connection', '').startswith(('Reconnecting', 'Connecting')),
-          'while the platform is down', app.state().get('connection'))
+    # The feed starts once the order listing has failed, which may come
+    # after the cache has filled History.
+    app.wait(lambda s: s.get('connection', '').startswith(('Reconnecting', 'Connecting')),
+             'the feed reconnecting while the platform is down')
     app.action('show-order', "<'%s'>" % o2['id'])
     app.wait(lambda s: s.get('history_detail') == 'CNY 720.00', 'the cached order\'s detail')
     time.sleep(0.5)
