@@ -876,10 +876,10 @@ withdrawals_listed_cb (GObject      *object,
       g_free (self->withdrawals_problem);
       self->withdrawals_problem = g_strdup_printf (_("Withdrawals under way not known: %s"), error->message);
       update_page (self);
-      if (withdrawals_in_progress (self))
-        self->withdrawal_source = g_timeout_add (TRACK_INTERVAL_MS, withdrawal_tick_cb, self);
-      else
+      if (!withdrawals_in_progress (self))
         schedule_retry (self);
+      else if (self->withdrawal_source == 0)
+        self->withdrawal_source = g_timeout_add (TRACK_INTERVAL_MS, withdrawal_tick_cb, self);
       return;
     }
 
