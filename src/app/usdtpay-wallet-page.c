@@ -413,7 +413,7 @@ update_transfers_group (UsdtpayWalletPage *self)
 struct _TopUp
 {
   UsdtpayWalletPage *page;      /* NULL once taken off the page */
-  char         *state;          /* sending, mining, confirming, confirmed, credited, failed */
+  char         *state;          /* sending, mining, confirming, confirmed, dropped, credited, failed */
   char         *hash;           /* NULL until signed */
   char         *raw;
   char         *sender;
@@ -523,6 +523,8 @@ set_top_up (TopUp      *top_up,
     text = g_strdup_printf (_("%s confirmed; waiting for the platform to credit it"), amount);
   else if (g_strcmp0 (state, "credited") == 0)
     text = g_strdup_printf (_("%s credited to your escrow"), amount);
+  else if (g_strcmp0 (state, "dropped") == 0)
+    text = g_strdup_printf (_("%s: its block left the chain; waiting for it to be mined again"), amount);
   else if (top_up->hash != NULL && top_up->confirmations > 0)
     /* Translators: an amount, then why it failed */
     text = g_strdup_printf (_("%s not credited: %s"), amount, detail != NULL ? detail : "");
@@ -597,10 +599,11 @@ top_up_tracked_cb (GObject      *object,
                                       "support can assign it to you or send it back"));
       return;
     }
-  if (g_strcmp0 (deposit, "dropped") == 0)
+  if (g_strcmp0 (deposit, "dropped") == 0 && confirmations == 0)
     {
-      /* Kept: it may be mined again. */
-      set_top_up (top_up, "failed", _("its block left the chain; it may be mined again"));
+      /* Kept and followed: mined again (sent again if the node lost it),
+       * the platform sees it again and credits it. */
+      set_top_up (top_up, "dropped", NULL);
       schedule_top_up_tick (top_up, TRACK_INTERVAL_MS);
       return;
     }
