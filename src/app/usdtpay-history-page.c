@@ -67,6 +67,8 @@ struct _UsdtpayHistoryPage
   gint64                 frame_started;
   gint64                 frame_cpu;
   gboolean               first_page_frame;
+  gint64                 first_frame;    /* that frame's time, and CPU (µs) */
+  gint64                 first_frame_cpu;
   gint64                 frame_max;
   gint64                 frame_cpu_max;
   guint                  frames;
@@ -543,7 +545,14 @@ frame_painted_cb (UsdtpayHistoryPage *self)
 {
   /* (The frame drawing a first page is the search's own, timed with it.) */
   if (self->first_page_frame)
-    self->first_page_frame = FALSE;
+    {
+      self->first_page_frame = FALSE;
+      if (self->frame_started > 0)
+        {
+          self->first_frame = g_get_monotonic_time () - self->frame_started;
+          self->first_frame_cpu = thread_cpu_time () - self->frame_cpu;
+        }
+    }
   else if (self->frame_started > 0)
     {
       self->frame_max = MAX (self->frame_max, g_get_monotonic_time () - self->frame_started);
@@ -1540,6 +1549,10 @@ usdtpay_history_page_describe (UsdtpayHistoryPage *self,
   json_builder_add_int_value (builder, self->shown_ms_x1000);
   json_builder_set_member_name (builder, "history_shown_cpu_us");
   json_builder_add_int_value (builder, self->shown_ms_x1000 > 0 ? self->shown_cpu : 0);
+  json_builder_set_member_name (builder, "history_first_frame_us");
+  json_builder_add_int_value (builder, self->first_frame);
+  json_builder_set_member_name (builder, "history_first_frame_cpu_us");
+  json_builder_add_int_value (builder, self->first_frame_cpu);
   json_builder_set_member_name (builder, "history_table_rows");
   json_builder_add_int_value (builder, g_list_model_get_n_items (G_LIST_MODEL (self->paced)));
   json_builder_set_member_name (builder, "history_pacing");
