@@ -106,6 +106,7 @@ struct _UsdtpayHistoryPage
   GtkScrolledWindow     *scroller;
   GtkColumnView         *column_view;
   GtkLabel              *status_label;
+  guint                  searching_id;
   GtkWidget             *detail_scroller;
   AdwPreferencesGroup   *detail;
   GtkColumnViewColumn   *time_column;
@@ -497,6 +498,20 @@ cell_unbind_cb (GtkSignalListItemFactory *factory,
 
 /* The table */
 
+/* How long a search goes unsaid. */
+#define SEARCHING_DELAY_MS 250
+
+static gboolean
+searching_cb (gpointer user_data)
+{
+  UsdtpayHistoryPage *self = user_data;
+
+  self->searching_id = 0;
+  gtk_label_set_text (self->status_label, _("Searching…"));
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 update_status (UsdtpayHistoryPage *self)
 {
@@ -504,8 +519,16 @@ update_status (UsdtpayHistoryPage *self)
   g_autofree char *text = NULL;
 
   if (usdtpay_history_model_get_loading (self->model))
-    text = g_strdup (_("Searching…"));
-  else if (!usdtpay_history_model_get_counted (self->model))
+    {
+      /* Said once a search takes a while: most answer within a frame or
+       * two, and a label that changes size costs the frame drawing it a
+       * layout of the window. */
+      if (self->searching_id == 0)
+        self->searching_id = g_timeout_add (SEARCHING_DELAY_MS, searching_cb, self);
+      return;
+    }
+  g_clear_handle_id (&self->searching_id, g_source_remove);
+  if (!usdtpay_history_model_get_counted (self->model))
     /* Translators: the first rows are shown while the rest are counted */
     text = g_strdup_printf (_("%u+ orders"), n);
   else
@@ -1169,6 +1192,7 @@ export_done_cb (GObject      *object,
   guint64 rows = 0;
 
   g_clear_handle_id (&self->export_tick, g_source_remove);
+  g_clear_handle_id (&self->searching_id, g_source_remove);
   g_clear_object (&self->export_cancellable);
   g_clear_pointer (&self->export_counts, g_free);
   gtk_widget_set_visible (self->export_bar, FALSE);
