@@ -1737,15 +1737,16 @@ usdtpay_history_page_dispose (GObject *object)
   if (self->frame_clock != NULL)
     g_signal_handlers_disconnect_by_data (self->frame_clock, self);
   g_clear_weak_pointer (&self->frame_clock);
-  if (self->paced != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->paced, self);
-      usdtpay_paced_model_set_widget (self->paced, NULL);
-    }
   if (self->column_view != NULL)
     {
       g_signal_handlers_disconnect_by_data (gtk_column_view_get_sorter (self->column_view), self);
       gtk_column_view_set_model (self->column_view, NULL);
+    }
+  /* (After the table lets go of it: no rows are made for it now.) */
+  if (self->paced != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->paced, self);
+      usdtpay_paced_model_set_widget (self->paced, NULL);
     }
 
   gtk_widget_dispose_template (GTK_WIDGET (self), USDTPAY_TYPE_HISTORY_PAGE);
