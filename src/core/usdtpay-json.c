@@ -333,6 +333,29 @@ fail_freed:
   return FALSE;
 }
 
+/* The double a number's text [@start, @end) says (NUL-terminated for
+ * g_ascii_strtod() on the stack when it is short, as numbers are). */
+static double
+parse_double (const guchar *start,
+              const guchar *end)
+{
+  char stack_buf[64];
+  g_autofree char *heap_buf = NULL;
+  gsize len = end - start;
+  char *token;
+
+  if (len < sizeof stack_buf)
+    {
+      memcpy (stack_buf, start, len);
+      stack_buf[len] = '\0';
+      token = stack_buf;
+    }
+  else
+    token = heap_buf = g_strndup ((const char *)start, len);
+
+  return g_ascii_strtod (token, NULL);
+}
+
 static gboolean
 validate_number (Validator *v)
 {
@@ -398,27 +421,8 @@ validate_number (Validator *v)
           value = value * 10 + digit;
         }
     }
-  else
-    {
-      char stack_buf[64];
-      g_autofree char *heap_buf = NULL;
-      gsize len = v->p - start;
-      char *token;
-      double d;
-
-      if (len < sizeof stack_buf)
-        {
-          memcpy (stack_buf, start, len);
-          stack_buf[len] = '\0';
-          token = stack_buf;
-        }
-      else
-        token = heap_buf = g_strndup ((const char *)start, len);
-
-      d = g_ascii_strtod (token, NULL);
-      if (isinf (d))
-        return fail_at (v, start, "number out of the range of a double");
-    }
+  else if (isinf (parse_double (start, v->p)))
+    return fail_at (v, start, "number out of the range of a double");
 
   return TRUE;
 }
@@ -910,28 +914,27 @@ build_number (Validator *v)
 {
   const guchar *start = v->p;
   JsonNode *node = json_node_alloc ();
-  char stack_buf[64];
-  g_autofree char *heap_buf = NULL;
-  gsize len;
-  char *token;
+  gboolean is_integer = TRUE;
+  gboolean negative = *start == '-';
+  guint64 magnitude = 0;
 
   if (!validate_number (v))
     g_assert_not_reached ();
 
-  len = v->p - start;
-  if (len < sizeof stack_buf)
+  for (const guchar *d = start + negative; d < v->p && is_integer; d++)
     {
-      memcpy (stack_buf, start, len);
-      stack_buf[len] = '\0';
-      token = stack_buf;
+      if (g_ascii_isdigit (*d))
+        magnitude = magnitude * 10 + (*d - '0');
+      else
+        is_integer = FALSE;
     }
-  else
-    token = heap_buf = g_strndup ((const char *)start, len);
 
-  if (strpbrk (token, ".eE") == NULL)
-    json_node_init_int (node, g_ascii_strtoll (token, NULL, 10));
+  /* The validator kept integers within gint64: -2^63 is the only one whose
+   * magnitude does not fit its positive side. */
+  if (is_integer)
+    json_node_init_int (node, negative ? (gint64)(0 - magnitude) : (gint64)magnitude);
   else
-    json_node_init_double (node, g_ascii_strtod (token, NULL));
+    json_node_init_double (node, parse_double (start, v->p));
 
   return node;
 }
