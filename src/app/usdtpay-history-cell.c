@@ -152,7 +152,8 @@ column_template (UsdtpayHistorySort column)
     case USDTPAY_HISTORY_SORT_FEE:
       return g_strdup ("000.000000 USDT");
     case USDTPAY_HISTORY_SORT_METHOD:
-      widest = longest (usdtpay_method_display_name ("bank"), usdtpay_method_display_name ("alipay"));
+      widest = longest (usdtpay_method_display_name ("bank"),
+                        usdtpay_method_display_name ("alipay"));
       return g_strdup (longest (widest, usdtpay_method_display_name ("wechat")));
     case USDTPAY_HISTORY_SORT_CUSTOMER:
       return g_strdup ("cust-0000000");
@@ -217,7 +218,8 @@ get_column_width (UsdtpayHistoryCell *self)
 
   if (sizes->widths[self->column] < 0)
     {
-      g_autoptr(PangoLayout) layout = pango_layout_new (gtk_widget_get_pango_context (GTK_WIDGET (self)));
+      PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
+      g_autoptr(PangoLayout) layout = pango_layout_new (context);
       g_autofree char *text = column_template (self->column);
 
       pango_layout_set_text (layout, text, -1);
@@ -262,10 +264,12 @@ get_row (UsdtpayHistoryCell *self)
 static void
 update_text (UsdtpayHistoryCell *self)
 {
+  UsdtpayOrderObject *order = NULL;
+
+  if (self->item != NULL)
+    order = usdtpay_history_item_get_order (self->item);
   self->stale = FALSE;
-  set_text (self, self->item != NULL
-                    ? usdtpay_history_cell_format (self->column, usdtpay_history_item_get_order (self->item))
-                    : g_strdup (""));
+  set_text (self, usdtpay_history_cell_format (self->column, order));
 }
 
 static void
@@ -416,10 +420,14 @@ usdtpay_history_cell_css_changed (GtkWidget         *widget,
 
   /* Selecting a row changes the colour only, which the default handler
    * redraws; the sizes and the layout stay unless the font changed. */
-  if (self->sizes != NULL &&
-      !pango_font_description_equal (self->sizes->font,
-                                     pango_context_get_font_description (gtk_widget_get_pango_context (widget))))
-    forget_font (self);
+  if (self->sizes != NULL)
+    {
+      PangoContext *context = gtk_widget_get_pango_context (widget);
+
+      if (!pango_font_description_equal (self->sizes->font,
+                                         pango_context_get_font_description (context)))
+        forget_font (self);
+    }
 }
 
 static void

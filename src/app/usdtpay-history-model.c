@@ -756,12 +756,13 @@ set_counted (UsdtpayHistoryModel *self,
  * by position, for the life of the model: the new orders go into the items
  * already there (each says ::changed, and its row's cells show the new
  * order), and the view is told only of the rows that come or go past the
- * end of the shorter of the two. A list view makes and destroys row widgets for the rows an
- * items-changed spans (a table's rows are 200 of them, each with a cell per
- * column); this way a search that keeps the number of rows changes none,
- * one that narrows them only drops the rows past its last, and a view may
- * keep those rows' widgets for the items it will get back at the same
- * positions (usdtpay_history_model_get_row_item()). */
+ * end of the shorter of the two. A list view makes and destroys row
+ * widgets for the rows an items-changed spans (a table's rows are 200 of
+ * them, each with a cell per column); this way a search that keeps the
+ * number of rows changes none, one that narrows them only drops the rows
+ * past its last, and a view may keep those rows' widgets for the items it
+ * will get back at the same positions
+ * (usdtpay_history_model_get_row_item()). */
 static void
 replace (UsdtpayHistoryModel *self,
          GPtrArray           *orders,
