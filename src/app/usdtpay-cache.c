@@ -51,6 +51,9 @@ typedef enum
   JOB_LOOKUP_RECEIPT,
   JOB_STORE_EVENTS,
   JOB_LOOKUP_EVENTS,
+  JOB_STORE_TOP_UP,
+  JOB_FORGET_TOP_UP,
+  JOB_LOAD_TOP_UPS,
 } JobKind;
 
 typedef struct
@@ -64,6 +67,8 @@ typedef struct
   char    *json;
   /* receipts */
   UsdtpayCachedReceipt *receipt;
+  /* top-ups */
+  UsdtpayCachedTopUp *top_up;
   /* load */
   guint    limit;
   GTask   *task;
@@ -78,6 +83,7 @@ job_free (Job *job)
   g_free (job->json);
   g_clear_pointer (&job->order, usdtpay_order_unref);
   g_clear_pointer (&job->receipt, usdtpay_cached_receipt_free);
+  g_clear_pointer (&job->top_up, usdtpay_cached_top_up_free);
   g_clear_object (&job->task);
   g_free (job);
 }
@@ -288,6 +294,21 @@ static const char history_indexes_sql[] =
   "END;"
   "INSERT INTO orders_search (orders_search) VALUES ('rebuild');";
 
+/* Version 4: the wallet's top-ups sent and not yet credited or failed, so
+ * the Wallet page follows them again after a restart. Nothing secret: the
+ * signed transaction is public once sent. */
+static const char wallet_top_ups_sql[] =
+  "CREATE TABLE wallet_top_ups ("
+  "  platform TEXT NOT NULL,"
+  "  account TEXT NOT NULL,"
+  "  tx_hash TEXT NOT NULL,"
+  "  amount INTEGER NOT NULL,"
+  "  sender TEXT NOT NULL,"
+  "  nonce INTEGER NOT NULL,"
+  "  raw TEXT NOT NULL,"
+  "  sent_at INTEGER NOT NULL,"
+  "  PRIMARY KEY (platform, account, tx_hash));";
+
 /* The cache's migrations, in order: entry i takes a file from user_version
  * i to i + 1, each in its own transaction. Append only: never change or
  * reorder an entry that has shipped. */
@@ -305,6 +326,8 @@ static const Migration migrations[] = {
   { NULL, migrate_plain_columns },
   /* 2 -> 3: History's sort and search indexes. */
   { history_indexes_sql, NULL },
+  /* 3 -> 4: the wallet's top-ups in progress. */
+  { wallet_top_ups_sql, NULL },
 };
 
 static gboolean
@@ -382,6 +405,33 @@ usdtpay_cached_receipt_free (UsdtpayCachedReceipt *receipt)
   g_free (receipt->receipt);
   g_free (receipt->signature);
   g_free (receipt);
+}
+
+void
+usdtpay_cached_top_up_free (UsdtpayCachedTopUp *top_up)
+{
+  if (top_up == NULL)
+    return;
+
+  g_free (top_up->tx_hash);
+  g_free (top_up->raw);
+  g_free (top_up->sender);
+  g_free (top_up);
+}
+
+static UsdtpayCachedTopUp *
+cached_top_up_copy (const UsdtpayCachedTopUp *top_up)
+{
+  UsdtpayCachedTopUp *copy = g_new0 (UsdtpayCachedTopUp, 1);
+
+  copy->tx_hash = g_strdup (top_up->tx_hash);
+  copy->amount = top_up->amount;
+  copy->nonce = top_up->nonce;
+  copy->raw = g_strdup (top_up->raw);
+  copy->sent_at = top_up->sent_at;
+  copy->sender = g_strdup (top_up->sender);
+
+  return copy;
 }
 
 static UsdtpayCachedReceipt *
@@ -697,6 +747,97 @@ run_lookup_events (UsdtpayCache *self,
   sqlite3_finalize (stmt);
 }
 
+static void
+run_store_top_up (UsdtpayCache *self,
+                  Job          *job)
+{
+  static const char sql[] =
+    "INSERT OR REPLACE INTO wallet_top_ups (platform, account, tx_hash, amount, nonce, raw, sent_at, sender) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_warning ("cache: %s", sqlite3_errmsg (self->db));
+      return;
+    }
+
+  sqlite3_bind_text (stmt, 1, job->platform, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, job->merchant, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, job->top_up->tx_hash, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 4, job->top_up->amount);
+  sqlite3_bind_int64 (stmt, 5, (sqlite3_int64)job->top_up->nonce);
+  sqlite3_bind_text (stmt, 6, job->top_up->raw, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 7, job->top_up->sent_at);
+  sqlite3_bind_text (stmt, 8, job->top_up->sender, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    g_warning ("cache: could not store the top-up %s: %s", job->top_up->tx_hash, sqlite3_errmsg (self->db));
+  sqlite3_finalize (stmt);
+}
+
+static void
+run_forget_top_up (UsdtpayCache *self,
+                   Job          *job)
+{
+  static const char sql[] =
+    "DELETE FROM wallet_top_ups WHERE platform = ?1 AND account = ?2 AND tx_hash = ?3";
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_warning ("cache: %s", sqlite3_errmsg (self->db));
+      return;
+    }
+
+  sqlite3_bind_text (stmt, 1, job->platform, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, job->merchant, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, job->id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    g_warning ("cache: could not forget the top-up %s: %s", job->id, sqlite3_errmsg (self->db));
+  sqlite3_finalize (stmt);
+}
+
+static void
+run_load_top_ups (UsdtpayCache *self,
+                  Job          *job)
+{
+  static const char sql[] =
+    "SELECT tx_hash, amount, nonce, raw, sent_at, sender FROM wallet_top_ups "
+    "WHERE platform = ?1 AND account = ?2 ORDER BY sent_at, tx_hash";
+  g_autoptr(GPtrArray) top_ups = g_ptr_array_new_with_free_func ((GDestroyNotify)usdtpay_cached_top_up_free);
+  sqlite3_stmt *stmt = NULL;
+  int rc;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      g_task_return_new_error (job->task, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s",
+                               sqlite3_errmsg (self->db));
+      return;
+    }
+
+  sqlite3_bind_text (stmt, 1, job->platform, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, job->merchant, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      UsdtpayCachedTopUp *top_up = g_new0 (UsdtpayCachedTopUp, 1);
+
+      top_up->tx_hash = g_strdup ((const char *)sqlite3_column_text (stmt, 0));
+      top_up->amount = sqlite3_column_int64 (stmt, 1);
+      top_up->nonce = (guint64)sqlite3_column_int64 (stmt, 2);
+      top_up->raw = g_strdup ((const char *)sqlite3_column_text (stmt, 3));
+      top_up->sent_at = sqlite3_column_int64 (stmt, 4);
+      top_up->sender = g_strdup ((const char *)sqlite3_column_text (stmt, 5));
+      g_ptr_array_add (top_ups, top_up);
+    }
+  if (rc == SQLITE_DONE)
+    g_task_return_pointer (job->task, g_steal_pointer (&top_ups), (GDestroyNotify)g_ptr_array_unref);
+  else
+    g_task_return_new_error (job->task, USDTPAY_ERROR, USDTPAY_ERROR_CORRUPT, "cache: %s",
+                             sqlite3_errmsg (self->db));
+
+  sqlite3_finalize (stmt);
+}
+
 static gboolean
 emit_changed_cb (gpointer user_data)
 {
@@ -746,7 +887,8 @@ worker (gpointer data,
   UsdtpayCache *self = user_data;
   Job *job = data;
   g_autoptr(GError) error = NULL;
-  gboolean write = job->task == NULL;
+  gboolean write = job->task == NULL || job->kind == JOB_STORE_TOP_UP;
+  GTask *committed = NULL;
 
   if (!self->broken && !open_db (self, &error))
     {
@@ -782,16 +924,32 @@ worker (gpointer data,
     run_store_events (self, job);
   else if (job->kind == JOB_LOOKUP_EVENTS)
     run_lookup_events (self, job);
+  else if (job->kind == JOB_STORE_TOP_UP)
+    run_store_top_up (self, job);
+  else if (job->kind == JOB_FORGET_TOP_UP)
+    run_forget_top_up (self, job);
+  else if (job->kind == JOB_LOAD_TOP_UPS)
+    run_load_top_ups (self, job);
   else
     run_load (self, job);
 
+  /* A write with a task answers once it is committed. */
+  if (write && job->task != NULL)
+    committed = g_steal_pointer (&job->task);
   job_free (job);
 
   if (write)
     self->txn_writes++;
-  /* Committed when nothing else waits, and at least every 1000 writes. */
-  if (self->in_txn && (self->txn_writes >= 1000 || g_thread_pool_unprocessed (self->pool) == 0))
+  /* Committed when nothing else waits, when a write waits for it, and at
+   * least every 1000 writes. */
+  if (self->in_txn && (committed != NULL || self->txn_writes >= 1000 ||
+                       g_thread_pool_unprocessed (self->pool) == 0))
     commit (self);
+  if (committed != NULL)
+    {
+      g_task_return_boolean (committed, TRUE);
+      g_object_unref (committed);
+    }
 
   g_mutex_lock (&self->mutex);
   self->pending--;
@@ -1027,6 +1185,94 @@ char *
 usdtpay_cache_lookup_events_finish (UsdtpayCache  *self,
                                     GAsyncResult  *result,
                                     GError       **error)
+{
+  g_return_val_if_fail (USDTPAY_IS_CACHE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+usdtpay_cache_store_top_up_async (UsdtpayCache             *self,
+                                  const char               *platform,
+                                  const char               *account,
+                                  const UsdtpayCachedTopUp *top_up,
+                                  GCancellable             *cancellable,
+                                  GAsyncReadyCallback       callback,
+                                  gpointer                  user_data)
+{
+  Job *job;
+
+  g_return_if_fail (USDTPAY_IS_CACHE (self));
+  g_return_if_fail (platform != NULL && account != NULL);
+  g_return_if_fail (top_up != NULL && top_up->tx_hash != NULL && top_up->raw != NULL && top_up->sender != NULL);
+
+  job = g_new0 (Job, 1);
+  job->kind = JOB_STORE_TOP_UP;
+  job->platform = g_strdup (platform);
+  job->merchant = g_strdup (account);
+  job->top_up = cached_top_up_copy (top_up);
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, usdtpay_cache_store_top_up_async);
+  queue_job (self, job);
+}
+
+gboolean
+usdtpay_cache_store_top_up_finish (UsdtpayCache  *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  g_return_val_if_fail (USDTPAY_IS_CACHE (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+void
+usdtpay_cache_forget_top_up (UsdtpayCache *self,
+                             const char   *platform,
+                             const char   *account,
+                             const char   *tx_hash)
+{
+  Job *job;
+
+  g_return_if_fail (USDTPAY_IS_CACHE (self));
+  g_return_if_fail (platform != NULL && account != NULL && tx_hash != NULL);
+
+  job = g_new0 (Job, 1);
+  job->kind = JOB_FORGET_TOP_UP;
+  job->platform = g_strdup (platform);
+  job->merchant = g_strdup (account);
+  job->id = g_strdup (tx_hash);
+  queue_job (self, job);
+}
+
+void
+usdtpay_cache_load_top_ups_async (UsdtpayCache        *self,
+                                  const char          *platform,
+                                  const char          *account,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  Job *job;
+
+  g_return_if_fail (USDTPAY_IS_CACHE (self));
+  g_return_if_fail (platform != NULL && account != NULL);
+
+  job = g_new0 (Job, 1);
+  job->kind = JOB_LOAD_TOP_UPS;
+  job->platform = g_strdup (platform);
+  job->merchant = g_strdup (account);
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, usdtpay_cache_load_top_ups_async);
+  queue_job (self, job);
+}
+
+GPtrArray *
+usdtpay_cache_load_top_ups_finish (UsdtpayCache  *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
 {
   g_return_val_if_fail (USDTPAY_IS_CACHE (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);

@@ -24,7 +24,7 @@ G_DECLARE_FINAL_TYPE (UsdtpayCache, usdtpay_cache, USDTPAY, CACHE, GObject)
  * are committed. Orders are kept per platform and account (the logged-in
  * user), a newer version replacing an older one.
  *
- * Schema (PRAGMA user_version 3; migrations in usdtpay-cache.c, append
+ * Schema (PRAGMA user_version 4; migrations in usdtpay-cache.c, append
  * only): orders (platform, account, id, version, state (wire name),
  * created_at, matched_at, paid_at, completed_at, closed_at (µs, 0 = none),
  * amount, fee, net (micro-USDT), fiat_amount (minor units), fiat_currency,
@@ -34,7 +34,10 @@ G_DECLARE_FINAL_TYPE (UsdtpayCache, usdtpay_cache, USDTPAY, CACHE, GObject)
  * closed_at DESC, id), and History's (version 3): indexes for its sort
  * orders and search, and orders_search, an FTS5 trigram index of
  * customer_ref kept in step by triggers; receipts (platform, id, seq, key_id, receipt,
- * signature, verified); events (platform, id, json). Other readers open
+ * signature, verified); events (platform, id, json); wallet_top_ups
+ * (version 4: platform, account, tx_hash, amount (micro-USDT), sender,
+ * nonce, raw (the signed transaction, 0x hex), sent_at (µs)), the Wallet page's
+ * top-ups not yet credited or failed. Other readers open
  * the file read-only themselves (usdtpay_cache_get_path()). */
 UsdtpayCache *usdtpay_cache_new          (const char           *path);
 /* Queues @order for writing; returns at once. */
@@ -100,6 +103,48 @@ char         *usdtpay_cache_lookup_events_finish (UsdtpayCache         *self,
                                                   GAsyncResult         *result,
                                                   GError              **error);
 
+/* A top-up the wallet signed: kept from just before it is sent until the
+ * platform credits it or it fails, so a restarted app follows it again. */
+typedef struct
+{
+  char    *tx_hash;   /* 0x… */
+  gint64   amount;    /* micro-USDT */
+  guint64  nonce;
+  char    *raw;       /* the signed transaction, 0x hex */
+  gint64   sent_at;   /* µs since the epoch */
+  char    *sender;    /* the wallet's address, 0x… */
+} UsdtpayCachedTopUp;
+
+void          usdtpay_cached_top_up_free       (UsdtpayCachedTopUp   *top_up);
+
+/* Stores @top_up for @account on @platform; answers once it is committed. */
+void          usdtpay_cache_store_top_up_async  (UsdtpayCache             *self,
+                                                 const char               *platform,
+                                                 const char               *account,
+                                                 const UsdtpayCachedTopUp *top_up,
+                                                 GCancellable             *cancellable,
+                                                 GAsyncReadyCallback       callback,
+                                                 gpointer                  user_data);
+gboolean      usdtpay_cache_store_top_up_finish (UsdtpayCache             *self,
+                                                 GAsyncResult             *result,
+                                                 GError                  **error);
+/* Queues the removal of a finished top-up. */
+void          usdtpay_cache_forget_top_up       (UsdtpayCache         *self,
+                                                 const char           *platform,
+                                                 const char           *account,
+                                                 const char           *tx_hash);
+/* The account's stored top-ups, oldest first, as a GPtrArray of
+ * UsdtpayCachedTopUp. */
+void          usdtpay_cache_load_top_ups_async  (UsdtpayCache         *self,
+                                                 const char           *platform,
+                                                 const char           *account,
+                                                 GCancellable         *cancellable,
+                                                 GAsyncReadyCallback   callback,
+                                                 gpointer              user_data);
+GPtrArray    *usdtpay_cache_load_top_ups_finish (UsdtpayCache         *self,
+                                                 GAsyncResult         *result,
+                                                 GError              **error);
+
 /* Opens the cache file at @path and brings its schema up to date (what
  * usdtpay_cache_new() does on first use), for a reader that runs without
  * a UsdtpayCache, such as --export-csv. Does nothing for a missing file. */
@@ -114,5 +159,6 @@ const char   *usdtpay_cache_get_path     (UsdtpayCache         *self);
 void          usdtpay_cache_flush        (UsdtpayCache         *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (UsdtpayCachedReceipt, usdtpay_cached_receipt_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (UsdtpayCachedTopUp, usdtpay_cached_top_up_free)
 
 G_END_DECLS

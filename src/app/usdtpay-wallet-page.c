@@ -14,6 +14,7 @@
 #include <glib/gi18n.h>
 #include <qrencode.h>
 
+#include "usdtpay-cache.h"
 #include "usdtpay-wallet.h"
 #include "usdtpay-wallet-page.h"
 #include "usdtpay-window.h"
@@ -25,6 +26,12 @@
 #define CLIPBOARD_KEY_SECONDS 60
 /* How often a top-up or a withdrawal in progress is looked at again. */
 #define TRACK_INTERVAL_MS 1000
+/* How soon the platform is asked again when it did not answer while
+ * something is in progress. */
+#define RETRY_SECONDS 5
+
+typedef struct _TopUp TopUp;
+typedef struct _Withdrawal Withdrawal;
 
 struct _UsdtpayWalletPage
 {
@@ -32,7 +39,10 @@ struct _UsdtpayWalletPage
 
   UsdtpayClient    *client;
   UsdtpayFeed      *feed;
+  UsdtpayCache     *cache;                /* keeps the top-ups in progress */
   UsdtpayWallet    *wallet;
+  char             *platform;
+  char             *account;
   GCancellable     *cancellable;          /* the session's work */
   GCancellable     *refresh_cancellable;  /* the last refresh */
   gboolean          support;
@@ -49,22 +59,17 @@ struct _UsdtpayWalletPage
   int               registered;           /* -1 unknown */
   char             *chain_problem;
   char             *platform_problem;
+  char             *withdrawals_problem;
   char             *amount_error;
   int               qr_modules;
 
-  /* The last top-up: sending, mining, confirming, credited, failed */
-  char             *top_up_state;
-  char             *top_up_hash;
-  gint64            top_up_amount;
-  guint64           top_up_confirmations;
-  guint             top_up_source;
-  gboolean          top_up_polling;
-
-  /* The last withdrawal: requesting, requested, sent, settled, failed */
-  char             *withdrawal_state;
-  char             *withdrawal_id;
-  gint64            withdrawal_amount;
+  /* Top-ups and withdrawals, oldest first: those in progress (also
+   * those resumed after a restart) and the finished ones of this session. */
+  GPtrArray        *top_ups;              /* TopUp* */
+  GPtrArray        *withdrawals;          /* Withdrawal* */
+  gboolean          withdrawals_loaded;   /* GET /v1/withdrawals answered once */
   guint             withdrawal_source;
+  guint             retry_source;
 
   GtkWindow        *dialog;               /* weak: the open dialog of this page */
   GtkWindow        *next_dialog;          /* the next step's, shown once this one has gone */
@@ -82,10 +87,7 @@ struct _UsdtpayWalletPage
   AdwActionRow     *available_row;
   AdwActionRow     *frozen_row;
   AdwActionRow     *register_row;
-  AdwActionRow     *top_up_row;
-  GtkSpinner       *top_up_spinner;
-  AdwActionRow     *withdrawal_row;
-  GtkSpinner       *withdrawal_spinner;
+  AdwPreferencesGroup *transfers_group;
 };
 
 G_DEFINE_FINAL_TYPE (UsdtpayWalletPage, usdtpay_wallet_page, ADW_TYPE_BIN)
@@ -328,10 +330,23 @@ update_page (UsdtpayWalletPage *self)
   adw_action_row_set_subtitle (self->available_row, available != NULL ? available : "—");
   adw_action_row_set_subtitle (self->frozen_row, frozen != NULL ? frozen : "—");
 
-  if (self->chain_problem != NULL && self->platform_problem != NULL)
-    problem = g_strdup_printf ("%s\n%s", self->platform_problem, self->chain_problem);
-  else
-    problem = g_strdup (self->chain_problem != NULL ? self->chain_problem : self->platform_problem);
+  {
+    /* The withdrawals' only when the balances did answer: the same cause once. */
+    const char *problems[] = { self->platform_problem,
+                               self->platform_problem == NULL ? self->withdrawals_problem : NULL,
+                               self->chain_problem };
+    GString *text = NULL;
+
+    for (guint i = 0; i < G_N_ELEMENTS (problems); i++)
+      if (problems[i] != NULL)
+        {
+          if (text == NULL)
+            text = g_string_new (problems[i]);
+          else
+            g_string_append_printf (text, "\n%s", problems[i]);
+        }
+    problem = text != NULL ? g_string_free (text, FALSE) : NULL;
+  }
   gtk_widget_set_visible (GTK_WIDGET (self->problem_row), problem != NULL);
   adw_action_row_set_subtitle (self->problem_row, problem != NULL ? problem : "");
 
@@ -353,20 +368,147 @@ update_page (UsdtpayWalletPage *self)
   changed (self);
 }
 
-/* Top-up progress */
+/* Rows of top-ups and withdrawals */
 
 static void
-set_top_up (UsdtpayWalletPage *self,
-            const char        *state,
-            const char        *detail)
+transfer_row_new (UsdtpayWalletPage  *self,
+                  const char         *title,
+                  AdwActionRow      **row,
+                  GtkSpinner        **spinner)
 {
-  g_autofree char *amount = usdt_text (self->top_up_amount);
-  g_autofree char *text = NULL;
-  gboolean working;
+  *row = ADW_ACTION_ROW (adw_action_row_new ());
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (*row), title);
+  gtk_widget_add_css_class (GTK_WIDGET (*row), "property");
+  *spinner = GTK_SPINNER (gtk_spinner_new ());
+  gtk_widget_set_valign (GTK_WIDGET (*spinner), GTK_ALIGN_CENTER);
+  adw_action_row_add_suffix (*row, GTK_WIDGET (*spinner));
+  adw_preferences_group_add (self->transfers_group, GTK_WIDGET (*row));
+  gtk_widget_set_visible (GTK_WIDGET (self->transfers_group), TRUE);
+}
 
-  g_free (self->top_up_state);
-  self->top_up_state = g_strdup (state);
-  working = g_strcmp0 (state, "credited") != 0 && g_strcmp0 (state, "failed") != 0;
+static void
+transfer_row_show (AdwActionRow *row,
+                   GtkSpinner   *spinner,
+                   const char   *text,
+                   const char   *tooltip,
+                   gboolean      working)
+{
+  adw_action_row_set_subtitle (row, text);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (row), tooltip);
+  gtk_spinner_set_spinning (spinner, working);
+  gtk_widget_set_visible (GTK_WIDGET (spinner), working);
+}
+
+static void
+update_transfers_group (UsdtpayWalletPage *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->transfers_group),
+                          (self->top_ups != NULL && self->top_ups->len > 0) ||
+                          (self->withdrawals != NULL && self->withdrawals->len > 0));
+}
+
+/* Top-ups: signed here, kept in the cache from just before they are sent
+ * until the platform credits them or they fail. */
+
+struct _TopUp
+{
+  UsdtpayWalletPage *page;      /* NULL once taken off the page */
+  char         *state;          /* sending, mining, confirming, confirmed, credited, failed */
+  char         *hash;           /* NULL until signed */
+  char         *raw;
+  char         *sender;
+  guint64       nonce;
+  gint64        amount;
+  guint64       confirmations;
+  guint         resent;
+  gboolean      resumed;
+  gboolean      polling;
+  guint         source;
+  AdwActionRow *row;
+  GtkSpinner   *spinner;
+};
+
+static void
+top_up_clear (gpointer data)
+{
+  TopUp *top_up = data;
+
+  g_free (top_up->state);
+  g_free (top_up->hash);
+  g_free (top_up->raw);
+  g_free (top_up->sender);
+}
+
+static TopUp *
+top_up_ref (TopUp *top_up)
+{
+  return g_rc_box_acquire (top_up);
+}
+
+static void
+top_up_unref (TopUp *top_up)
+{
+  g_rc_box_release_full (top_up, top_up_clear);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (TopUp, top_up_unref)
+
+/* Takes it off the page; what is still under way for it sees page NULL. */
+static void
+top_up_detach (gpointer data)
+{
+  TopUp *top_up = data;
+
+  g_clear_handle_id (&top_up->source, g_source_remove);
+  if (top_up->page != NULL && top_up->row != NULL)
+    adw_preferences_group_remove (top_up->page->transfers_group, GTK_WIDGET (top_up->row));
+  top_up->row = NULL;
+  top_up->spinner = NULL;
+  top_up->page = NULL;
+  top_up_unref (top_up);
+}
+
+static gboolean
+top_up_finished (TopUp *top_up)
+{
+  return g_strcmp0 (top_up->state, "credited") == 0 || g_strcmp0 (top_up->state, "failed") == 0;
+}
+
+static TopUp *
+top_up_new (UsdtpayWalletPage *self,
+            gint64             amount)
+{
+  TopUp *top_up = g_rc_box_new0 (TopUp);
+
+  top_up->page = self;
+  top_up->amount = amount;
+  transfer_row_new (self, _("Top-up"), &top_up->row, &top_up->spinner);
+  g_ptr_array_add (self->top_ups, top_up);
+
+  return top_up;
+}
+
+static void
+top_up_forget (TopUp *top_up)
+{
+  UsdtpayWalletPage *self = top_up->page;
+
+  if (self->cache != NULL && top_up->hash != NULL)
+    usdtpay_cache_forget_top_up (self->cache, self->platform, self->account, top_up->hash);
+}
+
+static void
+set_top_up (TopUp      *top_up,
+            const char *state,
+            const char *detail)
+{
+  UsdtpayWalletPage *self = top_up->page;
+  g_autofree char *amount = usdt_text (top_up->amount);
+  g_autofree char *text = NULL;
+  guint wanted = usdtpay_wallet_get_confirmations (self->wallet);
+
+  g_free (top_up->state);
+  top_up->state = g_strdup (state);
 
   if (g_strcmp0 (state, "sending") == 0)
     /* Translators: %s is an amount of USDT */
@@ -376,30 +518,29 @@ set_top_up (UsdtpayWalletPage *self,
   else if (g_strcmp0 (state, "confirming") == 0)
     /* Translators: an amount, then "2 of 12" */
     text = g_strdup_printf (_("%s: %u of %u confirmations"), amount,
-                            (guint)MIN (self->top_up_confirmations, usdtpay_wallet_get_confirmations (self->wallet)),
-                            usdtpay_wallet_get_confirmations (self->wallet));
+                            (guint)MIN (top_up->confirmations, wanted), wanted);
   else if (g_strcmp0 (state, "confirmed") == 0)
     text = g_strdup_printf (_("%s confirmed; waiting for the platform to credit it"), amount);
   else if (g_strcmp0 (state, "credited") == 0)
     text = g_strdup_printf (_("%s credited to your escrow"), amount);
+  else if (top_up->hash != NULL && top_up->confirmations > 0)
+    /* Translators: an amount, then why it failed */
+    text = g_strdup_printf (_("%s not credited: %s"), amount, detail != NULL ? detail : "");
   else
     text = g_strdup_printf (_("%s not sent: %s"), amount, detail != NULL ? detail : "");
 
-  gtk_widget_set_visible (GTK_WIDGET (self->top_up_row), TRUE);
-  adw_action_row_set_subtitle (self->top_up_row, text);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->top_up_row), self->top_up_hash);
-  gtk_spinner_set_spinning (self->top_up_spinner, working);
-  gtk_widget_set_visible (GTK_WIDGET (self->top_up_spinner), working);
+  transfer_row_show (top_up->row, top_up->spinner, text, top_up->hash, !top_up_finished (top_up));
   changed (self);
 }
 
 static gboolean top_up_tick_cb (gpointer user_data);
 
 static void
-schedule_top_up_tick (UsdtpayWalletPage *self)
+schedule_top_up_tick (TopUp *top_up,
+                      guint  interval_ms)
 {
-  if (self->top_up_source == 0 && self->top_up_hash != NULL)
-    self->top_up_source = g_timeout_add (TRACK_INTERVAL_MS, top_up_tick_cb, self);
+  if (top_up->page != NULL && top_up->source == 0 && top_up->hash != NULL)
+    top_up->source = g_timeout_add (interval_ms, top_up_tick_cb, top_up);
 }
 
 static void
@@ -407,110 +548,258 @@ top_up_tracked_cb (GObject      *object,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
-  g_autoptr(UsdtpayWalletPage) self = user_data;
+  g_autoptr(TopUp) top_up = user_data;
+  UsdtpayWalletPage *self = top_up->page;
   g_autoptr(GError) error = NULL;
   g_autofree char *deposit = NULL;
   guint64 confirmations = 0;
+  gboolean resent = FALSE;
 
-  self->top_up_polling = FALSE;
-  if (!usdtpay_wallet_track_top_up_finish (USDTPAY_WALLET (object), result, &confirmations, &deposit, &error))
+  top_up->polling = FALSE;
+  if (!usdtpay_wallet_track_top_up_finish (USDTPAY_WALLET (object), result, &confirmations, &deposit, &resent,
+                                           &error))
     {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      if (self == NULL || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
       if (g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_CONFLICT))
         {
-          set_top_up (self, "failed", error->message);
+          /* Reverted, or dropped and replaced: it will never be credited. */
+          top_up_forget (top_up);
+          set_top_up (top_up, "failed", error->message);
+          usdtpay_wallet_page_refresh (self);
           return;
         }
       /* The node or the platform did not answer: say so, keep following. */
       g_free (self->chain_problem);
       self->chain_problem = g_strdup (error->message);
       update_page (self);
-      schedule_top_up_tick (self);
+      schedule_top_up_tick (top_up, TRACK_INTERVAL_MS);
       return;
     }
+  if (self == NULL)
+    return;
 
-  self->top_up_confirmations = confirmations;
+  if (resent)
+    top_up->resent++;
+  top_up->confirmations = confirmations;
   if (g_strcmp0 (deposit, "credited") == 0 || g_strcmp0 (deposit, "assigned") == 0)
     {
-      set_top_up (self, "credited", NULL);
+      top_up_forget (top_up);
+      set_top_up (top_up, "credited", NULL);
       usdtpay_wallet_page_refresh (self);
       return;
     }
   if (g_strcmp0 (deposit, "unattributed") == 0 || g_strcmp0 (deposit, "refunding") == 0 ||
       g_strcmp0 (deposit, "refunded") == 0)
     {
-      set_top_up (self, "failed", _("the platform received it from an address not registered to you; "
-                                    "support can assign it to you or send it back"));
+      top_up_forget (top_up);
+      set_top_up (top_up, "failed", _("the platform received it from an address not registered to you; "
+                                      "support can assign it to you or send it back"));
       return;
     }
   if (g_strcmp0 (deposit, "dropped") == 0)
     {
-      set_top_up (self, "failed", _("its block left the chain; it may be mined again"));
-      schedule_top_up_tick (self);
+      /* Kept: it may be mined again. */
+      set_top_up (top_up, "failed", _("its block left the chain; it may be mined again"));
+      schedule_top_up_tick (top_up, TRACK_INTERVAL_MS);
       return;
     }
 
   if (confirmations == 0)
-    set_top_up (self, "mining", NULL);
+    set_top_up (top_up, "mining", NULL);
   else if (confirmations < usdtpay_wallet_get_confirmations (self->wallet))
-    set_top_up (self, "confirming", NULL);
+    set_top_up (top_up, "confirming", NULL);
   else
-    set_top_up (self, "confirmed", NULL);
-  schedule_top_up_tick (self);
+    set_top_up (top_up, "confirmed", NULL);
+  schedule_top_up_tick (top_up, TRACK_INTERVAL_MS);
 }
 
 static void
-track_top_up (UsdtpayWalletPage *self)
+track_top_up (TopUp *top_up)
 {
-  if (self->top_up_polling || self->top_up_hash == NULL || self->wallet == NULL)
+  UsdtpayWalletPage *self = top_up->page;
+
+  if (self == NULL || top_up->polling || top_up->hash == NULL || self->wallet == NULL ||
+      g_strcmp0 (top_up->state, "sending") == 0 || g_strcmp0 (top_up->state, "credited") == 0)
     return;
 
-  self->top_up_polling = TRUE;
-  usdtpay_wallet_track_top_up_async (self->wallet, self->top_up_hash, self->cancellable,
-                                     top_up_tracked_cb, g_object_ref (self));
+  /* A resumed top-up waits for GET /v1/chain (the refresh asks for it). */
+  if (!usdtpay_wallet_has_chain (self->wallet))
+    {
+      schedule_top_up_tick (top_up, TRACK_INTERVAL_MS);
+      return;
+    }
+
+  top_up->polling = TRUE;
+  usdtpay_wallet_track_top_up_async (self->wallet, top_up->hash, top_up->raw, top_up->sender, top_up->nonce,
+                                     self->cancellable, top_up_tracked_cb, top_up_ref (top_up));
 }
 
 static gboolean
 top_up_tick_cb (gpointer user_data)
 {
-  UsdtpayWalletPage *self = user_data;
+  TopUp *top_up = user_data;
 
-  self->top_up_source = 0;
-  track_top_up (self);
+  top_up->source = 0;
+  track_top_up (top_up);
 
   return G_SOURCE_REMOVE;
 }
 
-/* Withdrawal progress */
+static void
+top_ups_loaded_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(UsdtpayWalletPage) self = user_data;
+  g_autoptr(GPtrArray) stored = NULL;
+  g_autoptr(GError) error = NULL;
+
+  stored = usdtpay_cache_load_top_ups_finish (USDTPAY_CACHE (object), result, &error);
+  if (stored == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("Could not read the top-ups in progress: %s", error->message);
+      return;
+    }
+  if (self->top_ups == NULL)
+    return;
+
+  for (guint i = 0; i < stored->len; i++)
+    {
+      UsdtpayCachedTopUp *cached = g_ptr_array_index (stored, i);
+      TopUp *top_up = top_up_new (self, cached->amount);
+
+      top_up->hash = g_strdup (cached->tx_hash);
+      top_up->raw = g_strdup (cached->raw);
+      top_up->sender = g_strdup (cached->sender);
+      top_up->nonce = cached->nonce;
+      top_up->resumed = TRUE;
+      set_top_up (top_up, "mining", NULL);
+      track_top_up (top_up);
+    }
+  update_transfers_group (self);
+  update_page (self);
+}
+
+/* Withdrawals: the platform's records, asked for again after a restart. */
+
+struct _Withdrawal
+{
+  UsdtpayWalletPage *page;      /* NULL once taken off the page */
+  char         *id;             /* NULL while asked for */
+  char         *state;          /* requesting, requested, sent, settled, failed */
+  gint64        amount;
+  gboolean      resumed;
+  AdwActionRow *row;
+  GtkSpinner   *spinner;
+};
 
 static void
-set_withdrawal (UsdtpayWalletPage *self,
-                JsonObject        *withdrawal)
+withdrawal_clear (gpointer data)
 {
+  Withdrawal *withdrawal = data;
+
+  g_free (withdrawal->id);
+  g_free (withdrawal->state);
+}
+
+static Withdrawal *
+withdrawal_ref (Withdrawal *withdrawal)
+{
+  return g_rc_box_acquire (withdrawal);
+}
+
+static void
+withdrawal_unref (Withdrawal *withdrawal)
+{
+  g_rc_box_release_full (withdrawal, withdrawal_clear);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Withdrawal, withdrawal_unref)
+
+static void
+withdrawal_detach (gpointer data)
+{
+  Withdrawal *withdrawal = data;
+
+  if (withdrawal->page != NULL && withdrawal->row != NULL)
+    adw_preferences_group_remove (withdrawal->page->transfers_group, GTK_WIDGET (withdrawal->row));
+  withdrawal->row = NULL;
+  withdrawal->spinner = NULL;
+  withdrawal->page = NULL;
+  withdrawal_unref (withdrawal);
+}
+
+static gboolean
+withdrawal_state_final (const char *state)
+{
+  return g_strcmp0 (state, "settled") == 0 || g_strcmp0 (state, "failed") == 0;
+}
+
+static Withdrawal *
+withdrawal_new (UsdtpayWalletPage *self,
+                gint64             amount)
+{
+  Withdrawal *withdrawal = g_rc_box_new0 (Withdrawal);
+
+  withdrawal->page = self;
+  withdrawal->amount = amount;
+  transfer_row_new (self, _("Withdrawal"), &withdrawal->row, &withdrawal->spinner);
+  g_ptr_array_add (self->withdrawals, withdrawal);
+
+  return withdrawal;
+}
+
+static Withdrawal *
+find_withdrawal (UsdtpayWalletPage *self,
+                 const char        *id)
+{
+  for (guint i = 0; self->withdrawals != NULL && i < self->withdrawals->len; i++)
+    {
+      Withdrawal *withdrawal = g_ptr_array_index (self->withdrawals, i);
+
+      if (withdrawal->id != NULL && g_strcmp0 (withdrawal->id, id) == 0)
+        return withdrawal;
+    }
+  return NULL;
+}
+
+static gboolean
+withdrawals_in_progress (UsdtpayWalletPage *self)
+{
+  for (guint i = 0; self->withdrawals != NULL && i < self->withdrawals->len; i++)
+    if (!withdrawal_state_final (((Withdrawal *)g_ptr_array_index (self->withdrawals, i))->state))
+      return TRUE;
+  return FALSE;
+}
+
+static void
+set_withdrawal (Withdrawal *withdrawal,
+                JsonObject *object)
+{
+  UsdtpayWalletPage *self = withdrawal->page;
   g_autofree char *amount_text = NULL;
   g_autofree char *text = NULL;
   const char *state = NULL;
   const char *to = NULL;
   const char *error = NULL;
   const char *tx_hash = NULL;
-  gboolean working;
 
-  if (withdrawal != NULL)
+  if (object != NULL)
     {
-      usdtpay_json_get_string (withdrawal, "state", FALSE, &state, NULL);
-      usdtpay_json_get_string (withdrawal, "to", TRUE, &to, NULL);
-      usdtpay_json_get_string (withdrawal, "error", TRUE, &error, NULL);
-      usdtpay_json_get_string (withdrawal, "tx_hash", TRUE, &tx_hash, NULL);
-      usdtpay_json_get_usdt (withdrawal, "amount", TRUE, FALSE, &self->withdrawal_amount, NULL);
+      usdtpay_json_get_string (object, "state", FALSE, &state, NULL);
+      usdtpay_json_get_string (object, "to", TRUE, &to, NULL);
+      usdtpay_json_get_string (object, "error", TRUE, &error, NULL);
+      usdtpay_json_get_string (object, "tx_hash", TRUE, &tx_hash, NULL);
+      usdtpay_json_get_usdt (object, "amount", TRUE, FALSE, &withdrawal->amount, NULL);
     }
   else
     state = "requesting";
 
-  g_free (self->withdrawal_state);
-  self->withdrawal_state = g_strdup (state);
-  amount_text = usdt_text (self->withdrawal_amount);
-  working = g_strcmp0 (state, "settled") != 0 && g_strcmp0 (state, "failed") != 0;
+  g_free (withdrawal->state);
+  withdrawal->state = g_strdup (state);
+  amount_text = usdt_text (withdrawal->amount);
 
   if (g_strcmp0 (state, "requesting") == 0)
     text = g_strdup_printf (_("Asking the platform to send %s…"), amount_text);
@@ -525,15 +814,45 @@ set_withdrawal (UsdtpayWalletPage *self,
     text = g_strdup_printf (_("%s not paid (%s); it is back in your escrow"), amount_text,
                             error != NULL ? error : _("failed"));
 
-  gtk_widget_set_visible (GTK_WIDGET (self->withdrawal_row), TRUE);
-  adw_action_row_set_subtitle (self->withdrawal_row, text);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->withdrawal_row), tx_hash);
-  gtk_spinner_set_spinning (self->withdrawal_spinner, working);
-  gtk_widget_set_visible (GTK_WIDGET (self->withdrawal_spinner), working);
+  transfer_row_show (withdrawal->row, withdrawal->spinner, text, tx_hash, !withdrawal_state_final (state));
   changed (self);
 }
 
+/* A withdrawal the page has not seen yet (made before a restart, or by
+ * another copy of the app): shown while it is under way. */
+static void
+take_withdrawal (UsdtpayWalletPage *self,
+                 JsonObject        *object)
+{
+  Withdrawal *withdrawal;
+  const char *id = NULL;
+  const char *state = NULL;
+
+  if (!usdtpay_json_get_string (object, "id", FALSE, &id, NULL))
+    return;
+  withdrawal = find_withdrawal (self, id);
+  if (withdrawal != NULL)
+    {
+      set_withdrawal (withdrawal, object);
+      return;
+    }
+
+  /* The one being asked for gets its id from POST's answer. */
+  for (guint i = 0; i < self->withdrawals->len; i++)
+    if (((Withdrawal *)g_ptr_array_index (self->withdrawals, i))->id == NULL)
+      return;
+  if (!usdtpay_json_get_string (object, "state", FALSE, &state, NULL) || withdrawal_state_final (state))
+    return;
+
+  withdrawal = withdrawal_new (self, 0);
+  withdrawal->id = g_strdup (id);
+  withdrawal->resumed = TRUE;
+  set_withdrawal (withdrawal, object);
+  update_transfers_group (self);
+}
+
 static gboolean withdrawal_tick_cb (gpointer user_data);
+static void schedule_retry (UsdtpayWalletPage *self);
 
 static void
 withdrawals_listed_cb (GObject      *object,
@@ -546,29 +865,45 @@ withdrawals_listed_cb (GObject      *object,
   JsonArray *items = NULL;
 
   answer = usdtpay_client_get_object_finish (USDTPAY_CLIENT (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->withdrawal_id == NULL)
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || self->withdrawals == NULL)
     return;
 
-  if (answer != NULL && json_object_has_member (answer, "items") &&
+  if (answer == NULL)
+    {
+      g_free (self->withdrawals_problem);
+      self->withdrawals_problem = g_strdup_printf (_("Withdrawals under way not known: %s"), error->message);
+      update_page (self);
+      if (withdrawals_in_progress (self))
+        self->withdrawal_source = g_timeout_add (TRACK_INTERVAL_MS, withdrawal_tick_cb, self);
+      else
+        schedule_retry (self);
+      return;
+    }
+
+  self->withdrawals_loaded = TRUE;
+  g_clear_pointer (&self->withdrawals_problem, g_free);
+  if (json_object_has_member (answer, "items") &&
       JSON_NODE_HOLDS_ARRAY (json_object_get_member (answer, "items")))
     items = json_object_get_array_member (answer, "items");
   for (guint i = 0; items != NULL && i < json_array_get_length (items); i++)
     {
       JsonNode *node = json_array_get_element (items, i);
-      const char *id = NULL;
 
-      if (JSON_NODE_HOLDS_OBJECT (node) &&
-          usdtpay_json_get_string (json_node_get_object (node), "id", FALSE, &id, NULL) &&
-          g_strcmp0 (id, self->withdrawal_id) == 0)
-        {
-          set_withdrawal (self, json_node_get_object (node));
-          break;
-        }
+      if (JSON_NODE_HOLDS_OBJECT (node))
+        take_withdrawal (self, json_node_get_object (node));
     }
+  update_page (self);
 
-  if (g_strcmp0 (self->withdrawal_state, "settled") != 0 && g_strcmp0 (self->withdrawal_state, "failed") != 0 &&
-      self->withdrawal_source == 0)
+  if (withdrawals_in_progress (self) && self->withdrawal_source == 0)
     self->withdrawal_source = g_timeout_add (TRACK_INTERVAL_MS, withdrawal_tick_cb, self);
+}
+
+static void
+list_withdrawals (UsdtpayWalletPage *self)
+{
+  if (self->client != NULL)
+    usdtpay_client_get_object_async (self->client, "/v1/withdrawals", self->cancellable,
+                                     withdrawals_listed_cb, g_object_ref (self));
 }
 
 static gboolean
@@ -577,11 +912,36 @@ withdrawal_tick_cb (gpointer user_data)
   UsdtpayWalletPage *self = user_data;
 
   self->withdrawal_source = 0;
-  if (self->client != NULL)
-    usdtpay_client_get_object_async (self->client, "/v1/withdrawals", self->cancellable,
-                                     withdrawals_listed_cb, g_object_ref (self));
+  list_withdrawals (self);
 
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+retry_cb (gpointer user_data)
+{
+  UsdtpayWalletPage *self = user_data;
+
+  self->retry_source = 0;
+  usdtpay_wallet_page_refresh (self);
+  if (!self->withdrawals_loaded && self->withdrawal_source == 0)
+    list_withdrawals (self);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* The platform (or GET /v1/chain) did not answer: asked again a little
+ * later while there is something to follow or to find. */
+static void
+schedule_retry (UsdtpayWalletPage *self)
+{
+  gboolean following = !self->withdrawals_loaded || withdrawals_in_progress (self);
+
+  for (guint i = 0; !following && self->top_ups != NULL && i < self->top_ups->len; i++)
+    following = !top_up_finished (g_ptr_array_index (self->top_ups, i));
+
+  if (following && self->retry_source == 0 && self->wallet != NULL)
+    self->retry_source = g_timeout_add_seconds (RETRY_SECONDS, retry_cb, self);
 }
 
 /* Refreshing */
@@ -650,6 +1010,7 @@ chain_loaded_cb (GObject      *object,
       else
         self->chain_problem = g_strdup (error->message);
       update_page (self);
+      schedule_retry (self);
       return;
     }
 
@@ -685,6 +1046,7 @@ escrow_balances_cb (GObject      *object,
       g_free (self->platform_problem);
       self->platform_problem = g_strdup_printf (_("Escrow balances not current: %s"), error->message);
       update_page (self);
+      schedule_retry (self);
       return;
     }
 
@@ -769,10 +1131,14 @@ feed_event_cb (UsdtpayWalletPage *self,
     case USDTPAY_EVENT_DEPOSIT_SEEN:
     case USDTPAY_EVENT_DEPOSIT_CREDITED:
     case USDTPAY_EVENT_DEPOSIT_DROPPED:
-      if (self->top_up_hash != NULL &&
-          usdtpay_json_get_string (object, "tx_hash", FALSE, &value, NULL) &&
-          g_ascii_strcasecmp (value, self->top_up_hash) == 0)
-        track_top_up (self);
+      if (usdtpay_json_get_string (object, "tx_hash", FALSE, &value, NULL))
+        for (guint i = 0; i < self->top_ups->len; i++)
+          {
+            TopUp *top_up = g_ptr_array_index (self->top_ups, i);
+
+            if (top_up->hash != NULL && g_ascii_strcasecmp (value, top_up->hash) == 0)
+              track_top_up (top_up);
+          }
       usdtpay_wallet_page_refresh (self);
       break;
 
@@ -780,10 +1146,10 @@ feed_event_cb (UsdtpayWalletPage *self,
     case USDTPAY_EVENT_WITHDRAWAL_SENT:
     case USDTPAY_EVENT_WITHDRAWAL_SETTLED:
     case USDTPAY_EVENT_WITHDRAWAL_FAILED:
-      if (self->withdrawal_id != NULL &&
-          usdtpay_json_get_string (object, "id", FALSE, &value, NULL) &&
-          g_strcmp0 (value, self->withdrawal_id) == 0)
-        set_withdrawal (self, object);
+      take_withdrawal (self, object);
+      update_transfers_group (self);
+      if (withdrawals_in_progress (self) && self->withdrawal_source == 0)
+        self->withdrawal_source = g_timeout_add (TRACK_INTERVAL_MS, withdrawal_tick_cb, self);
       usdtpay_wallet_page_refresh (self);
       break;
 
@@ -1153,28 +1519,103 @@ top_up_sent_cb (GObject      *object,
                 GAsyncResult *result,
                 gpointer      user_data)
 {
-  g_autoptr(UsdtpayWalletPage) self = user_data;
+  g_autoptr(TopUp) top_up = user_data;
+  UsdtpayWalletPage *self = top_up->page;
   g_autoptr(GError) error = NULL;
-  g_autofree char *hash = NULL;
 
+  if (self == NULL)
+    return;
   self->busy = FALSE;
-  hash = usdtpay_wallet_top_up_finish (USDTPAY_WALLET (object), result, &error);
-  if (hash == NULL)
+  if (!usdtpay_wallet_send_top_up_finish (USDTPAY_WALLET (object), result, &error))
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
-      set_top_up (self, "failed", error->message);
+      /* Refused: it cannot be mined. A node that did not answer may have
+       * taken it: then it stays in the cache and is followed. */
+      if (!g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_CONFLICT))
+        {
+          set_top_up (top_up, "mining", NULL);
+          g_free (self->chain_problem);
+          self->chain_problem = g_strdup (error->message);
+          update_page (self);
+          schedule_top_up_tick (top_up, TRACK_INTERVAL_MS);
+          return;
+        }
+      top_up_forget (top_up);
+      g_clear_pointer (&top_up->hash, g_free);
+      set_top_up (top_up, "failed", error->message);
       error_toast (self, _("Top-up not sent"), error);
       update_page (self);
       return;
     }
 
-  g_free (self->top_up_hash);
-  self->top_up_hash = g_steal_pointer (&hash);
-  self->top_up_confirmations = 0;
-  set_top_up (self, "mining", NULL);
+  top_up->confirmations = 0;
+  set_top_up (top_up, "mining", NULL);
   update_page (self);
-  track_top_up (self);
+  track_top_up (top_up);
+}
+
+static void
+top_up_stored_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(TopUp) top_up = user_data;
+  UsdtpayWalletPage *self = top_up->page;
+  g_autoptr(GError) error = NULL;
+
+  /* Sent even when the cache could not keep it: only a restart loses it. */
+  if (!usdtpay_cache_store_top_up_finish (USDTPAY_CACHE (object), result, &error))
+    g_warning ("The top-up %s is not kept across a restart: %s", top_up->hash, error->message);
+  if (self == NULL || self->wallet == NULL)
+    return;
+
+  usdtpay_wallet_send_top_up_async (self->wallet, top_up->raw, self->cancellable, top_up_sent_cb,
+                                    top_up_ref (top_up));
+}
+
+static void
+top_up_signed_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(TopUp) top_up = user_data;
+  UsdtpayWalletPage *self = top_up->page;
+  g_autoptr(GError) error = NULL;
+  UsdtpayCachedTopUp cached = { 0, };
+
+  if (self == NULL)
+    return;
+  top_up->hash = usdtpay_wallet_sign_top_up_finish (USDTPAY_WALLET (object), result, &top_up->raw,
+                                                    &top_up->nonce, &error);
+  if (top_up->hash == NULL)
+    {
+      self->busy = FALSE;
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      set_top_up (top_up, "failed", error->message);
+      error_toast (self, _("Top-up not sent"), error);
+      update_page (self);
+      return;
+    }
+  top_up->sender = usdtpay_key_dup_address_string (usdtpay_wallet_get_key (self->wallet));
+
+  if (self->cache == NULL)
+    {
+      usdtpay_wallet_send_top_up_async (self->wallet, top_up->raw, self->cancellable, top_up_sent_cb,
+                                        top_up_ref (top_up));
+      return;
+    }
+
+  /* Kept before it is sent: a crash in between leaves it to be sent again. */
+  cached.tx_hash = top_up->hash;
+  cached.amount = top_up->amount;
+  cached.nonce = top_up->nonce;
+  cached.raw = top_up->raw;
+  cached.sender = top_up->sender;
+  cached.sent_at = g_get_real_time ();
+  usdtpay_cache_store_top_up_async (self->cache, self->platform, self->account, &cached, NULL,
+                                    top_up_stored_cb, top_up_ref (top_up));
 }
 
 static void
@@ -1182,14 +1623,17 @@ withdraw_sent_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
 {
-  g_autoptr(UsdtpayWalletPage) self = user_data;
+  g_autoptr(Withdrawal) withdrawal = user_data;
+  UsdtpayWalletPage *self = withdrawal->page;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) withdrawal = NULL;
+  g_autoptr(JsonObject) answer = NULL;
   const char *id = NULL;
 
+  if (self == NULL)
+    return;
   self->busy = FALSE;
-  withdrawal = usdtpay_wallet_withdraw_finish (USDTPAY_WALLET (object), result, &error);
-  if (withdrawal == NULL)
+  answer = usdtpay_wallet_withdraw_finish (USDTPAY_WALLET (object), result, &error);
+  if (answer == NULL)
     {
       if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         return;
@@ -1199,21 +1643,45 @@ withdraw_sent_cb (GObject      *object,
           error = g_error_new_literal (USDTPAY_ERROR, USDTPAY_ERROR_CONFLICT,
                                        _("Register this wallet's address first: withdrawals go to a registered address."));
         }
-      gtk_widget_set_visible (GTK_WIDGET (self->withdrawal_row), FALSE);
-      g_clear_pointer (&self->withdrawal_state, g_free);
+      g_ptr_array_remove (self->withdrawals, withdrawal);
+      update_transfers_group (self);
       error_toast (self, _("Withdrawal refused"), error);
       update_page (self);
       return;
     }
 
-  usdtpay_json_get_string (withdrawal, "id", FALSE, &id, NULL);
-  g_free (self->withdrawal_id);
-  self->withdrawal_id = g_strdup (id);
-  set_withdrawal (self, withdrawal);
+  usdtpay_json_get_string (answer, "id", FALSE, &id, NULL);
+  /* The feed may have brought it first, under its id. */
+  if (id != NULL && find_withdrawal (self, id) != NULL)
+    {
+      g_ptr_array_remove (self->withdrawals, withdrawal);
+      update_transfers_group (self);
+    }
+  else
+    {
+      withdrawal->id = g_strdup (id);
+      set_withdrawal (withdrawal, answer);
+    }
   update_page (self);
   usdtpay_wallet_page_refresh (self);
   if (self->withdrawal_source == 0)
     self->withdrawal_source = g_timeout_add (TRACK_INTERVAL_MS, withdrawal_tick_cb, self);
+}
+
+/* The finished ones of a kind make room when another starts. */
+static void
+drop_finished (UsdtpayWalletPage *self,
+               gboolean           top_ups)
+{
+  GPtrArray *array = top_ups ? self->top_ups : self->withdrawals;
+
+  for (guint i = array->len; i > 0; i--)
+    {
+      gpointer item = g_ptr_array_index (array, i - 1);
+
+      if (top_ups ? top_up_finished (item) : withdrawal_state_final (((Withdrawal *)item)->state))
+        g_ptr_array_remove_index (array, i - 1);
+    }
 }
 
 static void
@@ -1229,22 +1697,24 @@ amount_confirmed_cb (AdwMessageDialog  *dialog,
 
   self->busy = TRUE;
   update_actions (self);
+  drop_finished (self, kind == AMOUNT_TOP_UP);
   if (kind == AMOUNT_TOP_UP)
     {
-      self->top_up_amount = micro;
-      g_clear_pointer (&self->top_up_hash, g_free);
-      g_clear_handle_id (&self->top_up_source, g_source_remove);
-      set_top_up (self, "sending", NULL);
-      usdtpay_wallet_top_up_async (self->wallet, micro, self->cancellable, top_up_sent_cb, g_object_ref (self));
+      TopUp *top_up = top_up_new (self, micro);
+
+      set_top_up (top_up, "sending", NULL);
+      usdtpay_wallet_sign_top_up_async (self->wallet, micro, self->cancellable, top_up_signed_cb,
+                                        top_up_ref (top_up));
     }
   else
     {
-      self->withdrawal_amount = micro;
-      g_clear_pointer (&self->withdrawal_id, g_free);
-      set_withdrawal (self, NULL);
+      Withdrawal *withdrawal = withdrawal_new (self, micro);
+
+      set_withdrawal (withdrawal, NULL);
       usdtpay_wallet_withdraw_async (self->wallet, micro, self->cancellable, withdraw_sent_cb,
-                                     g_object_ref (self));
+                                     withdrawal_ref (withdrawal));
     }
+  update_transfers_group (self);
 }
 
 static void
@@ -1376,13 +1846,20 @@ end_session (UsdtpayWalletPage *self)
   g_clear_object (&self->cancellable);
   g_cancellable_cancel (self->refresh_cancellable);
   g_clear_object (&self->refresh_cancellable);
-  g_clear_handle_id (&self->top_up_source, g_source_remove);
   g_clear_handle_id (&self->withdrawal_source, g_source_remove);
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  /* Only off the page: those in progress stay in the cache. */
+  g_clear_pointer (&self->top_ups, g_ptr_array_unref);
+  g_clear_pointer (&self->withdrawals, g_ptr_array_unref);
+  self->withdrawals_loaded = FALSE;
   if (self->feed != NULL)
     g_signal_handlers_disconnect_by_data (self->feed, self);
   g_clear_object (&self->feed);
   g_clear_object (&self->client);
+  g_clear_object (&self->cache);
   g_clear_object (&self->wallet);
+  g_clear_pointer (&self->platform, g_free);
+  g_clear_pointer (&self->account, g_free);
   if (self->dialog != NULL)
     gtk_window_destroy (self->dialog);
   if (self->next_dialog != NULL)
@@ -1400,22 +1877,18 @@ end_session (UsdtpayWalletPage *self)
   self->has_chain_balances = FALSE;
   self->has_escrow = FALSE;
   self->registered = -1;
-  self->top_up_polling = FALSE;
   g_clear_pointer (&self->chain_problem, g_free);
   g_clear_pointer (&self->platform_problem, g_free);
+  g_clear_pointer (&self->withdrawals_problem, g_free);
   g_clear_pointer (&self->amount_error, g_free);
-  g_clear_pointer (&self->top_up_state, g_free);
-  g_clear_pointer (&self->top_up_hash, g_free);
-  g_clear_pointer (&self->withdrawal_state, g_free);
-  g_clear_pointer (&self->withdrawal_id, g_free);
-  gtk_widget_set_visible (GTK_WIDGET (self->top_up_row), FALSE);
-  gtk_widget_set_visible (GTK_WIDGET (self->withdrawal_row), FALSE);
+  gtk_widget_set_visible (GTK_WIDGET (self->transfers_group), FALSE);
 }
 
 void
 usdtpay_wallet_page_set_session (UsdtpayWalletPage *self,
                                  UsdtpayClient     *client,
                                  UsdtpayFeed       *feed,
+                                 UsdtpayCache      *cache,
                                  const char        *platform,
                                  const char        *account,
                                  gboolean           support)
@@ -1442,8 +1915,21 @@ usdtpay_wallet_page_set_session (UsdtpayWalletPage *self,
 
   if (!support)
     {
+      self->platform = g_strdup (platform);
+      self->account = g_strdup (account);
+      self->top_ups = g_ptr_array_new_with_free_func (top_up_detach);
+      self->withdrawals = g_ptr_array_new_with_free_func (withdrawal_detach);
       self->wallet = usdtpay_wallet_new (client, platform, account);
       usdtpay_wallet_load_key_async (self->wallet, self->cancellable, key_loaded_cb, g_object_ref (self));
+      /* What was under way when the app last stopped: the top-ups it sent
+       * (the cache) and the platform's withdrawals. */
+      if (cache != NULL)
+        {
+          self->cache = g_object_ref (cache);
+          usdtpay_cache_load_top_ups_async (cache, platform, account, self->cancellable, top_ups_loaded_cb,
+                                            g_object_ref (self));
+        }
+      list_withdrawals (self);
     }
   update_page (self);
 }
@@ -1504,10 +1990,7 @@ usdtpay_wallet_page_class_init (UsdtpayWalletPageClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWalletPage, available_row);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWalletPage, frozen_row);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWalletPage, register_row);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWalletPage, top_up_row);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWalletPage, top_up_spinner);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWalletPage, withdrawal_row);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWalletPage, withdrawal_spinner);
+  gtk_widget_class_bind_template_child (widget_class, UsdtpayWalletPage, transfers_group);
 
   gtk_widget_class_install_action (widget_class, "wallet.refresh", NULL, refresh_action);
   gtk_widget_class_install_action (widget_class, "wallet.copy-address", NULL, copy_address_action);
@@ -1551,6 +2034,8 @@ usdtpay_wallet_page_describe (UsdtpayWalletPage *self,
   UsdtpayKey *key;
   g_autofree char *address = NULL;
   const char *state;
+  TopUp *top_up;
+  Withdrawal *withdrawal;
 
   g_return_if_fail (USDTPAY_IS_WALLET_PAGE (self));
   g_return_if_fail (JSON_IS_BUILDER (builder));
@@ -1587,15 +2072,53 @@ usdtpay_wallet_page_describe (UsdtpayWalletPage *self,
   add_string (builder, "problem", gtk_widget_get_visible (GTK_WIDGET (self->problem_row))
                                   ? adw_action_row_get_subtitle (self->problem_row) : NULL);
   add_string (builder, "amount_error", self->amount_error);
-  add_string (builder, "top_up", self->top_up_state);
-  add_string (builder, "top_up_hash", self->top_up_hash);
-  add_string (builder, "top_up_text", gtk_widget_get_visible (GTK_WIDGET (self->top_up_row))
-                                      ? adw_action_row_get_subtitle (self->top_up_row) : NULL);
+  /* Every top-up and withdrawal shown, oldest first; the newest of each
+   * also as top_up… and withdrawal…. */
+  top_up = self->top_ups != NULL && self->top_ups->len > 0
+           ? g_ptr_array_index (self->top_ups, self->top_ups->len - 1) : NULL;
+  add_string (builder, "top_up", top_up != NULL ? top_up->state : NULL);
+  add_string (builder, "top_up_hash", top_up != NULL ? top_up->hash : NULL);
+  add_string (builder, "top_up_text", top_up != NULL ? adw_action_row_get_subtitle (top_up->row) : NULL);
   json_builder_set_member_name (builder, "top_up_confirmations");
-  json_builder_add_int_value (builder, (gint64)self->top_up_confirmations);
-  add_string (builder, "withdrawal", self->withdrawal_state);
-  add_string (builder, "withdrawal_text", gtk_widget_get_visible (GTK_WIDGET (self->withdrawal_row))
-                                          ? adw_action_row_get_subtitle (self->withdrawal_row) : NULL);
+  json_builder_add_int_value (builder, top_up != NULL ? (gint64)top_up->confirmations : 0);
+  json_builder_set_member_name (builder, "top_ups");
+  json_builder_begin_array (builder);
+  for (guint i = 0; self->top_ups != NULL && i < self->top_ups->len; i++)
+    {
+      TopUp *t = g_ptr_array_index (self->top_ups, i);
+
+      json_builder_begin_object (builder);
+      add_string (builder, "state", t->state);
+      add_string (builder, "hash", t->hash);
+      add_string (builder, "text", adw_action_row_get_subtitle (t->row));
+      json_builder_set_member_name (builder, "confirmations");
+      json_builder_add_int_value (builder, (gint64)t->confirmations);
+      json_builder_set_member_name (builder, "resent");
+      json_builder_add_int_value (builder, t->resent);
+      json_builder_set_member_name (builder, "resumed");
+      json_builder_add_boolean_value (builder, t->resumed);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
+  withdrawal = self->withdrawals != NULL && self->withdrawals->len > 0
+               ? g_ptr_array_index (self->withdrawals, self->withdrawals->len - 1) : NULL;
+  add_string (builder, "withdrawal", withdrawal != NULL ? withdrawal->state : NULL);
+  add_string (builder, "withdrawal_text", withdrawal != NULL ? adw_action_row_get_subtitle (withdrawal->row) : NULL);
+  json_builder_set_member_name (builder, "withdrawals");
+  json_builder_begin_array (builder);
+  for (guint i = 0; self->withdrawals != NULL && i < self->withdrawals->len; i++)
+    {
+      Withdrawal *w = g_ptr_array_index (self->withdrawals, i);
+
+      json_builder_begin_object (builder);
+      add_string (builder, "id", w->id);
+      add_string (builder, "state", w->state);
+      add_string (builder, "text", adw_action_row_get_subtitle (w->row));
+      json_builder_set_member_name (builder, "resumed");
+      json_builder_add_boolean_value (builder, w->resumed);
+      json_builder_end_object (builder);
+    }
+  json_builder_end_array (builder);
   json_builder_set_member_name (builder, "busy");
   json_builder_add_boolean_value (builder, self->busy);
   /* Only while the export dialog shows it, and only in the tests' state. */

@@ -9,6 +9,7 @@
 
 #include <adwaita.h>
 
+#include "usdtpay-cache.h"
 #include "usdtpay-client.h"
 #include "usdtpay-feed.h"
 
@@ -20,10 +21,13 @@ G_DECLARE_FINAL_TYPE (UsdtpayWalletPage, usdtpay_wallet_page, USDTPAY, WALLET_PA
 
 /* Starts the page for a session (loads the key from the keyring, the chain,
  * the balances), or ends it with @client NULL. @feed's balance, deposit and
- * withdrawal events refresh what they change. */
+ * withdrawal events refresh what they change. @cache (may be NULL) keeps
+ * the top-ups in progress across restarts; those of @platform and @account
+ * are followed again, with the platform's withdrawals not yet settled. */
 void      usdtpay_wallet_page_set_session  (UsdtpayWalletPage *self,
                                             UsdtpayClient     *client,
                                             UsdtpayFeed       *feed,
+                                            UsdtpayCache      *cache,
                                             const char        *platform,
                                             const char        *account,
                                             gboolean           support);

@@ -845,6 +845,7 @@ typedef struct
   gint64             micro;
   UsdtpayTransaction tx;
   guint64            base_fee;
+  GBytes            *raw;
 } TopUp;
 
 static void
@@ -853,6 +854,7 @@ top_up_free (gpointer data)
   TopUp *top_up = data;
 
   usdtpay_transaction_clear (&top_up->tx);
+  g_clear_pointer (&top_up->raw, g_bytes_unref);
   g_free (top_up);
 }
 
@@ -888,7 +890,8 @@ top_up_sent_cb (GObject      *object,
       return;
     }
 
-  g_task_return_pointer (task, hash, g_free);
+  g_free (hash);
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -932,8 +935,8 @@ top_up_eth_cb (GObject      *object,
       return;
     }
 
-  usdtpay_rpc_client_send_raw_transaction_async (self->rpc, raw, g_task_get_cancellable (task),
-                                                 top_up_sent_cb, g_object_ref (task));
+  top_up->raw = g_steal_pointer (&raw);
+  g_task_return_boolean (task, TRUE);
 }
 
 static void
@@ -1114,7 +1117,7 @@ top_up_token_cb (GObject      *object,
 }
 
 void
-usdtpay_wallet_top_up_async (UsdtpayWallet       *self,
+usdtpay_wallet_sign_top_up_async (UsdtpayWallet       *self,
                              gint64               micro,
                              GCancellable        *cancellable,
                              GAsyncReadyCallback  callback,
@@ -1128,7 +1131,7 @@ usdtpay_wallet_top_up_async (UsdtpayWallet       *self,
   g_return_if_fail (USDTPAY_IS_WALLET (self));
 
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, usdtpay_wallet_top_up_async);
+  g_task_set_source_tag (task, usdtpay_wallet_sign_top_up_async);
 
   if (micro <= 0)
     {
@@ -1162,14 +1165,81 @@ usdtpay_wallet_top_up_async (UsdtpayWallet       *self,
 }
 
 char *
-usdtpay_wallet_top_up_finish (UsdtpayWallet  *self,
-                              GAsyncResult   *result,
-                              GError        **error)
+usdtpay_wallet_sign_top_up_finish (UsdtpayWallet  *self,
+                                   GAsyncResult   *result,
+                                   char          **raw,
+                                   guint64        *nonce,
+                                   GError        **error)
 {
+  TopUp *top_up;
+  guint8 hash[32];
+
   g_return_val_if_fail (USDTPAY_IS_WALLET (self), NULL);
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
 
-  return g_task_propagate_pointer (G_TASK (result), error);
+  if (!g_task_propagate_boolean (G_TASK (result), error))
+    return NULL;
+
+  top_up = g_task_get_task_data (G_TASK (result));
+  usdtpay_transaction_hash_raw (top_up->raw, hash);
+  if (raw != NULL)
+    *raw = usdtpay_hex_encode_bytes (top_up->raw);
+  if (nonce != NULL)
+    *nonce = top_up->tx.nonce;
+  return usdtpay_hex_encode (hash, sizeof hash);
+}
+
+static void
+send_raw (UsdtpayWallet *self,
+          GTask         *task,
+          const char    *raw_hex)
+{
+  g_autoptr(GBytes) raw = NULL;
+  g_autoptr(GError) error = NULL;
+
+  raw = usdtpay_hex_decode (raw_hex, &error);
+  if (raw == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+
+  usdtpay_rpc_client_send_raw_transaction_async (self->rpc, raw, g_task_get_cancellable (task),
+                                                 top_up_sent_cb, g_object_ref (task));
+}
+
+void
+usdtpay_wallet_send_top_up_async (UsdtpayWallet       *self,
+                                  const char          *raw,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (USDTPAY_IS_WALLET (self));
+  g_return_if_fail (raw != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, usdtpay_wallet_send_top_up_async);
+  if (!self->has_chain)
+    {
+      g_task_return_error (task, no_chain_error ());
+      return;
+    }
+
+  send_raw (self, task, raw);
+}
+
+gboolean
+usdtpay_wallet_send_top_up_finish (UsdtpayWallet  *self,
+                                   GAsyncResult   *result,
+                                   GError        **error)
+{
+  g_return_val_if_fail (USDTPAY_IS_WALLET (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /* Following a top-up */
@@ -1177,9 +1247,14 @@ usdtpay_wallet_top_up_finish (UsdtpayWallet  *self,
 typedef struct
 {
   char    *tx_hash;
+  char    *raw;            /* NULL: never sent again */
+  gboolean has_sender;
+  UsdtpayAddress sender;
+  guint64  nonce;
   guint64  block;
   guint64  confirmations;
   char    *deposit_state;
+  gboolean resent;
 } Track;
 
 static void
@@ -1188,6 +1263,7 @@ track_free (gpointer data)
   Track *track = data;
 
   g_free (track->tx_hash);
+  g_free (track->raw);
   g_free (track->deposit_state);
   g_free (track);
 }
@@ -1265,6 +1341,122 @@ track_head_cb (GObject      *object,
 }
 
 static void
+track_resent_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Track *track = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *hash = NULL;
+
+  hash = usdtpay_rpc_client_send_raw_transaction_finish (USDTPAY_RPC_CLIENT (object), result, &error);
+  if (hash == NULL)
+    {
+      if (g_error_matches (error, USDTPAY_CHAIN_ERROR, USDTPAY_CHAIN_ERROR_RPC))
+        g_task_return_new_error (task, USDTPAY_ERROR, USDTPAY_ERROR_CONFLICT,
+                                 _("The chain node dropped the transfer and refused it again: %s"),
+                                 error->message);
+      else
+        return_node_error (task, error);
+      return;
+    }
+
+  track->resent = TRUE;
+  track_ask_platform (task);
+}
+
+static void
+track_nonce_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  UsdtpayWallet *self = g_task_get_source_object (task);
+  Track *track = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = NULL;
+  guint64 mined = 0;
+
+  if (!usdtpay_rpc_client_get_transaction_count_finish (USDTPAY_RPC_CLIENT (object), result, &mined, &error))
+    {
+      return_node_error (task, error);
+      return;
+    }
+
+  /* Another transaction of the wallet's took its nonce: it can never be mined. */
+  if (mined > track->nonce)
+    {
+      g_autofree char *nonce = g_strdup_printf ("%" G_GUINT64_FORMAT, track->nonce);
+
+      /* Translators: %s is the transaction's nonce, a number */
+      g_task_return_new_error (task, USDTPAY_ERROR, USDTPAY_ERROR_CONFLICT,
+                               _("The chain node dropped the transfer and another transaction from this "
+                                 "wallet took its place (nonce %s); no USDT moved."),
+                               nonce);
+      return;
+    }
+
+  /* Dropped from the node's pool (or the node restarted): the same signed
+   * transaction, sent again, is the one the merchant confirmed. */
+  raw = usdtpay_hex_decode (track->raw, &error);
+  if (raw == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  usdtpay_rpc_client_send_raw_transaction_async (self->rpc, raw, g_task_get_cancellable (task),
+                                                 track_resent_cb, g_object_ref (task));
+}
+
+static void
+track_pending_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  UsdtpayWallet *self = g_task_get_source_object (task);
+  Track *track = g_task_get_task_data (task);
+  g_autoptr(JsonNode) answer = NULL;
+  g_autoptr(GError) error = NULL;
+
+  answer = usdtpay_rpc_client_call_finish (USDTPAY_RPC_CLIENT (object), result, &error);
+  if (answer == NULL)
+    {
+      return_node_error (task, error);
+      return;
+    }
+
+  if (!JSON_NODE_HOLDS_NULL (answer))
+    {
+      /* Waiting in the pool. */
+      track_ask_platform (task);
+      return;
+    }
+
+  usdtpay_rpc_client_get_transaction_count_async (self->rpc, &track->sender, "latest",
+                                                  g_task_get_cancellable (task), track_nonce_cb,
+                                                  g_object_ref (task));
+}
+
+static void
+track_lookup (GTask *task)
+{
+  UsdtpayWallet *self = g_task_get_source_object (task);
+  Track *track = g_task_get_task_data (task);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) params = NULL;
+
+  json_builder_begin_array (builder);
+  json_builder_add_string_value (builder, track->tx_hash);
+  json_builder_end_array (builder);
+  params = json_builder_get_root (builder);
+
+  usdtpay_rpc_client_call_async (self->rpc, "eth_getTransactionByHash", params, g_task_get_cancellable (task),
+                                 track_pending_cb, g_object_ref (task));
+}
+
+static void
 track_receipt_cb (GObject      *object,
                   GAsyncResult *result,
                   gpointer      user_data)
@@ -1282,9 +1474,12 @@ track_receipt_cb (GObject      *object,
     {
       if (g_error_matches (error, USDTPAY_CHAIN_ERROR, USDTPAY_CHAIN_ERROR_NOT_FOUND))
         {
-          /* Not mined yet. */
+          /* Not mined yet: is it still waiting in the node's pool? */
           track->confirmations = 0;
-          track_ask_platform (task);
+          if (track->raw != NULL && track->has_sender)
+            track_lookup (task);
+          else
+            track_ask_platform (task);
         }
       else
         return_node_error (task, error);
@@ -1313,6 +1508,9 @@ track_receipt_cb (GObject      *object,
 void
 usdtpay_wallet_track_top_up_async (UsdtpayWallet       *self,
                                    const char          *tx_hash,
+                                   const char          *raw,
+                                   const char          *sender,
+                                   guint64              nonce,
                                    GCancellable        *cancellable,
                                    GAsyncReadyCallback  callback,
                                    gpointer             user_data)
@@ -1327,6 +1525,9 @@ usdtpay_wallet_track_top_up_async (UsdtpayWallet       *self,
   g_task_set_source_tag (task, usdtpay_wallet_track_top_up_async);
   track = g_new0 (Track, 1);
   track->tx_hash = g_strdup (tx_hash);
+  track->raw = g_strdup (raw);
+  track->has_sender = sender != NULL && usdtpay_address_parse (&track->sender, sender, NULL);
+  track->nonce = nonce;
   g_task_set_task_data (task, track, track_free);
 
   if (!self->has_chain)
@@ -1344,6 +1545,7 @@ usdtpay_wallet_track_top_up_finish (UsdtpayWallet  *self,
                                     GAsyncResult   *result,
                                     guint64        *confirmations,
                                     char          **deposit_state,
+                                    gboolean       *resent,
                                     GError        **error)
 {
   Track *track;
@@ -1359,6 +1561,8 @@ usdtpay_wallet_track_top_up_finish (UsdtpayWallet  *self,
     *confirmations = track->confirmations;
   if (deposit_state != NULL)
     *deposit_state = g_strdup (track->deposit_state);
+  if (resent != NULL)
+    *resent = track->resent;
   return TRUE;
 }
 

@@ -103,22 +103,42 @@ gboolean          usdtpay_wallet_register_finish       (UsdtpayWallet        *se
                                                         GError              **error);
 
 /* A token transfer of @micro to the escrow address: checks the balances,
- * takes the pending nonce, estimates gas and fees, signs an EIP-1559
- * transaction here and sends it. Returns the transaction hash (0x…). */
-void              usdtpay_wallet_top_up_async          (UsdtpayWallet        *self,
+ * takes the pending nonce, estimates gas and fees and signs an EIP-1559
+ * transaction here, without sending it. Returns the transaction hash
+ * (0x…), with the signed transaction (0x hex) and its nonce, so the caller
+ * can keep them before sending. */
+void              usdtpay_wallet_sign_top_up_async     (UsdtpayWallet        *self,
                                                         gint64                micro,
                                                         GCancellable         *cancellable,
                                                         GAsyncReadyCallback   callback,
                                                         gpointer              user_data);
-char             *usdtpay_wallet_top_up_finish         (UsdtpayWallet        *self,
+char             *usdtpay_wallet_sign_top_up_finish    (UsdtpayWallet        *self,
+                                                        GAsyncResult         *result,
+                                                        char                **raw,
+                                                        guint64              *nonce,
+                                                        GError              **error);
+/* eth_sendRawTransaction of a signed top-up; a refusal is
+ * USDTPAY_ERROR_CONFLICT with the node's reason. */
+void              usdtpay_wallet_send_top_up_async     (UsdtpayWallet        *self,
+                                                        const char           *raw,
+                                                        GCancellable         *cancellable,
+                                                        GAsyncReadyCallback   callback,
+                                                        gpointer              user_data);
+gboolean          usdtpay_wallet_send_top_up_finish    (UsdtpayWallet        *self,
                                                         GAsyncResult         *result,
                                                         GError              **error);
 
 /* How far a top-up is: the confirmations of its block (0 while not mined)
  * and the platform's deposit state ("seen", "credited", …; NULL while the
- * platform has not seen it). Fails when the transaction reverted. */
+ * platform has not seen it). Fails (USDTPAY_ERROR_CONFLICT) when the
+ * transaction reverted. With @raw, @sender and @nonce, a transaction the
+ * node no longer knows is sent again (*@resent TRUE), or fails when
+ * another transaction of @sender has taken its nonce. */
 void              usdtpay_wallet_track_top_up_async    (UsdtpayWallet        *self,
                                                         const char           *tx_hash,
+                                                        const char           *raw,
+                                                        const char           *sender,
+                                                        guint64               nonce,
                                                         GCancellable         *cancellable,
                                                         GAsyncReadyCallback   callback,
                                                         gpointer              user_data);
@@ -126,6 +146,7 @@ gboolean          usdtpay_wallet_track_top_up_finish   (UsdtpayWallet        *se
                                                         GAsyncResult         *result,
                                                         guint64              *confirmations,
                                                         char                **deposit_state,
+                                                        gboolean             *resent,
                                                         GError              **error);
 
 /* POST /v1/withdrawals {"amount"}: returns the withdrawal object. */

@@ -227,7 +227,7 @@ end_session (UsdtpayWindow *self)
 
   usdtpay_order_store_clear (self->store);
   usdtpay_history_page_set_session (self->history_page, NULL, NULL, NULL, NULL, FALSE);
-  usdtpay_wallet_page_set_session (self->wallet_view, NULL, NULL, NULL, NULL, self->support);
+  usdtpay_wallet_page_set_session (self->wallet_view, NULL, NULL, NULL, NULL, NULL, self->support);
   g_list_store_remove_all (self->disputes);
   g_hash_table_remove_all (self->appeals);
   g_list_store_remove_all (self->merchants);
@@ -1534,8 +1534,8 @@ begin_session (UsdtpayWindow *self,
   g_signal_connect_object (self->feed, "event", G_CALLBACK (feed_event_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->feed, "notify::state", G_CALLBACK (feed_state_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->feed, "unauthorized", G_CALLBACK (unauthorized_cb), self, G_CONNECT_SWAPPED);
-  usdtpay_wallet_page_set_session (self->wallet_view, self->client, self->feed, self->platform,
-                                   self->username, self->support);
+  usdtpay_wallet_page_set_session (self->wallet_view, self->client, self->feed, self->cache,
+                                   self->platform, self->username, self->support);
 
   if (self->support)
     load_merchants (self);

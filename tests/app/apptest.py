@@ -2460,6 +2460,186 @@ def test_wallet(session):
     platform.stop()
 
 
+def stored_top_ups(session):
+    """The top-ups the app keeps in its cache, read with Python's sqlite3."""
+    import sqlite3
+    db = sqlite3.connect('file:%s?mode=ro' % os.path.join(session.dir, 'data', 'usdtpay', 'cache.db'), uri=True)
+    try:
+        return {row[0]: row[1:] for row in
+                db.execute('SELECT tx_hash, platform, account, amount FROM wallet_top_ups')}
+    finally:
+        db.close()
+
+
+def kill_app(app):
+    """SIGKILL: nothing of the app's own shutdown runs."""
+    app.proc.kill()
+    app.proc.wait()
+    app.log.close()
+
+
+def top_up_of(s, tx_hash):
+    found = [t for t in wallet(s).get('top_ups', []) if t.get('hash') == tx_hash]
+    return found[0] if len(found) == 1 else None
+
+
+def test_wallet_resume(session):
+    os.environ['USDTPAY_NPM_DIR'] = NPM_DIR
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'platform'))
+    from chainlib import DEV_KEYS
+    platform, anvil, escrow = chain_platform(session)
+    pw = platform.add_merchant('alice', 'alice-password')
+    address = anvil.accounts[1]
+    anvil.transfer(anvil.accounts[0], address, 500 * MICRO)
+
+    def available(token):
+        return platform.ok('GET', '/v1/ledger/balances', token=token)['available']
+
+    def restart():
+        app = App(session)
+        app.wait(lambda s: s.get('page') == 'desk', 'the desk after a restart')
+        app.action('show-page', "<'wallet'>", window=True)
+        return app
+
+    def top_up(app, amount):
+        page_action(app, 'wallet.top-up')
+        answer_dialog(app, 'Top Up Escrow', 'continue', text=amount)
+        answer_dialog(app, 'Send %s USDT to Escrow?' % ('%.6f' % float(amount)), 'send')
+
+    app = logged_in_app(session, platform, 'alice', pw)
+    alice = wait_until(lambda: keyring_lookup(platform.url, 'alice'), 10, 'the token in the keyring')
+    app.action('show-page', "<'wallet'>", window=True)
+    page_action(app, 'wallet.import-key')
+    answer_dialog(app, 'Import a Private Key', 'import', text=DEV_KEYS[1])
+    app.wait(lambda s: wallet(s).get('usdt') == '500.000000 USDT', 'the imported key')
+    page_action(app, 'wallet.register')
+    app.wait(lambda s: wallet(s).get('registered') is True, 'the address registered')
+
+    # 1. Killed while the top-up waits for its confirmations: after the
+    # restart the page follows it to the end, and it is credited once.
+    top_up(app, '100')
+    st = wait_state(app, lambda s: wallet(s).get('top_up') == 'confirming' and
+                    wallet(s).get('top_up_confirmations') == 1, 'the top-up at 1 confirmation')
+    first = wallet(st)['top_up_hash']
+    check(first in stored_top_ups(session), 'the top-up is in the cache', stored_top_ups(session))
+    check(stored_top_ups(session)[first] == (platform.url, 'alice', 100 * MICRO), 'keyed by platform and account',
+          stored_top_ups(session))
+    kill_app(app)
+    anvil.mine(1)
+    app = restart()
+    st = wait_state(app, lambda s: (top_up_of(s, first) or {}).get('state') == 'confirming' and
+                    top_up_of(s, first)['confirmations'] == 2, 'the top-up resumed at 2 of %d' % CONFIRMATIONS)
+    t = top_up_of(st, first)
+    check(t['resumed'] and '2 of 3 confirmations' in t['text'], 'the page says how far it is', t)
+    check(available(alice) == '10000.000000', 'not credited before %d confirmations' % CONFIRMATIONS)
+    app.screenshot('wallet-resumed-top-up')
+    anvil.mine(CONFIRMATIONS)
+    app.wait(lambda s: (top_up_of(s, first) or {}).get('state') == 'credited' and
+             wallet(s).get('available') == '10100.000000 USDT', 'the resumed top-up credited', timeout=30)
+    wait_until(lambda: first not in stored_top_ups(session), 10, 'the credited top-up leaves the cache')
+    time.sleep(2)
+    check(available(alice) == '10100.000000', 'credited exactly once', available(alice))
+    deposits = [d for d in platform.ok('GET', '/v1/deposits', token=alice)['items']
+                if d['tx_hash'].lower() == first.lower()]
+    check(len(deposits) == 1, 'one deposit for the transaction', deposits)
+    st = app.state()
+    check(len(wallet(st)['top_ups']) == 1, 'the page shows it once', wallet(st)['top_ups'])
+
+    # 2. The node dropped it from its pool while the app was away: the
+    # restarted app sends the same signed transaction again.
+    anvil.rpc('evm_setAutomine', False)
+    top_up(app, '50')
+    st = wait_state(app, lambda s: wallet(s).get('top_up') == 'mining' and wallet(s).get('top_up_hash'),
+                    'the second top-up waiting for a block')
+    second = wallet(st)['top_up_hash']
+    kill_app(app)
+    anvil.rpc('anvil_dropTransaction', second)
+    check(anvil.rpc('eth_getTransactionByHash', second) is None, 'the node forgot it')
+    app = restart()
+    st = wait_state(app, lambda s: (top_up_of(s, second) or {}).get('resent', 0) >= 1, 'the dropped top-up sent again')
+    check(top_up_of(st, second)['state'] == 'mining', 'and waiting for a block', top_up_of(st, second))
+    check(anvil.rpc('eth_getTransactionByHash', second) is not None, 'the node has it again')
+    anvil.rpc('evm_setAutomine', True)
+    anvil.mine(CONFIRMATIONS)
+    app.wait(lambda s: (top_up_of(s, second) or {}).get('state') == 'credited' and
+             wallet(s).get('available') == '10150.000000 USDT', 'the resent top-up credited', timeout=30)
+    check(anvil.rpc('eth_getTransactionReceipt', second)['status'] == '0x1', 'mined once, as signed')
+
+    # 3. Dropped, and another transaction of the wallet took its nonce: it
+    # can never be mined, so the page says so and forgets it.
+    anvil.rpc('evm_setAutomine', False)
+    top_up(app, '10')
+    st = wait_state(app, lambda s: wallet(s).get('top_up') == 'mining' and wallet(s).get('top_up_hash'),
+                    'the third top-up waiting for a block')
+    third = wallet(st)['top_up_hash']
+    nonce = anvil.rpc('eth_getTransactionByHash', third)['nonce']
+    kill_app(app)
+    anvil.rpc('anvil_dropTransaction', third)
+    anvil.rpc('eth_sendTransaction', {'from': address, 'to': address, 'value': '0x1', 'nonce': nonce})
+    anvil.rpc('evm_setAutomine', True)
+    anvil.mine(1)
+    app = restart()
+    st = wait_state(app, lambda s: (top_up_of(s, third) or {}).get('state') == 'failed', 'the replaced top-up failed')
+    check('took its place' in top_up_of(st, third)['text'], 'the page says why', top_up_of(st, third))
+    wait_until(lambda: third not in stored_top_ups(session), 10, 'the failed top-up leaves the cache')
+    check(available(alice) == '10150.000000' and anvil.balance_of(escrow) == 150 * MICRO, 'nothing moved')
+
+    # 4. Killed while a withdrawal is on its way, and the platform down when
+    # the app starts again: the page says so, asks again, and follows the
+    # withdrawal (and a top-up killed at 1 confirmation) to the end.
+    page_action(app, 'wallet.withdraw')
+    answer_dialog(app, 'Withdraw from Escrow', 'continue', text='20')
+    answer_dialog(app, 'Withdraw 20.000000 USDT?', 'send')
+    st = wait_state(app, lambda s: wallet(s).get('withdrawal') in ('requested', 'sent'), 'the withdrawal under way')
+    withdrawal = wallet(st)['withdrawals'][-1]['id']
+    check(withdrawal is not None, 'the withdrawal has its id', wallet(st))
+    top_up(app, '5')
+    st = wait_state(app, lambda s: wallet(s).get('top_up') == 'confirming' and
+                    wallet(s).get('top_up_confirmations') == 1, 'the fourth top-up at 1 confirmation')
+    fourth = wallet(st)['top_up_hash']
+    kill_app(app)
+    port = platform.port
+    platform.stop()
+    app = restart()
+    st = wait_state(app, lambda s: 'Could not reach the platform' in (wallet(s).get('problem') or '') and
+                    top_up_of(s, fourth) is not None, 'the page without the platform, the top-up resumed',
+                    timeout=30)
+    check(not [w for w in wallet(st)['withdrawals'] if w['id'] == withdrawal], 'no withdrawal before it answers')
+    app.screenshot('wallet-resumed-platform-down')
+    platform.start(port)
+    st = wait_state(app, lambda s: [w for w in wallet(s).get('withdrawals', []) if w['id'] == withdrawal],
+                    'the withdrawal resumed once the platform answers', timeout=30)
+    w = [w for w in wallet(st)['withdrawals'] if w['id'] == withdrawal][0]
+    check(w['resumed'] and w['state'] in ('requested', 'sent', 'settled'), 'resumed', w)
+    deadline = time.monotonic() + 45
+    while time.monotonic() < deadline and not (
+            [w for w in wallet(app.state()).get('withdrawals', []) if w['id'] == withdrawal and
+             w['state'] == 'settled'] and (top_up_of(app.state(), fourth) or {}).get('state') == 'credited'):
+        anvil.mine(1)
+        time.sleep(0.3)
+    st = wait_state(app, lambda s: [w for w in wallet(s).get('withdrawals', []) if w['id'] == withdrawal and
+                                    w['state'] == 'settled'] and
+                    (top_up_of(s, fourth) or {}).get('state') == 'credited' and
+                    wallet(s).get('available') == '10135.000000 USDT' and wallet(s).get('problem') is None,
+                    'the withdrawal settled and the top-up credited')
+    check(len([w for w in wallet(st)['withdrawals'] if w['id'] == withdrawal]) == 1, 'the withdrawal shown once')
+    check(available(alice) == '10135.000000', 'the ledger agrees', available(alice))
+    check(anvil.balance_of(address) == (500 - 100 - 50 - 5 + 20) * MICRO, 'the wallet paid once')
+    wait_until(lambda: not stored_top_ups(session), 10, 'nothing left in the cache')
+    app.quit()
+
+    # 5. Nothing in progress: a restart shows no rows; bob (another account
+    # on the same desktop) sees none of alice's.
+    app = restart()
+    app.wait(lambda s: wallet(s).get('state') == 'ready' and wallet(s).get('available') == '10135.000000 USDT',
+             'the page after a clean restart')
+    time.sleep(2)
+    st = app.state()
+    check(wallet(st)['top_ups'] == [] and wallet(st)['withdrawals'] == [], 'nothing shown in progress', wallet(st))
+    app.quit()
+    platform.stop()
+
+
 TESTS = {
     'keyring': (test_keyring, False),
     'login-errors': (test_login_errors, False),
@@ -2478,6 +2658,7 @@ TESTS = {
     'history': (test_history, False),
     'bench-history-filter': (bench_history_filter, False),
     'wallet': (test_wallet, False),
+    'wallet-resume': (test_wallet_resume, False),
     'bench-alert-latency': (bench_alert_latency, True),
     'bench-app-startup': (bench_app_startup, False),
 }

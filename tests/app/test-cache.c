@@ -289,6 +289,128 @@ test_receipts (void)
   g_rmdir (dir);
 }
 
+/* The wallet's top-ups in progress: per platform and account, oldest
+ * first, committed when the store answers (another connection sees it),
+ * gone once forgotten, and there when the cache is opened again. */
+static void
+top_up_stored_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  int *done = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (usdtpay_cache_store_top_up_finish (USDTPAY_CACHE (object), result, &error));
+  g_assert_no_error (error);
+  *done = 1;
+}
+
+static void
+top_ups_cb (GObject      *object,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  GPtrArray **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = usdtpay_cache_load_top_ups_finish (USDTPAY_CACHE (object), result, &error);
+  g_assert_no_error (error);
+}
+
+static GPtrArray *
+load_top_ups (UsdtpayCache *cache,
+              const char   *platform,
+              const char   *account)
+{
+  GPtrArray *out = GINT_TO_POINTER (1);
+
+  usdtpay_cache_load_top_ups_async (cache, platform, account, NULL, top_ups_cb, &out);
+  while (out == GINT_TO_POINTER (1))
+    g_main_context_iteration (NULL, TRUE);
+
+  return out;
+}
+
+static gint64
+count_top_ups_elsewhere (const char *path)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 n;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT count(*) FROM wallet_top_ups", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+
+  return n;
+}
+
+static void
+test_top_ups (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("usdtpay-cache-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "cache.db", NULL);
+  g_autoptr(UsdtpayCache) cache = usdtpay_cache_new (path);
+  UsdtpayCachedTopUp a = { (char *)"0xaa", 100000000, 7, (char *)"0x02f8aa", 2000, (char *)"0x70997970" };
+  UsdtpayCachedTopUp b = { (char *)"0xbb", 5000000, 8, (char *)"0x02f8bb", 1000, (char *)"0x70997970" };
+  g_autoptr(GPtrArray) got = NULL;
+  UsdtpayCachedTopUp *t;
+  int done = 0;
+
+  got = load_top_ups (cache, "https://p", "alice");
+  g_assert_cmpuint (got->len, ==, 0);
+  g_clear_pointer (&got, g_ptr_array_unref);
+
+  usdtpay_cache_store_top_up_async (cache, "https://p", "alice", &a, NULL, top_up_stored_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  /* Committed before it answers. */
+  g_assert_cmpint (count_top_ups_elsewhere (path), ==, 1);
+  done = 0;
+  usdtpay_cache_store_top_up_async (cache, "https://p", "alice", &b, NULL, top_up_stored_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+  done = 0;
+  usdtpay_cache_store_top_up_async (cache, "https://q", "alice", &a, NULL, top_up_stored_cb, &done);
+  while (!done)
+    g_main_context_iteration (NULL, TRUE);
+
+  got = load_top_ups (cache, "https://p", "alice");
+  g_assert_cmpuint (got->len, ==, 2);
+  t = g_ptr_array_index (got, 0);
+  g_assert_cmpstr (t->tx_hash, ==, "0xbb");
+  t = g_ptr_array_index (got, 1);
+  g_assert_cmpstr (t->tx_hash, ==, "0xaa");
+  g_assert_cmpint (t->amount, ==, 100000000);
+  g_assert_cmpuint (t->nonce, ==, 7);
+  g_assert_cmpstr (t->raw, ==, "0x02f8aa");
+  g_assert_cmpstr (t->sender, ==, "0x70997970");
+  g_assert_cmpint (t->sent_at, ==, 2000);
+  g_clear_pointer (&got, g_ptr_array_unref);
+  got = load_top_ups (cache, "https://p", "bob");
+  g_assert_cmpuint (got->len, ==, 0);
+  g_clear_pointer (&got, g_ptr_array_unref);
+
+  usdtpay_cache_forget_top_up (cache, "https://p", "alice", "0xbb");
+  g_clear_object (&cache);
+
+  cache = usdtpay_cache_new (path);
+  got = load_top_ups (cache, "https://p", "alice");
+  g_assert_cmpuint (got->len, ==, 1);
+  g_assert_cmpstr (((UsdtpayCachedTopUp *)g_ptr_array_index (got, 0))->tx_hash, ==, "0xaa");
+  g_clear_pointer (&got, g_ptr_array_unref);
+  got = load_top_ups (cache, "https://q", "alice");
+  g_assert_cmpuint (got->len, ==, 1);
+  g_clear_pointer (&got, g_ptr_array_unref);
+
+  g_clear_object (&cache);
+  remove_cache_files (path);
+  g_rmdir (dir);
+}
+
 /* Migration: a cache file as the first release wrote it (schema v1, no
  * user_version), made here with its own SQL, opened by today's cache. */
 static void
@@ -371,8 +493,8 @@ test_migrate_v1 (void)
   g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, "PRAGMA user_version", -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  /* 2 the plain columns, 3 History's indexes. */
-  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 3);
+  /* 2 the plain columns, 3 History's indexes, 4 the wallet's top-ups. */
+  g_assert_cmpint (sqlite3_column_int (stmt, 0), ==, 4);
   sqlite3_finalize (stmt);
   g_assert_cmpint (sqlite3_prepare_v2 (db,
     "SELECT account, id, version, state, created_at, matched_at, paid_at, completed_at, closed_at,"
@@ -972,6 +1094,7 @@ main (int   argc,
 
   g_test_add_func ("/app/cache/store-load", test_store_load);
   g_test_add_func ("/app/cache/receipts", test_receipts);
+  g_test_add_func ("/app/cache/top-ups", test_top_ups);
   g_test_add_func ("/app/cache/migrate-v1", test_migrate_v1);
   g_test_add_func ("/app/cache/newer-refused", test_newer_refused);
   g_test_add_func ("/app/cache/filter", test_filter);
