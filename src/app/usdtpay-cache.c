@@ -880,6 +880,28 @@ commit (UsdtpayCache *self)
   g_mutex_unlock (&self->mutex);
 }
 
+static gboolean
+unref_task_cb (gpointer data)
+{
+  g_object_unref (data);
+  return G_SOURCE_REMOVE;
+}
+
+/* The worker's reference on a task it answered is dropped on the cache's
+ * context: the task may hold the last reference on the cache, and the
+ * cache must never be finalized in its own worker (finalizing waits for
+ * the worker, and its last transaction would never be committed). */
+static void
+release_in_context (UsdtpayCache *self,
+                    GTask        *task)
+{
+  g_autoptr(GSource) source = g_idle_source_new ();
+
+  g_source_set_callback (source, unref_task_cb, task, NULL);
+  g_source_set_static_name (source, "[usdtpay] cache task release");
+  g_source_attach (source, self->context);
+}
+
 static void
 worker (gpointer data,
         gpointer user_data)
@@ -936,6 +958,8 @@ worker (gpointer data,
   /* A write with a task answers once it is committed. */
   if (write && job->task != NULL)
     committed = g_steal_pointer (&job->task);
+  else if (job->task != NULL)
+    release_in_context (self, g_steal_pointer (&job->task));
   job_free (job);
 
   if (write)
@@ -948,7 +972,7 @@ worker (gpointer data,
   if (committed != NULL)
     {
       g_task_return_boolean (committed, TRUE);
-      g_object_unref (committed);
+      release_in_context (self, committed);
     }
 
   g_mutex_lock (&self->mutex);
@@ -975,6 +999,8 @@ usdtpay_cache_finalize (GObject *object)
 
   /* Finish what was queued: those are the merchant's records. */
   g_thread_pool_free (self->pool, FALSE, TRUE);
+  if (self->in_txn && sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+    g_warning ("cache: could not commit: %s", sqlite3_errmsg (self->db));
   g_clear_pointer (&self->store_stmt, sqlite3_finalize);
   g_clear_pointer (&self->db, sqlite3_close);
   if (self->changed_source != NULL)
