@@ -29,6 +29,7 @@ struct _UsdtpayHistoryCell
   UsdtpayHistoryItem *item;          /* bound */
   gulong              changed_id;
   char               *text;
+  gboolean            stale;         /* the item changed while off screen */
   PangoLayout        *layout;        /* of the text, made when first drawn */
   int                 layout_width;  /* its width limit (Pango units) */
   Sizes              *sizes;         /* of its font, NULL: not looked up */
@@ -151,7 +152,8 @@ column_template (UsdtpayHistorySort column)
     case USDTPAY_HISTORY_SORT_FEE:
       return g_strdup ("000.000000 USDT");
     case USDTPAY_HISTORY_SORT_METHOD:
-      widest = longest (usdtpay_method_display_name ("bank"), usdtpay_method_display_name ("alipay"));
+      widest = longest (usdtpay_method_display_name ("bank"),
+                        usdtpay_method_display_name ("alipay"));
       return g_strdup (longest (widest, usdtpay_method_display_name ("wechat")));
     case USDTPAY_HISTORY_SORT_CUSTOMER:
       return g_strdup ("cust-0000000");
@@ -216,7 +218,8 @@ get_column_width (UsdtpayHistoryCell *self)
 
   if (sizes->widths[self->column] < 0)
     {
-      g_autoptr(PangoLayout) layout = pango_layout_new (gtk_widget_get_pango_context (GTK_WIDGET (self)));
+      PangoContext *context = gtk_widget_get_pango_context (GTK_WIDGET (self));
+      g_autoptr(PangoLayout) layout = pango_layout_new (context);
       g_autofree char *text = column_template (self->column);
 
       pango_layout_set_text (layout, text, -1);
@@ -259,16 +262,31 @@ get_row (UsdtpayHistoryCell *self)
 }
 
 static void
+update_text (UsdtpayHistoryCell *self)
+{
+  UsdtpayOrderObject *order = NULL;
+
+  if (self->item != NULL)
+    order = usdtpay_history_item_get_order (self->item);
+  self->stale = FALSE;
+  set_text (self, usdtpay_history_cell_format (self->column, order));
+}
+
+static void
 item_changed_cb (UsdtpayHistoryCell *self)
 {
   gboolean hidden = usdtpay_history_item_get_hidden (self->item);
   GtkWidget *row = get_row (self);
 
-  /* A hidden row takes no room, and keeps its text until shown again. */
+  /* A hidden row takes no room. Its text, and that of a row off screen
+   * (the table keeps 200 rows, shows a screenful), is written when it
+   * shows: a search changes all 200 rows' orders. */
   if (row != NULL && gtk_widget_get_visible (row) == hidden)
     gtk_widget_set_visible (row, !hidden);
-  if (!hidden)
-    set_text (self, usdtpay_history_cell_format (self->column, usdtpay_history_item_get_order (self->item)));
+  if (hidden || !gtk_widget_get_mapped (GTK_WIDGET (self)))
+    self->stale = TRUE;
+  else
+    update_text (self);
 }
 
 void
@@ -301,7 +319,21 @@ usdtpay_history_cell_get_text (UsdtpayHistoryCell *self)
 {
   g_return_val_if_fail (USDTPAY_IS_HISTORY_CELL (self), NULL);
 
+  if (self->stale)
+    update_text (self);
+
   return self->text;
+}
+
+static void
+usdtpay_history_cell_map (GtkWidget *widget)
+{
+  UsdtpayHistoryCell *self = USDTPAY_HISTORY_CELL (widget);
+
+  GTK_WIDGET_CLASS (usdtpay_history_cell_parent_class)->map (widget);
+
+  if (self->stale)
+    update_text (self);
 }
 
 static void
@@ -388,10 +420,14 @@ usdtpay_history_cell_css_changed (GtkWidget         *widget,
 
   /* Selecting a row changes the colour only, which the default handler
    * redraws; the sizes and the layout stay unless the font changed. */
-  if (self->sizes != NULL &&
-      !pango_font_description_equal (self->sizes->font,
-                                     pango_context_get_font_description (gtk_widget_get_pango_context (widget))))
-    forget_font (self);
+  if (self->sizes != NULL)
+    {
+      PangoContext *context = gtk_widget_get_pango_context (widget);
+
+      if (!pango_font_description_equal (self->sizes->font,
+                                         pango_context_get_font_description (context)))
+        forget_font (self);
+    }
 }
 
 static void
@@ -438,6 +474,7 @@ usdtpay_history_cell_class_init (UsdtpayHistoryCellClass *klass)
 
   object_class->dispose = usdtpay_history_cell_dispose;
   object_class->finalize = usdtpay_history_cell_finalize;
+  widget_class->map = usdtpay_history_cell_map;
   widget_class->measure = usdtpay_history_cell_measure;
   widget_class->snapshot = usdtpay_history_cell_snapshot;
   widget_class->css_changed = usdtpay_history_cell_css_changed;

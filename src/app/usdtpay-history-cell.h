@@ -31,7 +31,8 @@ GtkWidget  *usdtpay_history_cell_new      (UsdtpayHistorySort  column);
 void        usdtpay_history_cell_bind     (UsdtpayHistoryCell *self,
                                            UsdtpayHistoryItem *item);
 void        usdtpay_history_cell_unbind   (UsdtpayHistoryCell *self);
-/* What the cell shows ("" when empty). */
+/* What the cell shows ("" when empty); a cell off screen writes its text
+ * (and its accessible label) when it shows, or when asked here. */
 const char *usdtpay_history_cell_get_text (UsdtpayHistoryCell *self);
 /* The text of @column for @object, as a cell shows it. */
 char       *usdtpay_history_cell_format   (UsdtpayHistorySort  column,

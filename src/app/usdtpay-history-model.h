@@ -83,8 +83,11 @@ UsdtpayHistoryItem  *usdtpay_history_model_get_row_item   (UsdtpayHistoryModel  
 gboolean             usdtpay_history_model_find_loaded    (UsdtpayHistoryModel       *self,
                                                            const char                *id,
                                                            guint                     *position);
-/* Pages read from the cache since the model was made (for the tests). */
+/* Pages read from the cache since the model was made (for the tests), and
+ * of them those read after the last row of the page before (by the sort's
+ * index, not by an offset: sorts by time, id and the amounts). */
 guint                usdtpay_history_model_get_pages_read (UsdtpayHistoryModel       *self);
+guint                usdtpay_history_model_get_pages_keyed (UsdtpayHistoryModel      *self);
 /* When the last query's first page came back from the worker, before the
  * model changed (g_get_monotonic_time(); for the benchmark). */
 gint64               usdtpay_history_model_get_answered_at (UsdtpayHistoryModel  *self);

@@ -67,6 +67,8 @@ struct _UsdtpayHistoryPage
   gint64                 frame_started;
   gint64                 frame_cpu;
   gboolean               first_page_frame;
+  gint64                 first_frame;    /* that frame's time, and CPU (µs) */
+  gint64                 first_frame_cpu;
   gint64                 frame_max;
   gint64                 frame_cpu_max;
   guint                  frames;
@@ -104,6 +106,7 @@ struct _UsdtpayHistoryPage
   GtkScrolledWindow     *scroller;
   GtkColumnView         *column_view;
   GtkLabel              *status_label;
+  guint                  searching_id;
   GtkWidget             *detail_scroller;
   AdwPreferencesGroup   *detail;
   GtkColumnViewColumn   *time_column;
@@ -495,6 +498,20 @@ cell_unbind_cb (GtkSignalListItemFactory *factory,
 
 /* The table */
 
+/* How long a search goes unsaid. */
+#define SEARCHING_DELAY_MS 250
+
+static gboolean
+searching_cb (gpointer user_data)
+{
+  UsdtpayHistoryPage *self = user_data;
+
+  self->searching_id = 0;
+  gtk_label_set_text (self->status_label, _("Searching…"));
+
+  return G_SOURCE_REMOVE;
+}
+
 static void
 update_status (UsdtpayHistoryPage *self)
 {
@@ -502,8 +519,16 @@ update_status (UsdtpayHistoryPage *self)
   g_autofree char *text = NULL;
 
   if (usdtpay_history_model_get_loading (self->model))
-    text = g_strdup (_("Searching…"));
-  else if (!usdtpay_history_model_get_counted (self->model))
+    {
+      /* Said once a search takes a while: most answer within a frame or
+       * two, and a label that changes size costs the frame drawing it a
+       * layout of the window. */
+      if (self->searching_id == 0)
+        self->searching_id = g_timeout_add (SEARCHING_DELAY_MS, searching_cb, self);
+      return;
+    }
+  g_clear_handle_id (&self->searching_id, g_source_remove);
+  if (!usdtpay_history_model_get_counted (self->model))
     /* Translators: the first rows are shown while the rest are counted */
     text = g_strdup_printf (_("%u+ orders"), n);
   else
@@ -543,7 +568,14 @@ frame_painted_cb (UsdtpayHistoryPage *self)
 {
   /* (The frame drawing a first page is the search's own, timed with it.) */
   if (self->first_page_frame)
-    self->first_page_frame = FALSE;
+    {
+      self->first_page_frame = FALSE;
+      if (self->frame_started > 0)
+        {
+          self->first_frame = g_get_monotonic_time () - self->frame_started;
+          self->first_frame_cpu = thread_cpu_time () - self->frame_cpu;
+        }
+    }
   else if (self->frame_started > 0)
     {
       self->frame_max = MAX (self->frame_max, g_get_monotonic_time () - self->frame_started);
@@ -1160,6 +1192,7 @@ export_done_cb (GObject      *object,
   guint64 rows = 0;
 
   g_clear_handle_id (&self->export_tick, g_source_remove);
+  g_clear_handle_id (&self->searching_id, g_source_remove);
   g_clear_object (&self->export_cancellable);
   g_clear_pointer (&self->export_counts, g_free);
   gtk_widget_set_visible (self->export_bar, FALSE);
@@ -1540,6 +1573,10 @@ usdtpay_history_page_describe (UsdtpayHistoryPage *self,
   json_builder_add_int_value (builder, self->shown_ms_x1000);
   json_builder_set_member_name (builder, "history_shown_cpu_us");
   json_builder_add_int_value (builder, self->shown_ms_x1000 > 0 ? self->shown_cpu : 0);
+  json_builder_set_member_name (builder, "history_first_frame_us");
+  json_builder_add_int_value (builder, self->first_frame);
+  json_builder_set_member_name (builder, "history_first_frame_cpu_us");
+  json_builder_add_int_value (builder, self->first_frame_cpu);
   json_builder_set_member_name (builder, "history_table_rows");
   json_builder_add_int_value (builder, g_list_model_get_n_items (G_LIST_MODEL (self->paced)));
   json_builder_set_member_name (builder, "history_pacing");
@@ -1700,15 +1737,16 @@ usdtpay_history_page_dispose (GObject *object)
   if (self->frame_clock != NULL)
     g_signal_handlers_disconnect_by_data (self->frame_clock, self);
   g_clear_weak_pointer (&self->frame_clock);
-  if (self->paced != NULL)
-    {
-      g_signal_handlers_disconnect_by_data (self->paced, self);
-      usdtpay_paced_model_set_widget (self->paced, NULL);
-    }
   if (self->column_view != NULL)
     {
       g_signal_handlers_disconnect_by_data (gtk_column_view_get_sorter (self->column_view), self);
       gtk_column_view_set_model (self->column_view, NULL);
+    }
+  /* (After the table lets go of it: no rows are made for it now.) */
+  if (self->paced != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->paced, self);
+      usdtpay_paced_model_set_widget (self->paced, NULL);
     }
 
   gtk_widget_dispose_template (GTK_WIDGET (self), USDTPAY_TYPE_HISTORY_PAGE);

@@ -111,7 +111,8 @@ update (UsdtpayPacedModel *self,
   n = self->shown >= ROWS ? self->shown : MAX (self->shown, MIN (self->keep, KEEP_ROWS));
 
   for (guint i = MIN (old_shown, self->shown); i < MIN (n, ROWS); i++)
-    usdtpay_history_item_set_hidden (usdtpay_history_model_get_row_item (self->model, i), i >= self->shown);
+    usdtpay_history_item_set_hidden (usdtpay_history_model_get_row_item (self->model, i),
+                                     i >= self->shown);
 
   self->n_items = n;
   if (model_changed && old_n > ROWS && n > ROWS && position >= ROWS)

@@ -397,6 +397,53 @@ test_refresh (Fixture       *f,
   g_assert_cmpstr (id_at (f, 399), ==, "ord_0051");
 }
 
+/* Pages past the first, read in order, come after the last row of the
+ * page before (the sort's index, not an offset) and hold the rows an
+ * offset would: by time, id, and amounts, both ways. */
+static void
+test_keyset (Fixture       *f,
+             gconstpointer  data)
+{
+  static const struct
+  {
+    UsdtpayHistorySort sort;
+    gboolean           descending;
+  } sorts[] = {
+    { USDTPAY_HISTORY_SORT_TIME, TRUE },
+    { USDTPAY_HISTORY_SORT_TIME, FALSE },
+    { USDTPAY_HISTORY_SORT_ID, TRUE },
+    { USDTPAY_HISTORY_SORT_USDT, FALSE },
+    { USDTPAY_HISTORY_SORT_FEE, TRUE },
+    { USDTPAY_HISTORY_SORT_FIAT, FALSE },
+  };
+
+  for (guint s = 0; s < G_N_ELEMENTS (sorts); s++)
+    {
+      g_autoptr(UsdtpayCacheFilter) filter = usdtpay_cache_filter_new (PLATFORM, "alice");
+      guint keyed = usdtpay_history_model_get_pages_keyed (f->model);
+
+      /* Every sort orders the rows as their number does (or its reverse). */
+      usdtpay_history_model_set_query (f->model, filter, sorts[s].sort, sorts[s].descending);
+      wait_for (settled, f);
+      for (guint page = 1; page * USDTPAY_HISTORY_PAGE_SIZE < N_ORDERS; page++)
+        {
+          g_autoptr(UsdtpayHistoryItem) item = g_list_model_get_item (G_LIST_MODEL (f->model),
+                                                                      page * USDTPAY_HISTORY_PAGE_SIZE);
+
+          wanted_position = MIN ((page + 1) * USDTPAY_HISTORY_PAGE_SIZE, N_ORDERS) - 1;
+          wait_for (position_loaded, f);
+        }
+      for (guint position = 0; position < N_ORDERS; position++)
+        {
+          g_autofree char *id = g_strdup_printf ("ord_%04u", sorts[s].descending ? N_ORDERS - 1 - position
+                                                                                 : position);
+
+          g_assert_cmpstr (id_at (f, position), ==, id);
+        }
+      g_assert_cmpuint (usdtpay_history_model_get_pages_keyed (f->model), ==, keyed + 2);
+    }
+}
+
 /* The cache fills while History shows (a backfill): a refresh from fewer
  * rows than the model keeps items for to more than a page, with a view
  * asking for the rows as they come. */
@@ -469,6 +516,7 @@ main (int   argc,
   g_test_add ("/app/history-model/paging", Fixture, NULL, fixture_set_up, test_paging, fixture_tear_down);
   g_test_add ("/app/history-model/replace", Fixture, NULL, fixture_set_up, test_replace, fixture_tear_down);
   g_test_add ("/app/history-model/row-items", Fixture, NULL, fixture_set_up, test_row_items, fixture_tear_down);
+  g_test_add ("/app/history-model/keyset", Fixture, NULL, fixture_set_up, test_keyset, fixture_tear_down);
   g_test_add ("/app/history-model/refresh", Fixture, NULL, fixture_set_up, test_refresh, fixture_tear_down);
   g_test_add ("/app/history-model/refresh-grows", Fixture, NULL, fixture_set_up, test_refresh_grows,
               fixture_tear_down);
