@@ -413,7 +413,7 @@ update_transfers_group (UsdtpayWalletPage *self)
 struct _TopUp
 {
   UsdtpayWalletPage *page;      /* NULL once taken off the page */
-  char         *state;          /* sending, mining, confirming, confirmed, credited, failed */
+  char         *state;          /* sending, mining, confirming, confirmed, dropped, credited, failed */
   char         *hash;           /* NULL until signed */
   char         *raw;
   char         *sender;
@@ -523,6 +523,8 @@ set_top_up (TopUp      *top_up,
     text = g_strdup_printf (_("%s confirmed; waiting for the platform to credit it"), amount);
   else if (g_strcmp0 (state, "credited") == 0)
     text = g_strdup_printf (_("%s credited to your escrow"), amount);
+  else if (g_strcmp0 (state, "dropped") == 0)
+    text = g_strdup_printf (_("%s: its block left the chain; waiting for it to be mined again"), amount);
   else if (top_up->hash != NULL && top_up->confirmations > 0)
     /* Translators: an amount, then why it failed */
     text = g_strdup_printf (_("%s not credited: %s"), amount, detail != NULL ? detail : "");
@@ -597,10 +599,11 @@ top_up_tracked_cb (GObject      *object,
                                       "support can assign it to you or send it back"));
       return;
     }
-  if (g_strcmp0 (deposit, "dropped") == 0)
+  if (g_strcmp0 (deposit, "dropped") == 0 && confirmations == 0)
     {
-      /* Kept: it may be mined again. */
-      set_top_up (top_up, "failed", _("its block left the chain; it may be mined again"));
+      /* Kept and followed: mined again (sent again if the node lost it),
+       * the platform sees it again and credits it. */
+      set_top_up (top_up, "dropped", NULL);
       schedule_top_up_tick (top_up, TRACK_INTERVAL_MS);
       return;
     }
@@ -805,6 +808,9 @@ set_withdrawal (Withdrawal *withdrawal,
     text = g_strdup_printf (_("Asking the platform to send %s…"), amount_text);
   else if (g_strcmp0 (state, "requested") == 0)
     text = g_strdup_printf (_("%s taken from escrow; the platform is sending it"), amount_text);
+  else if (g_strcmp0 (state, "sent") == 0 && usdtpay_wallet_get_confirmations (self->wallet) == 0)
+    /* Before GET /v1/chain has said how many (a withdrawal resumed at start). */
+    text = g_strdup_printf (_("%s sent to %s; waiting for its confirmations"), amount_text, to != NULL ? to : "");
   else if (g_strcmp0 (state, "sent") == 0)
     text = g_strdup_printf (_("%s sent to %s; waiting for %u confirmations"), amount_text, to != NULL ? to : "",
                             usdtpay_wallet_get_confirmations (self->wallet));
@@ -873,10 +879,10 @@ withdrawals_listed_cb (GObject      *object,
       g_free (self->withdrawals_problem);
       self->withdrawals_problem = g_strdup_printf (_("Withdrawals under way not known: %s"), error->message);
       update_page (self);
-      if (withdrawals_in_progress (self))
-        self->withdrawal_source = g_timeout_add (TRACK_INTERVAL_MS, withdrawal_tick_cb, self);
-      else
+      if (!withdrawals_in_progress (self))
         schedule_retry (self);
+      else if (self->withdrawal_source == 0)
+        self->withdrawal_source = g_timeout_add (TRACK_INTERVAL_MS, withdrawal_tick_cb, self);
       return;
     }
 
@@ -1010,7 +1016,8 @@ chain_loaded_cb (GObject      *object,
       else
         self->chain_problem = g_strdup (error->message);
       update_page (self);
-      schedule_retry (self);
+      if (!g_error_matches (error, USDTPAY_ERROR, USDTPAY_ERROR_UNAVAILABLE))
+        schedule_retry (self);
       return;
     }
 

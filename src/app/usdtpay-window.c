@@ -97,8 +97,6 @@ struct _UsdtpayWindow
   GtkSpinButton        *cap_spin;
   gboolean              settings_dirty;
   gboolean              filling;
-  AdwActionRow         *available_row;
-  AdwActionRow         *frozen_row;
   AdwActionRow         *account_row;
   AdwActionRow         *platform_row;
   GtkRevealer          *keys_banner;
@@ -465,24 +463,6 @@ sync_switches (UsdtpayWindow *self)
   update_sections (self);
 }
 
-static void
-set_balance_row (AdwActionRow *row,
-                 JsonObject   *object,
-                 const char   *member)
-{
-  gint64 micro = 0;
-  g_autofree char *text = NULL;
-  g_autofree char *formatted = NULL;
-
-  if (!usdtpay_json_get_usdt (object, member, TRUE, FALSE, &micro, NULL) ||
-      !json_object_has_member (object, member))
-    return;
-
-  formatted = usdtpay_usdt_format (micro);
-  text = g_strdup_printf ("%s USDT", formatted);
-  adw_action_row_set_subtitle (row, text);
-}
-
 /* Payment methods and limits (Wallet page) */
 
 static const char *method_ids[3] = { "bank", "alipay", "wechat" };
@@ -674,8 +654,6 @@ update_merchant (UsdtpayWindow *self,
   if (usdtpay_json_get_boolean (merchant, "auto_match", FALSE, &value, NULL))
     self->auto_match = value;
 
-  set_balance_row (self->available_row, merchant, "available");
-  set_balance_row (self->frozen_row, merchant, "frozen");
   fill_settings (self, merchant);
   schedule_describe (self);
 
@@ -3211,8 +3189,6 @@ usdtpay_window_class_init (UsdtpayWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, min_row);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, max_row);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, cap_spin);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, available_row);
-  gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, frozen_row);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, account_row);
   gtk_widget_class_bind_template_child (widget_class, UsdtpayWindow, platform_row);
   gtk_widget_class_bind_template_callback (widget_class, online_state_set_cb);
@@ -3515,12 +3491,6 @@ usdtpay_window_describe (UsdtpayWindow *self)
   json_builder_add_string_value (builder, self->last_toast != NULL ? self->last_toast : "");
   json_builder_set_member_name (builder, "dialog");
   json_builder_add_boolean_value (builder, self->dialog != NULL);
-  json_builder_set_member_name (builder, "available");
-  json_builder_add_string_value (builder, adw_action_row_get_subtitle (self->available_row) != NULL
-                                          ? adw_action_row_get_subtitle (self->available_row) : "");
-  json_builder_set_member_name (builder, "frozen");
-  json_builder_add_string_value (builder, adw_action_row_get_subtitle (self->frozen_row) != NULL
-                                          ? adw_action_row_get_subtitle (self->frozen_row) : "");
   json_builder_set_member_name (builder, "role");
   json_builder_add_string_value (builder, self->support ? "support" : "merchant");
   json_builder_set_member_name (builder, "visible_page");

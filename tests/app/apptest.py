@@ -762,8 +762,8 @@ def test_confirm_retry(session):
           before, after)
     check(micro(after['available']) == micro(before['available']), 'nothing else moved', before, after)
     # The Wallet page follows the ledger through the feed.
-    app.wait(lambda s: s.get('available') == after['available'] + ' USDT'
-             and s.get('frozen') == after['frozen'] + ' USDT', 'the Wallet page to show the balances')
+    app.wait(lambda s: wallet(s).get('available') == after['available'] + ' USDT'
+             and wallet(s).get('frozen') == after['frozen'] + ' USDT', 'the Wallet page to show the balances')
 
     # Appeal from the row's menu, with a reason: the order leaves for History.
     o2 = platform.create_order(shop, 2)
@@ -788,8 +788,10 @@ def test_confirm_retry(session):
     app = App(session)
     app.wait(lambda s: s.get('page') == 'desk' and o1['id'] in s.get('history', [])
              and o2['id'] in s.get('history', []), 'History from the cache, offline')
-    check(app.state().get('connection', '').startswith(('Reconnecting', 'Connecting')),
-          'while the platform is down', app.state().get('connection'))
+    # The feed starts once the order listing has failed, which may come
+    # after the cache has filled History.
+    app.wait(lambda s: s.get('connection', '').startswith(('Reconnecting', 'Connecting')),
+             'the feed reconnecting while the platform is down')
     app.action('show-order', "<'%s'>" % o2['id'])
     app.wait(lambda s: s.get('history_detail') == 'CNY 720.00', 'the cached order\'s detail')
     time.sleep(0.5)
@@ -2540,7 +2542,21 @@ def test_wallet_resume(session):
           stored_top_ups(session))
     kill_app(app)
     anvil.mine(1)
-    app = restart()
+    # Another account on the same desktop, with the same wallet key: none
+    # of alice's top-ups, and hers stay stored.
+    pw_bob = platform.add_merchant('bob', 'bob-password')
+    app = logged_in_app(session, platform, 'bob', pw_bob)
+    app.action('show-page', "<'wallet'>", window=True)
+    page_action(app, 'wallet.import-key')
+    answer_dialog(app, 'Import a Private Key', 'import', text=DEV_KEYS[1])
+    st = wait_state(app, lambda s: wallet(s).get('usdt') == '400.000000 USDT' and
+                    wallet(s).get('available') == '10000.000000 USDT', 'bob\'s page with the same key')
+    time.sleep(2)
+    check(wallet(app.state())['top_ups'] == [], 'bob sees none of alice\'s top-ups', wallet(app.state()))
+    check(first in stored_top_ups(session), 'alice\'s top-up still stored')
+    app.quit()
+    app = logged_in_app(session, platform, 'alice', pw)
+    app.action('show-page', "<'wallet'>", window=True)
     st = wait_state(app, lambda s: (top_up_of(s, first) or {}).get('state') == 'confirming' and
                     top_up_of(s, first)['confirmations'] == 2, 'the top-up resumed at 2 of %d' % CONFIRMATIONS)
     t = top_up_of(st, first)
@@ -2579,6 +2595,36 @@ def test_wallet_resume(session):
              wallet(s).get('available') == '10150.000000 USDT', 'the resent top-up credited', timeout=30)
     check(anvil.rpc('eth_getTransactionReceipt', second)['status'] == '0x1', 'mined once, as signed')
 
+    # 2b. Its block taken away by a reorganisation while the app was away:
+    # the platform drops the deposit, the restarted app follows it until it
+    # is mined again (sent again if the node lost it) and credited once.
+    top_up(app, '1')
+    st = wait_state(app, lambda s: wallet(s).get('top_up') == 'confirming' and
+                    wallet(s).get('top_up_confirmations') == 1, 'a top-up at 1 confirmation')
+    reorged = wallet(st)['top_up_hash']
+    kill_app(app)
+    anvil.mine(1)
+    wait_until(lambda: [d for d in platform.ok('GET', '/v1/deposits', token=alice)['items']
+                        if d['tx_hash'].lower() == reorged.lower()], 10, 'the platform seeing the deposit')
+    anvil.reorg(2)
+    check(anvil.rpc('eth_getTransactionReceipt', reorged) is None, 'the reorganisation removed it')
+    wait_until(lambda: [d for d in platform.ok('GET', '/v1/deposits', token=alice)['items']
+                        if d['tx_hash'].lower() == reorged.lower() and d['state'] == 'dropped'], 15,
+               'the platform dropping the deposit')
+    check(reorged in stored_top_ups(session), 'still stored')
+    check(anvil.rpc('eth_getTransactionByHash', reorged) is None, 'the node lost it with its block')
+    app = restart()
+    wait_state(app, lambda s: (top_up_of(s, reorged) or {}).get('resent', 0) >= 1,
+               'the reorganised top-up resumed and sent again')
+    deadline = time.monotonic() + 30
+    while (top_up_of(app.state(), reorged) or {}).get('state') != 'credited' and time.monotonic() < deadline:
+        anvil.mine(1)
+        time.sleep(0.5)
+    app.wait(lambda s: (top_up_of(s, reorged) or {}).get('state') == 'credited' and
+             wallet(s).get('available') == '10151.000000 USDT', 'the reorganised top-up credited')
+    check(available(alice) == '10151.000000', 'credited once', available(alice))
+    wait_until(lambda: reorged not in stored_top_ups(session), 10, 'it leaves the cache')
+
     # 3. Dropped, and another transaction of the wallet took its nonce: it
     # can never be mined, so the page says so and forgets it.
     anvil.rpc('evm_setAutomine', False)
@@ -2596,7 +2642,7 @@ def test_wallet_resume(session):
     st = wait_state(app, lambda s: (top_up_of(s, third) or {}).get('state') == 'failed', 'the replaced top-up failed')
     check('took its place' in top_up_of(st, third)['text'], 'the page says why', top_up_of(st, third))
     wait_until(lambda: third not in stored_top_ups(session), 10, 'the failed top-up leaves the cache')
-    check(available(alice) == '10150.000000' and anvil.balance_of(escrow) == 150 * MICRO, 'nothing moved')
+    check(available(alice) == '10151.000000' and anvil.balance_of(escrow) == 151 * MICRO, 'nothing moved')
 
     # 4. Killed while a withdrawal is on its way, and the platform down when
     # the app starts again: the page says so, asks again, and follows the
@@ -2634,18 +2680,18 @@ def test_wallet_resume(session):
     st = wait_state(app, lambda s: [w for w in wallet(s).get('withdrawals', []) if w['id'] == withdrawal and
                                     w['state'] == 'settled'] and
                     (top_up_of(s, fourth) or {}).get('state') == 'credited' and
-                    wallet(s).get('available') == '10135.000000 USDT' and wallet(s).get('problem') is None,
+                    wallet(s).get('available') == '10136.000000 USDT' and wallet(s).get('problem') is None,
                     'the withdrawal settled and the top-up credited')
     check(len([w for w in wallet(st)['withdrawals'] if w['id'] == withdrawal]) == 1, 'the withdrawal shown once')
-    check(available(alice) == '10135.000000', 'the ledger agrees', available(alice))
-    check(anvil.balance_of(address) == (500 - 100 - 50 - 5 + 20) * MICRO, 'the wallet paid once')
+    check(available(alice) == '10136.000000', 'the ledger agrees', available(alice))
+    check(anvil.balance_of(address) == (500 - 100 - 50 - 1 - 5 + 20) * MICRO, 'the wallet paid once')
     wait_until(lambda: not stored_top_ups(session), 10, 'nothing left in the cache')
     app.quit()
 
     # 5. Nothing in progress: a restart shows no rows; bob (another account
     # on the same desktop) sees none of alice's.
     app = restart()
-    app.wait(lambda s: wallet(s).get('state') == 'ready' and wallet(s).get('available') == '10135.000000 USDT',
+    app.wait(lambda s: wallet(s).get('state') == 'ready' and wallet(s).get('available') == '10136.000000 USDT',
              'the page after a clean restart')
     time.sleep(2)
     st = app.state()
