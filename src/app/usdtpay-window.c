@@ -955,6 +955,36 @@ load_history (UsdtpayWindow *self,
 
 static void load_next (UsdtpayWindow *self);
 
+/* The cache's open orders (its disputes): any the platform has not told
+ * of (newer versions win) go to the Disputes list through the store. */
+static void
+cached_disputes_cb (GObject      *object,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(UsdtpayWindow) self = user_data;
+  g_autoptr(GPtrArray) orders = NULL;
+  g_autoptr(GError) error = NULL;
+
+  orders = usdtpay_cache_load_finish (USDTPAY_CACHE (object), result, &error);
+  if (orders == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_debug ("Could not read the cached disputes: %s", error->message);
+      return;
+    }
+  if (!self->in_session || !self->support)
+    return;
+
+  for (guint i = 0; i < orders->len; i++)
+    {
+      UsdtpayOrder *order = g_ptr_array_index (orders, i);
+
+      if (order->state == USDTPAY_ORDER_DISPUTED)
+        usdtpay_order_store_apply (self->store, order, FALSE);
+    }
+}
+
 static void
 load_cb (GObject      *object,
          GAsyncResult *result,
@@ -980,6 +1010,11 @@ load_cb (GObject      *object,
       g_warning ("Could not list orders: %s", error->message);
       self->load_seq = 0;
       usdtpay_feed_start (self->feed, 0);
+      /* Meanwhile (the platform unreachable), support decides from the
+       * disputes as the cache last saw them. */
+      if (self->support && self->cache != NULL && self->platform != NULL && self->username != NULL)
+        usdtpay_cache_load_async (self->cache, self->platform, self->username, 0, self->cancellable,
+                                  cached_disputes_cb, g_object_ref (self));
       return;
     }
 
@@ -2270,8 +2305,11 @@ appeals_fetched_cb (GObject      *object,
 
   if (answer == NULL)
     {
-      /* Offline: what was seen last time. */
-      usdtpay_cache_lookup_events_async (self->cache, self->platform, req->id, self->cancellable,
+      /* Offline: what was seen last time. (The id before the request is
+       * handed on: arguments are evaluated in no set order.) */
+      const char *id = req->id;
+
+      usdtpay_cache_lookup_events_async (self->cache, self->platform, id, self->cancellable,
                                          appeals_cached_cb, g_steal_pointer (&req));
       return;
     }

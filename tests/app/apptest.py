@@ -1326,6 +1326,9 @@ def test_support_desk(session):
     app.action('test-dialog-text', "<'Shops withdrew the complaints'>")
     app.action('test-respond', "<'unsuspend'>")
     app.wait(lambda s: s.get('merchants', {}).get('alice') is False, 'alice active again')
+    # A dispute still open when the platform goes away (below).
+    d4 = disputed(4, alice, '750.00')
+    app.wait(lambda s: s.get('disputes') == [d4['id']], 'a new dispute')
     app.quit()
     for m in merchants.values():
         m.close()
@@ -1334,8 +1337,19 @@ def test_support_desk(session):
     app = App(session)
     app.wait(lambda s: s.get('page') == 'desk' and s.get('role') == 'support'
              and s.get('visible_page') == 'disputes', 'the support desk restored')
+    app.wait(lambda s: s.get('disputes') == [d4['id']], 'the open dispute')
     app.quit()
     platform.stop()
+
+    # The platform unreachable: the disputes as the cache last saw them.
+    app = App(session)
+    app.wait(lambda s: s.get('page') == 'desk' and s.get('visible_page') == 'disputes'
+             and s.get('disputes') == [d4['id']], 'the open dispute from the cache, offline', timeout=30)
+    # Their appeals from the cache too, once asking the platform failed.
+    app.wait(lambda s: 'I paid, nothing happened' in s.get('appeals', {}).get(d4['id'], ''),
+             'the appeal, from the cache', timeout=30)
+    app.screenshot('support-disputes-offline')
+    app.quit()
 
 
 EXPORT_COLUMNS = ('id,created_at,completed_at,state,amount,fee,net,fiat_amount,fiat_currency,'
