@@ -88,6 +88,36 @@ job_free (Job *job)
   g_free (job);
 }
 
+/* A job of @kind for @platform; @merchant (the account) and @id as the
+ * kind needs them, NULL otherwise. */
+static Job *
+job_new (JobKind     kind,
+         const char *platform,
+         const char *merchant,
+         const char *id)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->kind = kind;
+  job->platform = g_strdup (platform);
+  job->merchant = g_strdup (merchant);
+  job->id = g_strdup (id);
+  return job;
+}
+
+/* Gives @job a task answered on the caller's context. */
+static void
+job_answer_to (Job                 *job,
+               UsdtpayCache        *self,
+               GCancellable        *cancellable,
+               GAsyncReadyCallback  callback,
+               gpointer             user_data,
+               gpointer             source_tag)
+{
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, source_tag);
+}
+
 /* Version 1, as the first release made it (it never set user_version). */
 static const char schema_v1_sql[] =
   "CREATE TABLE IF NOT EXISTS orders ("
@@ -1068,10 +1098,7 @@ usdtpay_cache_store (UsdtpayCache       *self,
 
   node = usdtpay_order_to_node (order, NULL);
 
-  job = g_new0 (Job, 1);
-  job->kind = JOB_STORE;
-  job->platform = g_strdup (platform);
-  job->merchant = g_strdup (merchant);
+  job = job_new (JOB_STORE, platform, merchant, NULL);
   job->order = usdtpay_order_copy (order);
   job->json = usdtpay_json_to_string (node, NULL);
   queue_job (self, job);
@@ -1092,13 +1119,9 @@ usdtpay_cache_load_async (UsdtpayCache        *self,
   g_return_if_fail (platform != NULL);
   g_return_if_fail (merchant != NULL);
 
-  job = g_new0 (Job, 1);
-  job->kind = JOB_LOAD;
-  job->platform = g_strdup (platform);
-  job->merchant = g_strdup (merchant);
+  job = job_new (JOB_LOAD, platform, merchant, NULL);
   job->limit = limit;
-  job->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (job->task, usdtpay_cache_load_async);
+  job_answer_to (job, self, cancellable, callback, user_data, usdtpay_cache_load_async);
   queue_job (self, job);
 }
 
@@ -1125,9 +1148,7 @@ usdtpay_cache_store_receipt (UsdtpayCache               *self,
   g_return_if_fail (receipt != NULL && receipt->id != NULL);
   g_return_if_fail (receipt->key_id != NULL && receipt->receipt != NULL && receipt->signature != NULL);
 
-  job = g_new0 (Job, 1);
-  job->kind = JOB_STORE_RECEIPT;
-  job->platform = g_strdup (platform);
+  job = job_new (JOB_STORE_RECEIPT, platform, NULL, NULL);
   job->receipt = cached_receipt_copy (receipt);
   queue_job (self, job);
 }
@@ -1146,12 +1167,8 @@ usdtpay_cache_lookup_receipt_async (UsdtpayCache        *self,
   g_return_if_fail (platform != NULL);
   g_return_if_fail (id != NULL);
 
-  job = g_new0 (Job, 1);
-  job->kind = JOB_LOOKUP_RECEIPT;
-  job->platform = g_strdup (platform);
-  job->id = g_strdup (id);
-  job->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (job->task, usdtpay_cache_lookup_receipt_async);
+  job = job_new (JOB_LOOKUP_RECEIPT, platform, NULL, id);
+  job_answer_to (job, self, cancellable, callback, user_data, usdtpay_cache_lookup_receipt_async);
   queue_job (self, job);
 }
 
@@ -1177,10 +1194,7 @@ usdtpay_cache_store_events (UsdtpayCache *self,
   g_return_if_fail (USDTPAY_IS_CACHE (self));
   g_return_if_fail (platform != NULL && id != NULL && events_json != NULL);
 
-  job = g_new0 (Job, 1);
-  job->kind = JOB_STORE_EVENTS;
-  job->platform = g_strdup (platform);
-  job->id = g_strdup (id);
+  job = job_new (JOB_STORE_EVENTS, platform, NULL, id);
   job->json = g_strdup (events_json);
   queue_job (self, job);
 }
@@ -1198,12 +1212,8 @@ usdtpay_cache_lookup_events_async (UsdtpayCache        *self,
   g_return_if_fail (USDTPAY_IS_CACHE (self));
   g_return_if_fail (platform != NULL && id != NULL);
 
-  job = g_new0 (Job, 1);
-  job->kind = JOB_LOOKUP_EVENTS;
-  job->platform = g_strdup (platform);
-  job->id = g_strdup (id);
-  job->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (job->task, usdtpay_cache_lookup_events_async);
+  job = job_new (JOB_LOOKUP_EVENTS, platform, NULL, id);
+  job_answer_to (job, self, cancellable, callback, user_data, usdtpay_cache_lookup_events_async);
   queue_job (self, job);
 }
 
@@ -1233,13 +1243,9 @@ usdtpay_cache_store_top_up_async (UsdtpayCache             *self,
   g_return_if_fail (platform != NULL && account != NULL);
   g_return_if_fail (top_up != NULL && top_up->tx_hash != NULL && top_up->raw != NULL && top_up->sender != NULL);
 
-  job = g_new0 (Job, 1);
-  job->kind = JOB_STORE_TOP_UP;
-  job->platform = g_strdup (platform);
-  job->merchant = g_strdup (account);
+  job = job_new (JOB_STORE_TOP_UP, platform, account, NULL);
   job->top_up = cached_top_up_copy (top_up);
-  job->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (job->task, usdtpay_cache_store_top_up_async);
+  job_answer_to (job, self, cancellable, callback, user_data, usdtpay_cache_store_top_up_async);
   queue_job (self, job);
 }
 
@@ -1265,11 +1271,7 @@ usdtpay_cache_forget_top_up (UsdtpayCache *self,
   g_return_if_fail (USDTPAY_IS_CACHE (self));
   g_return_if_fail (platform != NULL && account != NULL && tx_hash != NULL);
 
-  job = g_new0 (Job, 1);
-  job->kind = JOB_FORGET_TOP_UP;
-  job->platform = g_strdup (platform);
-  job->merchant = g_strdup (account);
-  job->id = g_strdup (tx_hash);
+  job = job_new (JOB_FORGET_TOP_UP, platform, account, tx_hash);
   queue_job (self, job);
 }
 
@@ -1286,12 +1288,8 @@ usdtpay_cache_load_top_ups_async (UsdtpayCache        *self,
   g_return_if_fail (USDTPAY_IS_CACHE (self));
   g_return_if_fail (platform != NULL && account != NULL);
 
-  job = g_new0 (Job, 1);
-  job->kind = JOB_LOAD_TOP_UPS;
-  job->platform = g_strdup (platform);
-  job->merchant = g_strdup (account);
-  job->task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (job->task, usdtpay_cache_load_top_ups_async);
+  job = job_new (JOB_LOAD_TOP_UPS, platform, account, NULL);
+  job_answer_to (job, self, cancellable, callback, user_data, usdtpay_cache_load_top_ups_async);
   queue_job (self, job);
 }
 
